@@ -1,0 +1,94 @@
+/*
+  fs_tuning: the DSP's tuning constants in one place, each checked at
+  compile time so a bad edit fails the build instead of the broadcast.
+
+  Time constants are given in milliseconds and turned into per-hop
+  coefficients at create(), so the sound does not change with the rate.
+*/
+#ifndef FS_TUNING_H
+#define FS_TUNING_H
+
+#include <assert.h>
+
+/* Frame geometry (see fs_geometry.h). */
+#define FS_REFERENCE_RATE 48000.0
+#define FS_FRAME_AT_48K 512u
+#define FS_HOPS_PER_FRAME 4u
+
+static_assert((FS_FRAME_AT_48K & (FS_FRAME_AT_48K - 1u)) == 0, "frame must be a power of two");
+static_assert(FS_FRAME_AT_48K <= 512u, "latency target: at most 512 samples at 48 kHz");
+static_assert(FS_FRAME_AT_48K % FS_HOPS_PER_FRAME == 0, "hop must divide the frame");
+/* The sqrt-Hann pair reconstructs perfectly only at 50 % overlap or more,
+   and the overlap-add gain of 2 assumed in fs_stft.c holds at 4 hops. */
+static_assert(FS_HOPS_PER_FRAME == 4u, "fs_stft assumes 75 % overlap");
+
+/* Reduction control, dB of maximum attenuation. */
+#define FS_REDUCTION_DEFAULT_DB 15.0f
+#define FS_REDUCTION_SMOOTH_MS 20.0f
+
+static_assert(FS_REDUCTION_DEFAULT_DB >= 0.0f && FS_REDUCTION_DEFAULT_DB <= 40.0f,
+              "default reduction inside the control range");
+static_assert(FS_REDUCTION_SMOOTH_MS > 0.0f, "reduction smoothing must be positive");
+
+/* Input conditioning.  Samples beyond +-FS_INPUT_LIMIT (60 dB over full
+   scale) are clipped so squared spectra stay far from float overflow;
+   samples below FS_INPUT_FLUSH (-300 dBFS) become 0 so nothing downstream
+   can reach the denormal range; NaN and Inf become 0. */
+#define FS_INPUT_LIMIT 1000.0f
+#define FS_INPUT_FLUSH 1e-15f
+/* Smallest power any bin is credited with; keeps every ratio finite. */
+#define FS_POWER_FLOOR 1e-20f
+
+static_assert(FS_INPUT_LIMIT * FS_INPUT_LIMIT * 4096.0f * 4096.0f < 1e30f,
+              "a clipped frame's power must stay far below FLT_MAX");
+static_assert(FS_INPUT_FLUSH * 1e-3f > 1e-37f, "flushed-input products must stay normal");
+static_assert(FS_POWER_FLOOR > 1e-37f, "power floor must be a normal float");
+
+/* Noise tracker: speech-presence-probability MMSE estimate.  A bin is
+   taken as speech when its power is well above what the estimate plus an
+   assumed speech-present SNR of FS_SPP_XI_H1_DB explains. */
+#define FS_SPP_PRIOR_H1 0.5f      /* prior probability of speech presence */
+#define FS_SPP_XI_H1_DB 15.0f     /* typical a-priori SNR when speech is there */
+#define FS_NOISE_SMOOTH_MS 60.0f  /* time constant of the noise PSD update */
+#define FS_SPP_SMOOTH_MS 150.0f   /* time constant of the stagnation detector */
+#define FS_SPP_STUCK_LEVEL 0.99f  /* above this smoothed SPP a bin is "stuck" */
+#define FS_SPP_STUCK_CAP 0.99f    /* ...and its SPP is capped so it can still learn */
+#define FS_NOISE_INIT_MS 40.0f    /* start-up: plain average over this long */
+
+static_assert(FS_SPP_PRIOR_H1 > 0.0f && FS_SPP_PRIOR_H1 < 1.0f, "prior is a probability");
+static_assert(FS_SPP_XI_H1_DB > 0.0f && FS_SPP_XI_H1_DB < 30.0f, "plausible speech SNR");
+static_assert(FS_NOISE_SMOOTH_MS > 5.0f && FS_SPP_SMOOTH_MS > 5.0f, "smoothing longer than a hop");
+static_assert(FS_SPP_STUCK_CAP < 1.0f, "a capped SPP must leave room to learn");
+static_assert(FS_NOISE_INIT_MS >= 10.0f && FS_NOISE_INIT_MS <= 500.0f, "start-up window");
+
+/* Gain rule: decision-directed a-priori SNR and the MMSE log-spectral
+   amplitude estimator. */
+#define FS_DD_WEIGHT 0.98f        /* weight of the previous clean estimate */
+#define FS_XI_MIN_DB -30.0f       /* a-priori SNR floor */
+#define FS_LSA_STEPS_PER_OCTAVE 16u
+#define FS_LSA_MIN_OCTAVE -20     /* table covers v in [2^-20, 2^8) */
+#define FS_LSA_MAX_OCTAVE 8
+
+static_assert(FS_DD_WEIGHT > 0.5f && FS_DD_WEIGHT < 1.0f, "decision-directed weight");
+static_assert(FS_XI_MIN_DB < 0.0f && FS_XI_MIN_DB > -60.0f, "a-priori SNR floor");
+static_assert((FS_LSA_STEPS_PER_OCTAVE & (FS_LSA_STEPS_PER_OCTAVE - 1u)) == 0,
+              "steps per octave must be a power of two (mantissa indexing)");
+static_assert(FS_LSA_MIN_OCTAVE < 0 && FS_LSA_MAX_OCTAVE > 4, "LSA table range");
+
+/* Light tier: high-pass and a look-ahead downward expander. */
+#define FS_LIGHT_HIGHPASS_HZ 70.0f
+#define FS_LIGHT_FLOOR_RISE_DB_PER_S 3.0f   /* noise floor climbs this slowly */
+#define FS_LIGHT_FLOOR_FALL_MS 50.0f        /* and falls this fast */
+#define FS_LIGHT_OPEN_ABOVE_DB 9.0f         /* fully open this far above the floor */
+#define FS_LIGHT_RATIO 2.0f                 /* expansion below that point */
+#define FS_LIGHT_RELEASE_MS 120.0f          /* gain closes this slowly */
+#define FS_LIGHT_LEVEL_MS 5.0f              /* level envelope smoothing */
+
+static_assert(FS_LIGHT_HIGHPASS_HZ > 20.0f && FS_LIGHT_HIGHPASS_HZ < 120.0f, "high-pass corner");
+static_assert(FS_LIGHT_RATIO > 1.0f, "an expander has a ratio above 1");
+static_assert(FS_LIGHT_OPEN_ABOVE_DB > 0.0f, "open threshold above the floor");
+static_assert(FS_LIGHT_RELEASE_MS > 0.0f && FS_LIGHT_LEVEL_MS > 0.0f &&
+                  FS_LIGHT_FLOOR_FALL_MS > 0.0f && FS_LIGHT_FLOOR_RISE_DB_PER_S > 0.0f,
+              "light tier time constants must be positive");
+
+#endif

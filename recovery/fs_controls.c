@@ -1,0 +1,68 @@
+#include "fs_controls.h"
+
+#include <math.h>
+#include <stddef.h>
+
+/* Mirrors ttl/controls.ttl.in; tests/test_fs_controls.c checks the two agree
+   through lilv. */
+static const fs_control_range control_ranges[FS_CONTROL_COUNT] = {
+    [FS_CONTROL_ENABLED] = {0.0f, 1.0f, 1.0f},
+    [FS_CONTROL_REDUCTION] = {0.0f, 40.0f, 15.0f},
+    [FS_CONTROL_CEILING] = {-12.0f, 0.0f, -1.0f},
+    [FS_CONTROL_XFADE] = {1.0f, 100.0f, 10.0f},
+    [FS_CONTROL_BUDGET] = {5.0f, 100.0f, 50.0f},
+    [FS_CONTROL_CHAOS] = {0.0f, 6.0f, 0.0f},
+    [FS_CONTROL_FREEWHEEL] = {0.0f, 1.0f, 0.0f},
+};
+
+const fs_control_range *fs_control_range_of(fs_control_id id) {
+  if ((unsigned)id >= FS_CONTROL_COUNT) {
+    return NULL;
+  }
+  return &control_ranges[id];
+}
+
+/* One value into its range.  NaN and a missing port take the default;
+   +-Inf clamp like any other large value. */
+static float clamp_value(const float *raw, const fs_control_range *range, uint32_t *violations) {
+  if (!raw) {
+    return range->fallback;
+  }
+  const float value = *raw;
+  if (isnan(value)) {
+    ++*violations;
+    return range->fallback;
+  }
+  if (value < range->minimum) {
+    ++*violations;
+    return range->minimum;
+  }
+  if (value > range->maximum) {
+    ++*violations;
+    return range->maximum;
+  }
+  return value;
+}
+
+fs_controls fs_controls_default(void) {
+  const float *const none[FS_CONTROL_COUNT] = {0};
+  fs_controls controls;
+  fs_controls_clamp(none, &controls);
+  return controls;
+}
+
+uint32_t fs_controls_clamp(const float *const raw[FS_CONTROL_COUNT], fs_controls *out) {
+  uint32_t violations = 0;
+  float v[FS_CONTROL_COUNT];
+  for (int id = 0; id < FS_CONTROL_COUNT; ++id) {
+    v[id] = clamp_value(raw[id], &control_ranges[id], &violations);
+  }
+  out->enabled = v[FS_CONTROL_ENABLED] >= 0.5f;
+  out->reduction_db = v[FS_CONTROL_REDUCTION];
+  out->ceiling_db = v[FS_CONTROL_CEILING];
+  out->xfade_ms = v[FS_CONTROL_XFADE];
+  out->budget_pct = v[FS_CONTROL_BUDGET];
+  out->chaos = (fs_chaos_mode)lrintf(v[FS_CONTROL_CHAOS]);
+  out->freewheel = v[FS_CONTROL_FREEWHEEL] >= 0.5f;
+  return violations;
+}

@@ -1,0 +1,68 @@
+/*
+  fs_controls: the plugin's control inputs, clamped.
+
+  Hosts send anything: NaN, Inf, values far outside the Turtle's range, or
+  no value at all when a port is left unconnected.  Every raw value passes
+  through fs_controls_clamp() before it can reach the DSP, so the audio
+  path only ever sees values inside the documented ranges.
+
+  The order of FS_CONTROL_* is the order of the control input ports
+  (lv2:index 0..6 in ttl/controls.ttl.in).
+*/
+#ifndef FS_CONTROLS_H
+#define FS_CONTROLS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum {
+  FS_CONTROL_ENABLED = 0,
+  FS_CONTROL_REDUCTION,
+  FS_CONTROL_CEILING,
+  FS_CONTROL_XFADE,
+  FS_CONTROL_BUDGET,
+  FS_CONTROL_CHAOS,
+  FS_CONTROL_FREEWHEEL,
+  FS_CONTROL_COUNT
+} fs_control_id;
+
+typedef struct {
+  float minimum;
+  float maximum;
+  float fallback; /* used for NaN and for an unconnected port */
+} fs_control_range;
+
+/* Fault injection modes of the `chaos` port. */
+typedef enum {
+  FS_CHAOS_OFF = 0,
+  FS_CHAOS_STATE_NAN = 1,
+  FS_CHAOS_RUNAWAY_GAIN = 2,
+  FS_CHAOS_MUSICAL_NOISE = 3,
+  FS_CHAOS_CPU_STALL = 4,
+  FS_CHAOS_CLIPPING_BOOST = 5,
+  FS_CHAOS_DENORMAL_FLOOD = 6,
+  FS_CHAOS_COUNT
+} fs_chaos_mode;
+
+typedef struct {
+  bool enabled;       /* host bypass when false */
+  float reduction_db; /* [0, 40] */
+  float ceiling_db;   /* [-12, 0] dBFS */
+  float xfade_ms;     /* [1, 100] */
+  float budget_pct;   /* [5, 100] */
+  fs_chaos_mode chaos;
+  bool freewheel; /* host renders faster than real time */
+} fs_controls;
+
+/* The documented range of one control. */
+const fs_control_range *fs_control_range_of(fs_control_id id);
+
+/* Every control at its default. */
+fs_controls fs_controls_default(void);
+
+/* Audio.  Clamps raw port values (raw[id] may be NULL: unconnected) into a
+   safe fs_controls.  Returns how many values were out of range or NaN, so
+   the caller can report a configuration finding. */
+uint32_t fs_controls_clamp(const float *const raw[FS_CONTROL_COUNT], fs_controls *out);
+
+#endif
