@@ -48,47 +48,68 @@ static_assert(FS_POWER_FLOOR > 1e-37f, "power floor must be a normal float");
    taken as speech when its power is well above what the estimate plus an
    assumed speech-present SNR of FS_SPP_XI_H1_DB explains. */
 #define FS_SPP_PRIOR_H1 0.5f      /* prior probability of speech presence */
-#define FS_SPP_XI_H1_DB 15.0f     /* typical a-priori SNR when speech is there */
-#define FS_NOISE_SMOOTH_MS 60.0f  /* time constant of the noise PSD update */
+#define FS_SPP_XI_H1_DB 10.0f     /* typical a-priori SNR when speech is there */
+#define FS_NOISE_SMOOTH_MS 250.0f /* time constant of the noise PSD update */
 #define FS_SPP_SMOOTH_MS 150.0f   /* time constant of the stagnation detector */
 #define FS_SPP_STUCK_LEVEL 0.99f  /* above this smoothed SPP a bin is "stuck" */
 #define FS_SPP_STUCK_CAP 0.99f    /* ...and its SPP is capped so it can still learn */
-#define FS_NOISE_INIT_MS 40.0f    /* start-up: plain average over this long */
+#define FS_NOISE_INIT_MS 60.0f    /* start-up: plain average over this long */
+/* Safety cap: the estimate may not sit more than FS_NOISE_CAP_DB above the
+   minimum of the smoothed power over the last FS_MINIMUM_WINDOW_MS.  It
+   only binds when the estimate has locked onto speech (e.g. speech from
+   the very first sample), which the SPP rule alone cannot undo. */
+#define FS_MINIMUM_SMOOTH_MS 80.0f
+#define FS_MINIMUM_WINDOW_MS 1500.0f
+#define FS_MINIMUM_SUBWINDOWS 8u
+#define FS_NOISE_CAP_DB 9.0f
 
 static_assert(FS_SPP_PRIOR_H1 > 0.0f && FS_SPP_PRIOR_H1 < 1.0f, "prior is a probability");
 static_assert(FS_SPP_XI_H1_DB > 0.0f && FS_SPP_XI_H1_DB < 30.0f, "plausible speech SNR");
 static_assert(FS_NOISE_SMOOTH_MS > 5.0f && FS_SPP_SMOOTH_MS > 5.0f, "smoothing longer than a hop");
 static_assert(FS_SPP_STUCK_CAP < 1.0f, "a capped SPP must leave room to learn");
 static_assert(FS_NOISE_INIT_MS >= 10.0f && FS_NOISE_INIT_MS <= 500.0f, "start-up window");
+static_assert(FS_MINIMUM_WINDOW_MS >= 500.0f && FS_MINIMUM_SUBWINDOWS >= 2u, "minimum search window");
+static_assert(FS_NOISE_CAP_DB >= 3.0f, "the cap must leave room for the minimum's bias");
 
-/* Gain rule: decision-directed a-priori SNR and the MMSE log-spectral
-   amplitude estimator. */
-#define FS_DD_WEIGHT 0.98f        /* weight of the previous clean estimate */
+/* Gain rule: decision-directed a-priori SNR, the MMSE log-spectral
+   amplitude estimator, weighted by speech presence towards the floor. */
+#define FS_DD_WEIGHT 0.97f        /* weight of the previous clean estimate */
 #define FS_XI_MIN_DB -30.0f       /* a-priori SNR floor */
+#define FS_ABSENCE_ODDS 1.0f      /* prior odds of speech absence, q / (1 - q) */
+#define FS_LOW_CUT_HZ 50.0f       /* bins centred below this get the floor */
 #define FS_LSA_STEPS_PER_OCTAVE 16u
 #define FS_LSA_MIN_OCTAVE -20     /* table covers v in [2^-20, 2^8) */
 #define FS_LSA_MAX_OCTAVE 8
 
 static_assert(FS_DD_WEIGHT > 0.5f && FS_DD_WEIGHT < 1.0f, "decision-directed weight");
 static_assert(FS_XI_MIN_DB < 0.0f && FS_XI_MIN_DB > -60.0f, "a-priori SNR floor");
+static_assert(FS_ABSENCE_ODDS > 0.0f && FS_ABSENCE_ODDS < 10.0f, "absence odds");
+static_assert(FS_LOW_CUT_HZ >= 0.0f && FS_LOW_CUT_HZ < 80.0f, "low cut stays below the voice");
 static_assert((FS_LSA_STEPS_PER_OCTAVE & (FS_LSA_STEPS_PER_OCTAVE - 1u)) == 0,
               "steps per octave must be a power of two (mantissa indexing)");
 static_assert(FS_LSA_MIN_OCTAVE < 0 && FS_LSA_MAX_OCTAVE > 4, "LSA table range");
 
-/* Light tier: high-pass and a look-ahead downward expander. */
-#define FS_LIGHT_HIGHPASS_HZ 70.0f
-#define FS_LIGHT_FLOOR_RISE_DB_PER_S 3.0f   /* noise floor climbs this slowly */
+/* Light tier: a look-ahead downward expander. */
+#define FS_LIGHT_FLOOR_RISE_DB_PER_S 10.0f  /* noise floor climbs this slowly */
 #define FS_LIGHT_FLOOR_FALL_MS 50.0f        /* and falls this fast */
 #define FS_LIGHT_OPEN_ABOVE_DB 9.0f         /* fully open this far above the floor */
 #define FS_LIGHT_RATIO 2.0f                 /* expansion below that point */
 #define FS_LIGHT_RELEASE_MS 120.0f          /* gain closes this slowly */
 #define FS_LIGHT_LEVEL_MS 5.0f              /* level envelope smoothing */
 
-static_assert(FS_LIGHT_HIGHPASS_HZ > 20.0f && FS_LIGHT_HIGHPASS_HZ < 120.0f, "high-pass corner");
 static_assert(FS_LIGHT_RATIO > 1.0f, "an expander has a ratio above 1");
 static_assert(FS_LIGHT_OPEN_ABOVE_DB > 0.0f, "open threshold above the floor");
 static_assert(FS_LIGHT_RELEASE_MS > 0.0f && FS_LIGHT_LEVEL_MS > 0.0f &&
                   FS_LIGHT_FLOOR_FALL_MS > 0.0f && FS_LIGHT_FLOOR_RISE_DB_PER_S > 0.0f,
               "light tier time constants must be positive");
+
+/* Safety-net statistics and responses. */
+#define FS_ARTIFACT_BAND_LOW_HZ 200.0f  /* musical-noise index: speech band */
+#define FS_ARTIFACT_BAND_HIGH_HZ 8000.0f
+#define FS_FLUX_RATIO_FLOOR 0.05f /* input flux below this counts as this (steady input) */
+#define FS_TRIM_GLIDE 0.5f        /* per-hop approach of the output trim */
+
+static_assert(FS_ARTIFACT_BAND_LOW_HZ < FS_ARTIFACT_BAND_HIGH_HZ, "artifact band");
+static_assert(FS_TRIM_GLIDE > 0.0f && FS_TRIM_GLIDE <= 1.0f, "trim glide");
 
 #endif

@@ -1,0 +1,374 @@
+/*
+  The full path: STFT analysis, noise tracking, suppression gains,
+  overlap-add synthesis.  This file only wires the modules together and
+  keeps the per-hop bookkeeping (reduction smoothing, stats, snapshots).
+*/
+#include "fs_enhancer.h"
+
+#include "fs_gain.h"
+#include "fs_noise_tracker.h"
+#include "fs_reduction.h"
+#include "fs_stft.h"
+#include "fs_tuning.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Mutable scalars, kept together so a snapshot is one memcpy of them. */
+typedef struct {
+  float floor_gain;        /* smoothed towards floor_target every hop */
+  float floor_target;      /* 10^(-reduction/20) */
+} enhancer_controls;
+
+struct fs_enhancer {
+  fs_geometry geometry;
+  uint32_t bins;
+  float floor_smoothing; /* per-hop weight of the old floor gain */
+  float energy_scale;    /* Parseval: 1 / frame */
+
+  fs_stft *stft;
+  fs_noise_tracker *noise;
+  fs_gain *gain;
+  float *power; /* this hop's bin powers */
+  float *gains; /* this hop's bin gains */
+
+  /* For the artifact statistics: last hop's gains and powers. */
+  float *previous_gains;
+  float *previous_power;
+  float *previous_out_power;
+  uint32_t band_low, band_high; /* speech band bins for the musical-noise index */
+
+  /* Safety-net hooks. */
+  fs_enhancer_fault fault;
+  uint32_t fault_rng;
+  float protection;
+  float trim_target;  /* linear */
+  float trim_gain;    /* glides to trim_target */
+  bool snap_controls; /* after reset: the first settings apply at once */
+
+  enhancer_controls controls;
+  fs_enhancer_stats stats;
+};
+
+fs_enhancer *fs_enhancer_create(double sample_rate) {
+  fs_enhancer *e = calloc(1, sizeof(*e));
+  if (!e) {
+    return NULL;
+  }
+  e->geometry = fs_geometry_for_rate(sample_rate);
+  const fs_geometry *g = &e->geometry;
+  const double hop_seconds = g->hop / g->sample_rate;
+  e->bins = g->frame / 2 + 1;
+  e->floor_smoothing = (float)exp(-hop_seconds * 1000.0 / FS_REDUCTION_SMOOTH_MS);
+  e->energy_scale = 1.0f / (float)g->frame;
+  e->stft = fs_stft_create(g->frame);
+  /* The first three frames after a reset still hold reset zeros. */
+  e->noise = fs_noise_tracker_create(e->bins, hop_seconds, FS_HOPS_PER_FRAME - 1u);
+  /* Bins whose centre lies below the low cut: at least DC. */
+  uint32_t low_cut_bins = 1;
+  while (low_cut_bins < e->bins && low_cut_bins * g->sample_rate / g->frame < FS_LOW_CUT_HZ) {
+    ++low_cut_bins;
+  }
+  e->gain = fs_gain_create(e->bins, low_cut_bins);
+  e->power = calloc(e->bins, sizeof(float));
+  e->gains = calloc(e->bins, sizeof(float));
+  e->previous_gains = calloc(e->bins, sizeof(float));
+  e->previous_power = calloc(e->bins, sizeof(float));
+  e->previous_out_power = calloc(e->bins, sizeof(float));
+  e->band_low = (uint32_t)(FS_ARTIFACT_BAND_LOW_HZ * g->frame / g->sample_rate) + 1;
+  e->band_high = (uint32_t)(FS_ARTIFACT_BAND_HIGH_HZ * g->frame / g->sample_rate);
+  if (e->band_high > e->bins - 2) {
+    e->band_high = e->bins - 2;
+  }
+  e->trim_target = 1.0f;
+  if (!e->stft || !e->noise || !e->gain || !e->power || !e->gains || !e->previous_gains ||
+      !e->previous_power || !e->previous_out_power) {
+    fs_enhancer_destroy(e);
+    return NULL;
+  }
+  e->controls.floor_target = fs_reduction_floor_gain(FS_REDUCTION_DEFAULT_DB);
+  fs_enhancer_reset(e);
+  return e;
+}
+
+void fs_enhancer_destroy(fs_enhancer *e) {
+  if (!e) {
+    return;
+  }
+  fs_stft_destroy(e->stft);
+  fs_noise_tracker_destroy(e->noise);
+  fs_gain_destroy(e->gain);
+  free(e->power);
+  free(e->gains);
+  free(e->previous_gains);
+  free(e->previous_power);
+  free(e->previous_out_power);
+  free(e);
+}
+
+const fs_geometry *fs_enhancer_geometry(const fs_enhancer *e) { return &e->geometry; }
+
+void fs_enhancer_reset(fs_enhancer *e) {
+  fs_stft_reset(e->stft);
+  fs_noise_tracker_reset(e->noise);
+  fs_gain_reset(e->gain);
+  /* The reduction setting survives a reset; its ramp does not. */
+  e->controls.floor_gain = e->controls.floor_target;
+  e->trim_gain = e->trim_target;
+  e->snap_controls = true;
+  e->fault_rng = 0x2545f491u;
+  memset(e->previous_gains, 0, e->bins * sizeof(float));
+  memset(e->previous_power, 0, e->bins * sizeof(float));
+  memset(e->previous_out_power, 0, e->bins * sizeof(float));
+  memset(&e->stats, 0, sizeof(e->stats));
+}
+
+void fs_enhancer_set_reduction(fs_enhancer *e, float reduction_db) {
+  e->controls.floor_target = fs_reduction_floor_gain(reduction_db);
+  if (e->snap_controls) {
+    /* Settings made before the first hop are the starting point, not a
+       change: no ramp from the default. */
+    e->controls.floor_gain = e->controls.floor_target;
+  }
+}
+
+void fs_enhancer_set_fault(fs_enhancer *e, fs_enhancer_fault fault) { e->fault = fault; }
+
+void fs_enhancer_set_protection(fs_enhancer *e, float level) {
+  e->protection = level > 0.0f ? (level < 1.0f ? level : 1.0f) : 0.0f;
+}
+
+void fs_enhancer_set_trim(fs_enhancer *e, float trim_db) {
+  if (!(trim_db <= 0.0f)) {
+    trim_db = 0.0f;
+  }
+  if (trim_db < -40.0f) {
+    trim_db = -40.0f;
+  }
+  e->trim_target = powf(10.0f, trim_db / 20.0f);
+  if (e->snap_controls) {
+    e->trim_gain = e->trim_target;
+  }
+}
+
+uint32_t fs_enhancer_state_denormals(const fs_enhancer *e) { return fs_noise_tracker_denormals(e->noise); }
+
+void fs_enhancer_resync(fs_enhancer *e) {
+  fs_stft_reset(e->stft);
+  /* The next frames still hold the zeros of the cleared history. */
+  fs_noise_tracker_hold(e->noise, FS_HOPS_PER_FRAME - 1u);
+}
+
+/* xorshift32 for the musical-noise fault: seeded by reset, so a run
+   with the fault is still repeatable. */
+static uint32_t next_fault_random(fs_enhancer *e) {
+  uint32_t x = e->fault_rng;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  e->fault_rng = x;
+  return x;
+}
+
+/* Faults that act on the gains, as a bug in the gain rule would. */
+static void inject_gain_fault(fs_enhancer *e, float floor_gain) {
+  if (e->fault == FS_ENHANCER_FAULT_RUNAWAY_GAIN) {
+    for (uint32_t k = e->band_low; k <= e->band_high; ++k) {
+      e->gains[k] *= 4.0f;
+    }
+  } else if (e->fault == FS_ENHANCER_FAULT_MUSICAL_NOISE) {
+    for (uint32_t k = e->band_low; k <= e->band_high; ++k) {
+      if (e->gains[k] < 2.0f * floor_gain && (next_fault_random(e) & 3u) == 0) {
+        e->gains[k] = 1.0f;
+      }
+    }
+  }
+}
+
+/* Musical-noise protection: a gain well above both neighbours and its own
+   last hop, all near the floor, is a lone twinkle, not speech (speech
+   lights neighbouring bins and lasts).  It is held down to its
+   surroundings; the floor rises so what remains of the noise is steadier. */
+static void protect(fs_enhancer *e, float floor_gain) {
+  if (e->protection <= 0.0f) {
+    return;
+  }
+  const float raised = floor_gain * powf(10.0f, 6.0f * e->protection / 20.0f);
+  const float near_floor = 2.0f * raised;
+  float left = e->gains[e->band_low - 1];
+  for (uint32_t k = e->band_low; k <= e->band_high; ++k) {
+    const float g = e->gains[k], right = e->gains[k + 1];
+    const float surroundings = fmaxf(fmaxf(left, right), e->previous_gains[k]);
+    left = g;
+    if (surroundings < near_floor && g > surroundings) {
+      e->gains[k] = g + (fmaxf(surroundings, raised) - g) * e->protection;
+    }
+  }
+  for (uint32_t k = 0; k < e->bins; ++k) {
+    e->gains[k] = fmaxf(e->gains[k], raised > 1.0f ? 1.0f : raised);
+  }
+}
+
+/* The share of speech-band bins that twinkle: well above the floor while
+   both neighbours and the bin's own last hop sit near it. */
+static float musical_noise_index(const fs_enhancer *e, float floor_gain) {
+  const float high = 4.0f * floor_gain, low = 2.0f * floor_gain;
+  if (high >= 1.0f) {
+    return 0.0f; /* little or no reduction: nothing can twinkle */
+  }
+  uint32_t isolated = 0;
+  for (uint32_t k = e->band_low; k <= e->band_high; ++k) {
+    isolated += e->gains[k] > high && e->gains[k - 1] < low && e->gains[k + 1] < low && e->previous_gains[k] < low;
+  }
+  return (float)isolated / (float)(e->band_high - e->band_low + 1);
+}
+
+static void smooth_floor(fs_enhancer *e) {
+  enhancer_controls *c = &e->controls;
+  const float step = (1.0f - e->floor_smoothing) * (c->floor_target - c->floor_gain);
+  c->floor_gain += step;
+  /* Land exactly, so reduction 0 is an exact unity gain again. */
+  if (fabsf(c->floor_target - c->floor_gain) < 1e-6f) {
+    c->floor_gain = c->floor_target;
+  }
+}
+
+/* Stats of this hop.  Four partial sums per quantity keep the adds
+   independent (and the result the same every run). */
+static void gather_stats(fs_enhancer *e) {
+  const uint32_t bins = e->bins;
+  const float *restrict gains = e->gains;
+  const float *restrict power = e->power;
+  const float *restrict noise = fs_noise_tracker_psd(e->noise);
+  float in[4] = {0}, out[4] = {0}, nz[4] = {0};
+  float max_gain = 0.0f, min_gain = 1.0f;
+  uint32_t above = 0;
+  for (uint32_t k = 0; k < bins; ++k) {
+    const float g = gains[k];
+    max_gain = g > max_gain ? g : max_gain;
+    min_gain = g < min_gain ? g : min_gain;
+    above += g > 1.0f;
+    in[k & 3] += power[k];
+    out[k & 3] += g * g * power[k];
+    nz[k & 3] += noise[k];
+  }
+  /* Parseval for a real frame: the bins between DC and Nyquist count
+     twice, so count everything twice and take the two ends off once. */
+  const uint32_t last = bins - 1;
+  const float ends_in = power[0] + power[last];
+  const float ends_out = gains[0] * gains[0] * power[0] + gains[last] * gains[last] * power[last];
+  const float ends_noise = noise[0] + noise[last];
+  fs_enhancer_stats *s = &e->stats;
+  s->max_gain = max_gain;
+  s->min_gain = min_gain;
+  s->bins_above_unity = above;
+  s->input_energy = (2.0f * ((in[0] + in[1]) + (in[2] + in[3])) - ends_in) * e->energy_scale;
+  s->output_energy = (2.0f * ((out[0] + out[1]) + (out[2] + out[3])) - ends_out) * e->energy_scale;
+  s->noise_energy = (2.0f * ((nz[0] + nz[1]) + (nz[2] + nz[3])) - ends_noise) * e->energy_scale;
+}
+
+/* The artifact statistics of the hop's final gains: the musical-noise
+   index and the output/input flux ratio; also remembers this hop for the
+   next one. */
+static void gather_artifact_stats(fs_enhancer *e, float floor_gain) {
+  const uint32_t bins = e->bins;
+  const float *restrict gains = e->gains;
+  const float *restrict power = e->power;
+  float *restrict previous_power = e->previous_power;
+  float *restrict previous_out = e->previous_out_power;
+  e->stats.musical_noise = musical_noise_index(e, floor_gain);
+  float flux_in = 0.0f, flux_out = 0.0f, sum_in = 0.0f, sum_out = 0.0f;
+  for (uint32_t k = 0; k < bins; ++k) {
+    const float out_power = gains[k] * gains[k] * power[k];
+    flux_in += fabsf(power[k] - previous_power[k]);
+    sum_in += power[k] + previous_power[k];
+    flux_out += fabsf(out_power - previous_out[k]);
+    sum_out += out_power + previous_out[k];
+    previous_power[k] = power[k];
+    previous_out[k] = out_power;
+  }
+  memcpy(e->previous_gains, gains, bins * sizeof(float));
+  /* Both fluxes are relative (0..1), so the ratio compares how much the
+     output's spectrum changed against how much the input's did. */
+  const float relative_in = flux_in / (sum_in + FS_POWER_FLOOR);
+  const float relative_out = flux_out / (sum_out + FS_POWER_FLOOR);
+  e->stats.flux_ratio = relative_out / fmaxf(relative_in, FS_FLUX_RATIO_FLOOR);
+}
+
+void fs_enhancer_process_hop(fs_enhancer *e, const float *in, float *out) {
+  float *restrict spectrum = fs_stft_analyse(e->stft, in);
+  const uint32_t bins = e->bins;
+  float *restrict power = e->power;
+  float *restrict gains = e->gains;
+
+  for (uint32_t k = 0; k < bins; ++k) {
+    const float re = spectrum[2 * k], im = spectrum[2 * k + 1];
+    power[k] = re * re + im * im + FS_POWER_FLOOR;
+  }
+  fs_noise_tracker_update(e->noise, power);
+  smooth_floor(e);
+  const float floor_gain = e->controls.floor_gain;
+  fs_gain_compute(e->gain, power, fs_noise_tracker_psd(e->noise), floor_gain, gains);
+  inject_gain_fault(e, floor_gain);
+  protect(e, floor_gain);
+  gather_stats(e);
+  gather_artifact_stats(e, floor_gain);
+  e->snap_controls = false;
+  e->trim_gain += (e->trim_target - e->trim_gain) * FS_TRIM_GLIDE;
+  const float trim = e->trim_gain;
+  for (uint32_t k = 0; k < bins; ++k) {
+    spectrum[2 * k] *= gains[k] * trim;
+    spectrum[2 * k + 1] *= gains[k] * trim;
+  }
+  if (e->fault == FS_ENHANCER_FAULT_STATE_NAN) {
+    /* Where no clamp can absorb it: the overlap-add memory. */
+    fs_stft_corrupt(e->stft, NAN);
+  }
+  fs_stft_synthesise(e->stft, out);
+  if (e->fault == FS_ENHANCER_FAULT_DENORMALS) {
+    /* After the update, so the state holds them when it is checked. */
+    fs_noise_tracker_corrupt(e->noise, 1e-40f);
+  }
+}
+
+const fs_enhancer_stats *fs_enhancer_stats_last(const fs_enhancer *e) { return &e->stats; }
+
+bool fs_enhancer_state_is_finite(const fs_enhancer *e) {
+  return isfinite(e->controls.floor_gain) && isfinite(e->controls.floor_target) &&
+         fs_stft_state_is_finite(e->stft) && fs_noise_tracker_state_is_finite(e->noise) &&
+         fs_gain_state_is_finite(e->gain);
+}
+
+/* Snapshot layout: controls | stft | noise tracker | gain.  Every part is
+   a whole number of floats, so each stays float-aligned. */
+size_t fs_enhancer_snapshot_size(const fs_enhancer *e) {
+  return sizeof(enhancer_controls) + fs_stft_state_size(e->stft) +
+         fs_noise_tracker_state_size(e->noise) + fs_gain_state_size(e->gain);
+}
+
+void fs_enhancer_snapshot(const fs_enhancer *e, void *dst) {
+  unsigned char *d = dst;
+  memcpy(d, &e->controls, sizeof(enhancer_controls));
+  d += sizeof(enhancer_controls);
+  fs_stft_save(e->stft, d);
+  d += fs_stft_state_size(e->stft);
+  fs_noise_tracker_save(e->noise, d);
+  d += fs_noise_tracker_state_size(e->noise);
+  fs_gain_save(e->gain, d);
+}
+
+void fs_enhancer_restore(fs_enhancer *e, const void *src) {
+  const unsigned char *s = src;
+  /* The reduction the user asked for is a control, not DSP state: keep it,
+     and let the restored ramp glide to it. */
+  const float target = e->controls.floor_target;
+  memcpy(&e->controls, s, sizeof(enhancer_controls));
+  e->controls.floor_target = target;
+  s += sizeof(enhancer_controls);
+  fs_stft_load(e->stft, s);
+  s += fs_stft_state_size(e->stft);
+  fs_noise_tracker_load(e->noise, s);
+  s += fs_noise_tracker_state_size(e->noise);
+  fs_gain_load(e->gain, s);
+}

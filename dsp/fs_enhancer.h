@@ -1,0 +1,116 @@
+/*
+  fs_enhancer: tier 0, the full path.  Single-channel spectral noise
+  suppression for speech, on the fixed internal hop (see fs_geometry.h).
+
+  Opaque handle; every buffer and FFT plan is made in create(), so
+  process_hop() never allocates, locks or waits.
+
+  Threading:
+  - create/destroy: instantiation class (may allocate, takes the FFTW
+    planner lock).
+  - everything else: audio class (real-time safe, bounded time).
+*/
+#ifndef FS_ENHANCER_H
+#define FS_ENHANCER_H
+
+#include "fs_geometry.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FS_REDUCTION_MIN_DB 0.0f
+#define FS_REDUCTION_MAX_DB 40.0f
+
+typedef struct fs_enhancer fs_enhancer;
+
+/* What the last hop did, for the safety net's detectors.  Energies are of
+   the windowed analysis frame (time-domain scale, by Parseval), before and
+   after the gains. */
+typedef struct {
+  float max_gain;            /* largest bin gain; never above 1 by design */
+  float min_gain;            /* smallest bin gain */
+  float input_energy;        /* sum of squares of the windowed input frame */
+  float output_energy;       /* the same after the gains */
+  float noise_energy;        /* the noise estimate, same scale */
+  uint32_t bins_above_unity; /* bins whose gain exceeded 1 (should stay 0) */
+  float musical_noise;       /* share of speech-band bins that are isolated gain peaks
+                                (well above the floor while their neighbours in
+                                frequency and their own last hop sit near it) */
+  float flux_ratio;          /* spectral flux of the output over that of the input:
+                                gains that flicker on their own raise it */
+} fs_enhancer_stats;
+
+/* Faults the safety net can inject into the full path (the chaos port).
+   Each is real: it corrupts the state or the gains the way a bug would. */
+typedef enum {
+  FS_ENHANCER_FAULT_NONE = 0,
+  FS_ENHANCER_FAULT_STATE_NAN,     /* NaN into the overlap-add memory, every hop */
+  FS_ENHANCER_FAULT_RUNAWAY_GAIN,  /* gains of x4 in the voice band */
+  FS_ENHANCER_FAULT_MUSICAL_NOISE, /* random isolated gain peaks in noise */
+  FS_ENHANCER_FAULT_DENORMALS,     /* denormals into the noise estimate */
+} fs_enhancer_fault;
+
+/* Instantiation.  Returns NULL when memory or an FFT plan cannot be had. */
+fs_enhancer *fs_enhancer_create(double sample_rate);
+
+/* Instantiation.  Accepts NULL. */
+void fs_enhancer_destroy(fs_enhancer *enhancer);
+
+/* Frame, hop and latencies this instance runs with. */
+const fs_geometry *fs_enhancer_geometry(const fs_enhancer *enhancer);
+
+/* Audio.  Back to the freshly created state (noise estimate forgotten).
+   The reduction setting is kept, and its ramp jumps to it. */
+void fs_enhancer_reset(fs_enhancer *enhancer);
+
+/* Audio.  Maximum noise attenuation in dB; clamped to
+   [FS_REDUCTION_MIN_DB, FS_REDUCTION_MAX_DB], NaN gives the minimum.
+   Changes are smoothed inside, so calling it every hop is fine. */
+void fs_enhancer_set_reduction(fs_enhancer *enhancer, float reduction_db);
+
+/* Audio.  Exactly one hop of input in, one hop of output out, the output
+   late by geometry.hop_latency samples.  `in` and `out` may alias. */
+void fs_enhancer_process_hop(fs_enhancer *enhancer, const float *in, float *out);
+
+/* Audio.  The fault injected from the next hop on (NONE to stop). */
+void fs_enhancer_set_fault(fs_enhancer *enhancer, fs_enhancer_fault fault);
+
+/* Audio.  Musical-noise protection, 0 (off) .. 1: isolated gain peaks are
+   held down to their surroundings and the floor rises by up to 6 dB.
+   The safety net turns this up when it hears musical noise. */
+void fs_enhancer_set_protection(fs_enhancer *enhancer, float level);
+
+/* Audio.  Output trim in dB (<= 0; clamped to [-40, 0]), glided over a
+   few hops.  The safety net lowers it when the full path clips. */
+void fs_enhancer_set_trim(fs_enhancer *enhancer, float trim_db);
+
+/* Audio.  Denormal values in the state (never there by design). */
+uint32_t fs_enhancer_state_denormals(const fs_enhancer *enhancer);
+
+/* Audio.  Clears the signal history and overlap-add memory but keeps the
+   noise estimate: for a path that skipped hops, or was rolled back to an
+   older snapshot, so it does not overlap old audio with new. */
+void fs_enhancer_resync(fs_enhancer *enhancer);
+
+/* Audio.  Stats of the last processed hop (all zero after create/reset). */
+const fs_enhancer_stats *fs_enhancer_stats_last(const fs_enhancer *enhancer);
+
+/* Audio.  True when every noise estimate, gain memory and filter memory
+   is finite.  Cost: one pass over the state. */
+bool fs_enhancer_state_is_finite(const fs_enhancer *enhancer);
+
+/* Snapshots of all mutable DSP state (history, overlap-add memory, noise
+   estimate, gain memory, reduction ramp), so a caller can roll an
+   instance back.  The reduction setting itself is a control and is left
+   as it is by restore().  The buffer is the caller's, preallocated with at least
+   fs_enhancer_snapshot_size() bytes and aligned for float (any malloc'd
+   block is).  A snapshot restores only into an instance created at the
+   same sample rate.
+   - snapshot_size: any class.
+   - snapshot / restore: audio class (a memcpy of the state, no allocation). */
+size_t fs_enhancer_snapshot_size(const fs_enhancer *enhancer);
+void fs_enhancer_snapshot(const fs_enhancer *enhancer, void *dst);
+void fs_enhancer_restore(fs_enhancer *enhancer, const void *src);
+
+#endif

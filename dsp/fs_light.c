@@ -1,0 +1,176 @@
+/*
+  The light path: a downward expander that looks ahead.
+
+  No filter touches the signal: even a 30 Hz high-pass turns the phase of
+  a low voice's fundamental enough to cost it more than 10 dB of SI-SDR
+  against the input, and this tier must never make speech worse.  Only a
+  gain moves, and it moves slowly.
+
+  - The level of each new hop is compared with a tracked noise floor
+    (falls fast to any quieter level, climbs slowly).  Where the level is
+    within FS_LIGHT_OPEN_ABOVE_DB of the floor, the expander attenuates by
+    (ratio - 1) dB per dB, never more than the reduction setting.
+  - The output is delayed by hop_latency to line up with the full path;
+    that delay is also look-ahead: the gain for a hop leaving the delay is
+    the most open of the gains wanted by it and the hops behind it, so the
+    expander is already open when a word starts and closes slowly after.
+  - The gain moves linearly across each hop, so it never steps.
+*/
+#include "fs_light.h"
+
+#include "fs_delay.h"
+#include "fs_reduction.h"
+#include "fs_sanitize.h"
+#include "fs_tuning.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LOOKAHEAD_HOPS FS_HOPS_PER_FRAME /* hop_latency / hop + the hop itself */
+#define LEVEL_FLOOR 1e-12f               /* -120 dBFS mean square: "silence" */
+
+struct fs_light {
+  fs_geometry geometry;
+  float level_smoothing; /* per-hop weights */
+  float floor_fall;
+  float floor_rise;      /* per-hop factor > 1 */
+  float release;
+  float open_ratio;      /* power ratio over the floor at which the gain is 1 */
+  float slope;           /* log-gain per log-level below that point: ratio - 1 */
+
+  fs_delay *delay;
+  float *scratch; /* one hop */
+
+  /* Mutable state besides the filter and delay memories. */
+  float reduction_gain; /* 10^(-reduction/20): the deepest gain allowed */
+  float level;          /* mean-square envelope */
+  float noise_floor;    /* mean-square noise floor */
+  float gain;           /* gain at the end of the last output hop */
+  float wanted[LOOKAHEAD_HOPS]; /* target gains of the newest hops, ring */
+  uint32_t wanted_next;
+  bool seeded; /* the floor has been set from a first level */
+};
+
+fs_light *fs_light_create(double sample_rate) {
+  fs_light *l = calloc(1, sizeof(*l));
+  if (!l) {
+    return NULL;
+  }
+  l->geometry = fs_geometry_for_rate(sample_rate);
+  const fs_geometry *g = &l->geometry;
+  l->delay = fs_delay_create(g->hop_latency);
+  l->scratch = calloc(g->hop, sizeof(float));
+  if (!l->delay || !l->scratch) {
+    fs_light_destroy(l);
+    return NULL;
+  }
+  const double hop_ms = 1000.0 * g->hop / g->sample_rate;
+  l->level_smoothing = (float)exp(-hop_ms / FS_LIGHT_LEVEL_MS);
+  l->floor_fall = (float)exp(-hop_ms / FS_LIGHT_FLOOR_FALL_MS);
+  l->floor_rise = (float)pow(10.0, FS_LIGHT_FLOOR_RISE_DB_PER_S * hop_ms / 1000.0 / 10.0);
+  l->release = (float)exp(-hop_ms / FS_LIGHT_RELEASE_MS);
+  l->open_ratio = (float)pow(10.0, FS_LIGHT_OPEN_ABOVE_DB / 10.0);
+  l->slope = FS_LIGHT_RATIO - 1.0f;
+  l->reduction_gain = fs_reduction_floor_gain(FS_REDUCTION_DEFAULT_DB);
+  fs_light_reset(l);
+  return l;
+}
+
+void fs_light_destroy(fs_light *l) {
+  if (!l) {
+    return;
+  }
+  fs_delay_destroy(l->delay);
+  free(l->scratch);
+  free(l);
+}
+
+const fs_geometry *fs_light_geometry(const fs_light *l) { return &l->geometry; }
+
+void fs_light_reset(fs_light *l) {
+  fs_delay_reset(l->delay);
+  l->level = LEVEL_FLOOR;
+  l->noise_floor = LEVEL_FLOOR;
+  l->gain = 1.0f;
+  for (uint32_t i = 0; i < LOOKAHEAD_HOPS; ++i) {
+    l->wanted[i] = 1.0f;
+  }
+  l->wanted_next = 0;
+  l->seeded = false;
+}
+
+void fs_light_set_reduction(fs_light *l, float reduction_db) {
+  l->reduction_gain = fs_reduction_floor_gain(reduction_db);
+}
+
+/* Follow the newest hop's level and decide the gain it would like. */
+static float wanted_gain(fs_light *l, const float *hop, uint32_t n) {
+  float energy = 0.0f;
+  for (uint32_t i = 0; i < n; ++i) {
+    energy += hop[i] * hop[i];
+  }
+  float mean_square = energy / (float)n;
+  if (!(mean_square > LEVEL_FLOOR)) {
+    mean_square = LEVEL_FLOOR;
+  }
+  l->level = l->level_smoothing * l->level + (1.0f - l->level_smoothing) * mean_square;
+  if (!l->seeded) {
+    /* Start from the first hop's level rather than climb from silence. */
+    l->level = mean_square;
+    l->noise_floor = mean_square;
+    l->seeded = true;
+  }
+
+  /* Floor: glide down to quieter levels within FS_LIGHT_FLOOR_FALL_MS,
+     creep up by FS_LIGHT_FLOOR_RISE_DB_PER_S, never above the level. */
+  if (l->level < l->noise_floor) {
+    l->noise_floor = l->floor_fall * l->noise_floor + (1.0f - l->floor_fall) * l->level;
+  } else {
+    l->noise_floor *= l->floor_rise;
+    if (l->noise_floor > l->level) {
+      l->noise_floor = l->level;
+    }
+  }
+  if (l->noise_floor < LEVEL_FLOOR) {
+    l->noise_floor = LEVEL_FLOOR;
+  }
+
+  /* Below the open point the amplitude gain is (level/open)^(slope/2). */
+  const float above = l->level / (l->noise_floor * l->open_ratio);
+  if (above >= 1.0f) {
+    return 1.0f;
+  }
+  const float gain = powf(above, 0.5f * l->slope);
+  return gain > l->reduction_gain ? gain : l->reduction_gain;
+}
+
+void fs_light_process_hop(fs_light *l, const float *in, float *out) {
+  const uint32_t hop = l->geometry.hop;
+  for (uint32_t i = 0; i < hop; ++i) {
+    l->scratch[i] = fs_sanitize_sample(in[i]);
+  }
+
+  l->wanted[l->wanted_next] = wanted_gain(l, l->scratch, hop);
+  l->wanted_next = (l->wanted_next + 1) % LOOKAHEAD_HOPS;
+  /* The hop leaving the delay and all hops behind it, up to the newest. */
+  float open = 0.0f;
+  for (uint32_t i = 0; i < LOOKAHEAD_HOPS; ++i) {
+    open = l->wanted[i] > open ? l->wanted[i] : open;
+  }
+  /* Open at once (look-ahead has made that early), close slowly; the
+     floor may also have moved with the reduction control. */
+  float next = open >= l->gain ? open : l->release * l->gain + (1.0f - l->release) * open;
+  if (next < l->reduction_gain) {
+    next = l->reduction_gain;
+  }
+
+  fs_delay_process(l->delay, l->scratch, l->scratch, hop);
+  const float start = l->gain;
+  const float step = (next - start) / (float)hop;
+  for (uint32_t i = 0; i < hop; ++i) {
+    out[i] = l->scratch[i] * (start + step * (float)(i + 1));
+  }
+  l->gain = next;
+}

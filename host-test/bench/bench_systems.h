@@ -1,0 +1,33 @@
+/*
+  bench_systems: the systems under test behind one interface, driven with
+  host-sized blocks exactly as a plugin's run() would drive them.
+
+  - failsafe: fs_hopper + fs_enhancer (tier 0), what the plugin runs.
+  - failsafe-light: fs_hopper + fs_light (tier 1).
+  - speexdsp: speex_preprocess_run on 10 ms frames with denoise on (its
+    default -15 dB suppression), behind the simplest framer a plugin
+    would need: collect a frame, process it, play it out during the next.
+*/
+#ifndef BENCH_SYSTEMS_H
+#define BENCH_SYSTEMS_H
+
+#include <stdint.h>
+
+typedef struct {
+  const char *name;
+  void *(*create)(double sample_rate);
+  void (*destroy)(void *instance);
+  void (*set_reduction)(void *instance, float reduction_db); /* may be NULL */
+  /* Any n; in and out do not alias. */
+  void (*process)(void *instance, const float *in, float *out, uint32_t n);
+  /* What the system reports; 0 when it reports nothing (then measure). */
+  uint32_t (*reported_latency)(void *instance);
+} bench_system;
+
+extern const bench_system bench_failsafe;
+extern const bench_system bench_failsafe_light;
+#ifdef FS_BENCH_HAVE_SPEEXDSP
+extern const bench_system bench_speexdsp;
+#endif
+
+#endif

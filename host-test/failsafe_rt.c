@@ -1,0 +1,617 @@
+/* failsafe-rt: runs an LV2 plugin live, inside a PortAudio callback, and
+ * measures what a live chain would suffer: xruns, late callbacks, the time
+ * run() takes, and what the plugin's safety net reports while faults are
+ * injected on a schedule.
+ *
+ * The callback only copies, calls run() and writes into arrays allocated
+ * and touched before the stream starts: it never allocates, locks, prints
+ * or blocks, so what it measures is the plugin and not the harness.
+ * Everything is summarised as JSON once the stream has stopped.
+ *
+ * Without a sound card, --start-jack runs the stream on a private JACK
+ * server with the dummy backend, which keeps real time like a card does. */
+#include "fs_rt_chaos.h"
+#include "fs_rt_jack.h"
+#include "fs_rt_lv2.h"
+#include "fs_rt_report.h"
+
+#include <pa_jack.h>
+#include <portaudio.h>
+#include <sndfile.h>
+
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FS_RT_MAX_SETS 32
+#define FS_RT_EXIT_NO_DEVICE 2
+
+typedef struct {
+  const char *uri;
+  double seconds;
+  uint32_t frames;
+  double rate;
+  const char *sets[FS_RT_MAX_SETS];
+  int set_count;
+  const char *chaos;
+  const char *input_path;
+  const char *json_path;
+  const char *blocks_csv;
+  const char *host_api;
+  const char *device;
+  int bypass_baseline;
+  int start_jack;
+  int list_devices;
+  int verbose;
+} fs_rt_options;
+
+/* An input file, decoded into memory before the stream starts. */
+typedef struct {
+  float *samples; /* interleaved */
+  uint64_t frames;
+  uint32_t channels;
+} fs_rt_file;
+
+/* Everything the callback touches.  The main thread reads `done` and
+ * `count` while the stream runs and the rest only after it has stopped. */
+typedef struct {
+  fs_rt_plugin *plugin; /* NULL: the bypass baseline, a plain copy */
+  const fs_rt_schedule *schedule;
+  const fs_rt_file *file; /* NULL: the device's input */
+  uint32_t frames;
+  int device_in, device_out; /* channels of the stream */
+  float *in[FS_RT_MAX_AUDIO], *out[FS_RT_MAX_AUDIO];
+  fs_rt_block *blocks;
+  uint64_t total_blocks;
+  uint64_t frame;
+  uint64_t file_pos;
+  _Atomic uint64_t count;
+  atomic_int done;
+} fs_rt_stream;
+
+static volatile sig_atomic_t fs_rt_interrupted; /* set by SIGINT/SIGTERM */
+
+static void on_signal(int sig) {
+  (void)sig;
+  fs_rt_interrupted = 1;
+}
+
+static uint64_t now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* ---- the audio callback ------------------------------------------------ */
+
+static void fill_inputs(fs_rt_stream *s, const float *device_in, uint32_t n) {
+  const uint32_t channels = s->plugin ? s->plugin->n_audio_in : FS_RT_MAX_AUDIO;
+  if (s->file) {
+    const fs_rt_file *f = s->file;
+    for (uint32_t i = 0; i < n; ++i) {
+      const float *frame = f->samples + s->file_pos * f->channels;
+      for (uint32_t c = 0; c < channels; ++c) s->in[c][i] = frame[c < f->channels ? c : f->channels - 1];
+      if (++s->file_pos == f->frames) s->file_pos = 0; /* loops */
+    }
+  } else if (device_in && s->device_in > 0) {
+    const uint32_t stride = (uint32_t)s->device_in;
+    for (uint32_t c = 0; c < channels; ++c) {
+      const uint32_t from = c < stride ? c : stride - 1;
+      for (uint32_t i = 0; i < n; ++i) s->in[c][i] = device_in[i * stride + from];
+    }
+  } else {
+    for (uint32_t c = 0; c < channels; ++c) memset(s->in[c], 0, n * sizeof(float));
+  }
+}
+
+/* Runs the plugin over the block, split wherever the chaos schedule
+ * changes value so that a fault starts and stops on its exact frame. */
+static uint64_t run_plugin(fs_rt_stream *s, uint32_t n) {
+  fs_rt_plugin *p = s->plugin;
+  uint64_t spent = 0;
+  uint32_t done = 0;
+  while (done < n) {
+    const uint64_t at = s->frame + done;
+    const uint64_t edge = fs_rt_schedule_next_edge(s->schedule, at);
+    const uint32_t len = edge - at < (uint64_t)(n - done) ? (uint32_t)(edge - at) : n - done;
+    if (p->port_chaos >= 0 && s->schedule->count > 0) {
+      p->controls[p->port_chaos] = (float)fs_rt_schedule_mode_at(s->schedule, at);
+    }
+    for (uint32_t c = 0; c < p->n_audio_in; ++c) lilv_instance_connect_port(p->instance, p->audio_in[c], s->in[c] + done);
+    for (uint32_t c = 0; c < p->n_audio_out; ++c)
+      lilv_instance_connect_port(p->instance, p->audio_out[c], s->out[c] + done);
+    const uint64_t t0 = now_ns();
+    lilv_instance_run(p->instance, len);
+    spent += now_ns() - t0;
+    done += len;
+  }
+  return spent;
+}
+
+/* Writes the plugin's outputs to the device, counting what a listener
+ * would hear: non-finite samples (replaced by silence: a real speaker is
+ * never fed NaN, whatever the plugin does) and the peak. */
+static void write_outputs(fs_rt_stream *s, float *device_out, uint32_t n, fs_rt_block *b) {
+  const uint32_t channels = s->plugin ? s->plugin->n_audio_out : FS_RT_MAX_AUDIO;
+  float peak = 0.0f;
+  uint32_t nonfinite = 0;
+  for (uint32_t c = 0; c < channels; ++c) {
+    for (uint32_t i = 0; i < n; ++i) {
+      const float x = s->out[c][i];
+      if (!isfinite(x)) {
+        ++nonfinite;
+        s->out[c][i] = 0.0f;
+      } else if (fabsf(x) > peak) {
+        peak = fabsf(x);
+      }
+    }
+  }
+  const uint32_t stride = (uint32_t)s->device_out;
+  for (uint32_t d = 0; d < stride; ++d) {
+    const float *from = s->out[d < channels ? d : channels - 1];
+    for (uint32_t i = 0; i < n; ++i) device_out[i * stride + d] = from[i];
+  }
+  b->peak = peak;
+  b->nonfinite = nonfinite;
+}
+
+static int stream_callback(const void *input, void *output, unsigned long frame_count,
+                           const PaStreamCallbackTimeInfo *time_info, PaStreamCallbackFlags status, void *user) {
+  const uint64_t start = now_ns();
+  fs_rt_stream *s = user;
+  const uint64_t index = atomic_load_explicit(&s->count, memory_order_relaxed);
+  const uint32_t n = (uint32_t)frame_count;
+  if (index >= s->total_blocks || n > s->frames) {
+    memset(output, 0, frame_count * (size_t)s->device_out * sizeof(float));
+    atomic_store(&s->done, 1);
+    return paComplete;
+  }
+  fs_rt_block *b = &s->blocks[index];
+  b->frame = s->frame;
+  b->status = (uint32_t)status;
+  b->dac_time = time_info ? time_info->outputBufferDacTime : 0.0;
+  b->chaos = fs_rt_schedule_mode_at(s->schedule, s->frame);
+
+  fill_inputs(s, input, n);
+  if (s->plugin) {
+    b->run_ns = run_plugin(s, n);
+    b->tier = fs_rt_plugin_output(s->plugin, s->plugin->port_tier);
+    b->incidents = fs_rt_plugin_output(s->plugin, s->plugin->port_incidents);
+    b->cause = fs_rt_plugin_output(s->plugin, s->plugin->port_cause);
+  } else {
+    for (uint32_t c = 0; c < FS_RT_MAX_AUDIO; ++c) memcpy(s->out[c], s->in[c], n * sizeof(float));
+    b->run_ns = 0;
+    b->tier = b->incidents = b->cause = NAN;
+  }
+  write_outputs(s, output, n, b);
+  s->frame += n;
+  b->callback_ns = now_ns() - start;
+  atomic_store_explicit(&s->count, index + 1, memory_order_release);
+  return paContinue;
+}
+
+/* ---- setup ----------------------------------------------------------- */
+
+static void usage(FILE *out) {
+  fputs("usage: failsafe-rt [options]\n"
+        "Runs an LV2 plugin inside a PortAudio callback stream and prints a JSON summary.\n"
+        "  --plugin URI          plugin to load from LV2_PATH (default urn:failsafe:enhancer)\n"
+        "  --seconds N           stream length (default 5)\n"
+        "  --frames N            frames per buffer (default 128)\n"
+        "  --rate HZ             sample rate (default 48000)\n"
+        "  --set SYM=VAL         set a control input (repeatable)\n"
+        "  --chaos SCHEDULE      MODE@START-END,... e.g. 4@2s-3s,1@5s-5.5s (times in s or ms)\n"
+        "  --input FILE          play a WAV/FLAC file (looped) instead of the device's input\n"
+        "  --bypass-baseline     first run the same stream with a plain copy, then the plugin\n"
+        "  --start-jack          start a private dummy jackd and use PortAudio's JACK host API\n"
+        "  --host-api NAME       host API to use (JACK, ALSA, OSS; default: the default devices')\n"
+        "  --device NAME|INDEX   device of that host API (default: its default device)\n"
+        "  --json FILE           also write the summary to FILE\n"
+        "  --blocks-csv FILE     write the plugin run's per-block records to FILE\n"
+        "  --list-devices        list PortAudio's devices and exit\n"
+        "  --verbose             keep the host APIs' start-up chatter on stderr\n"
+        "Exit status: 0 ran, 1 error, 2 no host API offers a device.\n",
+        out);
+}
+
+static int parse_number(const char *text, double min, double max, double *value) {
+  char *end = NULL;
+  const double v = strtod(text, &end);
+  if (end == text || *end || !(v >= min && v <= max)) return -1;
+  *value = v;
+  return 0;
+}
+
+static int parse_args(int argc, char **argv, fs_rt_options *o) {
+  *o = (fs_rt_options){.uri = "urn:failsafe:enhancer", .seconds = 5.0, .frames = 128, .rate = 48000.0};
+  for (int i = 1; i < argc; ++i) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    double number = 0.0;
+    int takes_value = 1;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      usage(stdout);
+      exit(0);
+    } else if (!strcmp(a, "--bypass-baseline")) {
+      o->bypass_baseline = 1, takes_value = 0;
+    } else if (!strcmp(a, "--start-jack")) {
+      o->start_jack = 1, takes_value = 0;
+    } else if (!strcmp(a, "--list-devices")) {
+      o->list_devices = 1, takes_value = 0;
+    } else if (!strcmp(a, "--verbose")) {
+      o->verbose = 1, takes_value = 0;
+    } else if (!v) {
+      fprintf(stderr, "failsafe-rt: %s needs a value (see --help)\n", a);
+      return -1;
+    } else if (!strcmp(a, "--plugin")) {
+      o->uri = v;
+    } else if (!strcmp(a, "--seconds")) {
+      if (parse_number(v, 0.01, 86400.0, &o->seconds) != 0) goto bad;
+    } else if (!strcmp(a, "--frames")) {
+      if (parse_number(v, 16, 8192, &number) != 0) goto bad;
+      o->frames = (uint32_t)number;
+    } else if (!strcmp(a, "--rate")) {
+      if (parse_number(v, 8000, 384000, &o->rate) != 0) goto bad;
+    } else if (!strcmp(a, "--set")) {
+      if (o->set_count == FS_RT_MAX_SETS || !strchr(v, '=')) goto bad;
+      o->sets[o->set_count++] = v;
+    } else if (!strcmp(a, "--chaos")) {
+      o->chaos = v;
+    } else if (!strcmp(a, "--input")) {
+      o->input_path = v;
+    } else if (!strcmp(a, "--json")) {
+      o->json_path = v;
+    } else if (!strcmp(a, "--blocks-csv")) {
+      o->blocks_csv = v;
+    } else if (!strcmp(a, "--host-api")) {
+      o->host_api = v;
+    } else if (!strcmp(a, "--device")) {
+      o->device = v;
+    } else {
+      fprintf(stderr, "failsafe-rt: unknown option %s (see --help)\n", a);
+      return -1;
+    }
+    i += takes_value;
+    continue;
+  bad:
+    fprintf(stderr, "failsafe-rt: bad value '%s' for %s (see --help)\n", v, a);
+    return -1;
+  }
+  return 0;
+}
+
+static int load_file(const char *path, double rate, fs_rt_file *f) {
+  SF_INFO info = {0};
+  SNDFILE *sf = sf_open(path, SFM_READ, &info);
+  if (!sf) {
+    fprintf(stderr, "failsafe-rt: cannot read %s: %s\n", path, sf_strerror(NULL));
+    return -1;
+  }
+  if (info.samplerate != (int)rate) {
+    fprintf(stderr, "failsafe-rt: %s is at %d Hz but the stream runs at %.0f Hz; it plays at the stream's rate\n",
+            path, info.samplerate, rate);
+  }
+  f->frames = (uint64_t)info.frames;
+  f->channels = (uint32_t)info.channels;
+  f->samples = f->frames ? malloc(f->frames * f->channels * sizeof(float)) : NULL;
+  const int ok = f->samples && sf_readf_float(sf, f->samples, info.frames) == info.frames;
+  sf_close(sf);
+  if (!ok) {
+    fprintf(stderr, "failsafe-rt: %s is empty or unreadable\n", path);
+    free(f->samples);
+    f->samples = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+static int apply_sets(fs_rt_plugin *p, const fs_rt_options *o) {
+  for (int i = 0; i < o->set_count; ++i) {
+    const char *eq = strchr(o->sets[i], '=');
+    char symbol[64];
+    snprintf(symbol, sizeof symbol, "%.*s", (int)(eq - o->sets[i]), o->sets[i]);
+    char *end = NULL;
+    const float value = strtof(eq + 1, &end);
+    if (end == eq + 1 || *end || fs_rt_plugin_set(p, symbol, value) != 0) {
+      fprintf(stderr, "failsafe-rt: --set %s: no such control input or bad value\n", o->sets[i]);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* Runs PortAudio's initialisation with stderr silenced unless asked: the
+ * ALSA and JACK layers print pages of harmless complaints on a machine
+ * without a card. */
+static PaError initialise_portaudio(int verbose) {
+  PaJack_SetClientName("failsafe-rt");
+  if (verbose) return Pa_Initialize();
+  fflush(stderr);
+  const int saved = dup(STDERR_FILENO);
+  const int null_fd = open("/dev/null", O_WRONLY);
+  if (saved >= 0 && null_fd >= 0) dup2(null_fd, STDERR_FILENO);
+  const PaError err = Pa_Initialize();
+  if (saved >= 0) {
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+  }
+  if (null_fd >= 0) close(null_fd);
+  return err;
+}
+
+static void list_devices(void) {
+  for (PaDeviceIndex d = 0; d < Pa_GetDeviceCount(); ++d) {
+    const PaDeviceInfo *info = Pa_GetDeviceInfo(d);
+    printf("%d\t%s\t%s\tin %d\tout %d\t%.0f Hz\n", d, Pa_GetHostApiInfo(info->hostApi)->name, info->name,
+           info->maxInputChannels, info->maxOutputChannels, info->defaultSampleRate);
+  }
+}
+
+/* The device to use: a host API by name (JACK when we started jackd), a
+ * device by index or name within it, else the default output device's. */
+static PaDeviceIndex choose_device(const fs_rt_options *o, int need_input) {
+  const char *api_name = o->host_api ? o->host_api : (o->start_jack ? "JACK" : NULL);
+  PaHostApiIndex api = -1;
+  if (api_name) {
+    for (PaHostApiIndex a = 0; a < Pa_GetHostApiCount(); ++a) {
+      if (strcasestr(Pa_GetHostApiInfo(a)->name, api_name)) api = a;
+    }
+    if (api < 0) return paNoDevice;
+  } else {
+    api = Pa_GetDefaultHostApi();
+  }
+  if (o->device) {
+    char *end = NULL;
+    const long index = strtol(o->device, &end, 10);
+    for (PaDeviceIndex d = 0; d < Pa_GetDeviceCount(); ++d) {
+      const PaDeviceInfo *info = Pa_GetDeviceInfo(d);
+      const int match = (*end == '\0' && end != o->device) ? d == index : strcasestr(info->name, o->device) != NULL;
+      if (match && (!api_name || info->hostApi == api)) return d;
+    }
+    return paNoDevice;
+  }
+  const PaHostApiInfo *info = api >= 0 ? Pa_GetHostApiInfo(api) : NULL;
+  if (!info) return paNoDevice;
+  const PaDeviceIndex d = info->defaultOutputDevice;
+  if (d == paNoDevice) return paNoDevice;
+  if (need_input && Pa_GetDeviceInfo(d)->maxInputChannels < 1) return paNoDevice;
+  return d;
+}
+
+/* One stream from start to stop: the plugin, or the baseline when plugin
+ * is NULL.  Fills blocks and returns how many it filled, -1 on error. */
+static int64_t run_stream(const fs_rt_options *o, PaDeviceIndex device, fs_rt_stream *s, fs_rt_result *r) {
+  const PaDeviceInfo *info = Pa_GetDeviceInfo(device);
+  PaStreamParameters in_params = {device, s->device_in, paFloat32, info->defaultLowInputLatency, NULL};
+  PaStreamParameters out_params = {device, s->device_out, paFloat32, info->defaultLowOutputLatency, NULL};
+  atomic_store(&s->count, 0);
+  atomic_store(&s->done, 0);
+  s->frame = 0;
+  s->file_pos = 0;
+  PaStream *stream = NULL;
+  PaError err = Pa_OpenStream(&stream, s->device_in > 0 ? &in_params : NULL, &out_params, o->rate, o->frames,
+                              paClipOff | paDitherOff, stream_callback, s);
+  if (err != paNoError) {
+    fprintf(stderr, "failsafe-rt: cannot open a %.0f Hz, %u-frame stream on '%s': %s\n", o->rate, o->frames,
+            info->name, Pa_GetErrorText(err));
+    return -1;
+  }
+  r->rss_start_kb = fs_rt_rss_kb();
+  err = Pa_StartStream(stream);
+  if (err != paNoError) {
+    fprintf(stderr, "failsafe-rt: cannot start the stream: %s\n", Pa_GetErrorText(err));
+    Pa_CloseStream(stream);
+    return -1;
+  }
+  /* Waits for the callback to finish its blocks, watching for a stream
+   * that stopped calling back (a dead server) or an interrupt. */
+  uint64_t last_count = 0, last_progress = now_ns();
+  int stalled = 0;
+  while (!atomic_load(&s->done) && !fs_rt_interrupted && Pa_IsStreamActive(stream) == 1) {
+    Pa_Sleep(20);
+    const uint64_t count = atomic_load_explicit(&s->count, memory_order_acquire);
+    if (count != last_count) {
+      last_count = count;
+      last_progress = now_ns();
+    } else if (now_ns() - last_progress > 5000000000ull) {
+      stalled = 1;
+      break;
+    }
+  }
+  if (Pa_IsStreamStopped(stream) == 0) Pa_StopStream(stream);
+  Pa_CloseStream(stream);
+  r->rss_end_kb = fs_rt_rss_kb();
+  if (stalled) fprintf(stderr, "failsafe-rt: the stream stopped calling back; summary covers what ran\n");
+  return (int64_t)atomic_load(&s->count);
+}
+
+/* Allocates the block records and plugin buffers, touching every page so
+ * the callback never faults one in. */
+static int prepare_stream(fs_rt_stream *s, const fs_rt_options *o) {
+  s->total_blocks = (uint64_t)ceil(o->seconds * o->rate / o->frames);
+  s->blocks = calloc(s->total_blocks, sizeof *s->blocks);
+  if (!s->blocks) return -1;
+  memset(s->blocks, 0, s->total_blocks * sizeof *s->blocks);
+  for (uint32_t c = 0; c < FS_RT_MAX_AUDIO; ++c) {
+    s->in[c] = calloc(o->frames, sizeof(float));
+    s->out[c] = calloc(o->frames, sizeof(float));
+    if (!s->in[c] || !s->out[c]) return -1;
+  }
+  s->frames = o->frames;
+  return 0;
+}
+
+static void release_stream(fs_rt_stream *s) {
+  free(s->blocks);
+  for (uint32_t c = 0; c < FS_RT_MAX_AUDIO; ++c) {
+    free(s->in[c]);
+    free(s->out[c]);
+  }
+}
+
+/* One line per callback, for plots and post-mortems. */
+static int write_blocks_csv(const char *path, const fs_rt_block *blocks, uint64_t n, double rate) {
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    fprintf(stderr, "failsafe-rt: cannot write %s\n", path);
+    return -1;
+  }
+  fputs("block,time_s,callback_ns,run_ns,dac_time,status,chaos,tier,incidents,cause,peak,nonfinite\n", f);
+  for (uint64_t i = 0; i < n; ++i) {
+    const fs_rt_block *b = &blocks[i];
+    fprintf(f, "%llu,%.6f,%llu,%llu,%.6f,%u,%d,%g,%g,%g,%g,%u\n", (unsigned long long)i, (double)b->frame / rate,
+            (unsigned long long)b->callback_ns, (unsigned long long)b->run_ns, b->dac_time, b->status, b->chaos,
+            b->tier, b->incidents, b->cause, b->peak, b->nonfinite);
+  }
+  return fclose(f) == 0 ? 0 : -1;
+}
+
+static void json_string(FILE *out, const char *text) {
+  fputc('"', out);
+  for (const char *c = text ? text : ""; *c; ++c) {
+    if (*c == '"' || *c == '\\') {
+      fprintf(out, "\\%c", *c);
+    } else if ((unsigned char)*c < 0x20) {
+      fprintf(out, "\\u%04x", *c);
+    } else {
+      fputc(*c, out);
+    }
+  }
+  fputc('"', out);
+}
+
+static void write_summary(FILE *out, const fs_rt_options *o, const char *device_name, const char *api_name,
+                          const fs_rt_result *plugin, const fs_rt_result *baseline, int interrupted) {
+  fputs("{\n  \"plugin\": ", out);
+  json_string(out, o->uri);
+  fputs(",\n  \"host_api\": ", out);
+  json_string(out, api_name);
+  fputs(",\n  \"device\": ", out);
+  json_string(out, device_name);
+  fputs(",\n  \"input\": ", out);
+  json_string(out, o->input_path ? o->input_path : "device");
+  fprintf(out, ",\n  \"rate\": %.0f,\n  \"frames\": %u,\n  \"seconds\": %.3f,\n  \"buffer_ns\": %.0f,\n", o->rate,
+          o->frames, o->seconds, 1e9 * o->frames / o->rate);
+  fputs("  \"chaos\": ", out);
+  json_string(out, o->chaos ? o->chaos : "");
+  fprintf(out, ",\n  \"interrupted\": %s,\n", interrupted ? "true" : "false");
+  if (baseline) {
+    fputs("  \"baseline\": {\n", out);
+    fs_rt_result_json(out, baseline, "    ", 0);
+    fputs("  },\n", out);
+  }
+  fs_rt_result_json(out, plugin, "  ", 1);
+  fputs("}\n", out);
+}
+
+int main(int argc, char **argv) {
+  fs_rt_options o;
+  if (parse_args(argc, argv, &o) != 0) return 1;
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+
+  fs_rt_schedule *schedule = calloc(1, sizeof *schedule);
+  if (!schedule || fs_rt_schedule_parse(schedule, o.chaos, o.rate) != 0) return 1;
+  fs_rt_file file = {0};
+  if (o.input_path && load_file(o.input_path, o.rate, &file) != 0) return 1;
+
+  fs_rt_jack jack = {0};
+  if (o.start_jack && fs_rt_jack_start(&jack, o.rate, o.frames) != 0) return 1;
+  int status = 1;
+  fs_rt_plugin plugin = {0};
+  fs_rt_stream stream = {0};
+  fs_rt_result result = {0}, baseline = {0};
+  const PaError pa_err = initialise_portaudio(o.verbose);
+  if (pa_err != paNoError) {
+    fprintf(stderr, "failsafe-rt: PortAudio failed to start: %s\n", Pa_GetErrorText(pa_err));
+    goto out_jack;
+  }
+  if (o.list_devices) {
+    list_devices();
+    status = 0;
+    goto out_pa;
+  }
+  const PaDeviceIndex device = choose_device(&o, !o.input_path);
+  if (device == paNoDevice) {
+    fprintf(stderr, "failsafe-rt: no host API offers a%s device%s%s (try --start-jack or --list-devices)\n",
+            o.input_path ? "n output" : " full-duplex", o.host_api || o.start_jack ? " on " : "",
+            o.host_api ? o.host_api : (o.start_jack ? "JACK" : ""));
+    status = FS_RT_EXIT_NO_DEVICE;
+    goto out_pa;
+  }
+  const PaDeviceInfo *device_info = Pa_GetDeviceInfo(device);
+  const char *api_name = Pa_GetHostApiInfo(device_info->hostApi)->name;
+
+  if (fs_rt_plugin_load(&plugin, o.uri, o.rate, o.frames) != 0 || apply_sets(&plugin, &o) != 0) goto out_pa;
+  if (schedule->count > 0 && plugin.port_chaos < 0) {
+    fprintf(stderr, "failsafe-rt: --chaos given but <%s> has no 'chaos' control\n", o.uri);
+    goto out_plugin;
+  }
+  if (prepare_stream(&stream, &o) != 0) {
+    fprintf(stderr, "failsafe-rt: out of memory for %.0f s of block records\n", o.seconds);
+    goto out_stream;
+  }
+  stream.schedule = schedule;
+  stream.file = o.input_path ? &file : NULL;
+  const int want_in = (int)plugin.n_audio_in;
+  stream.device_in = o.input_path ? 0 : (device_info->maxInputChannels < want_in ? device_info->maxInputChannels : want_in);
+  stream.device_out = device_info->maxOutputChannels < 2 ? device_info->maxOutputChannels : 2;
+  if (stream.device_out < 1) {
+    fprintf(stderr, "failsafe-rt: device '%s' has no output channels\n", device_info->name);
+    status = FS_RT_EXIT_NO_DEVICE;
+    goto out_stream;
+  }
+
+  int have_baseline = 0;
+  if (o.bypass_baseline) {
+    stream.plugin = NULL;
+    const int64_t n = run_stream(&o, device, &stream, &baseline);
+    if (n < 0 || fs_rt_result_compute(&baseline, stream.blocks, (uint64_t)n, schedule, o.rate, o.frames) != 0)
+      goto out_results;
+    have_baseline = 1;
+  }
+  if (!fs_rt_interrupted) {
+    stream.plugin = &plugin;
+    lilv_instance_activate(plugin.instance);
+    const int64_t n = run_stream(&o, device, &stream, &result);
+    lilv_instance_deactivate(plugin.instance);
+    if (n < 0 || fs_rt_result_compute(&result, stream.blocks, (uint64_t)n, schedule, o.rate, o.frames) != 0)
+      goto out_results;
+    if (o.blocks_csv && write_blocks_csv(o.blocks_csv, stream.blocks, (uint64_t)n, o.rate) != 0) goto out_results;
+  }
+  write_summary(stdout, &o, device_info->name, api_name, &result, have_baseline ? &baseline : NULL,
+                fs_rt_interrupted);
+  if (o.json_path) {
+    FILE *json = fopen(o.json_path, "w");
+    if (!json) {
+      fprintf(stderr, "failsafe-rt: cannot write %s\n", o.json_path);
+      goto out_results;
+    }
+    write_summary(json, &o, device_info->name, api_name, &result, have_baseline ? &baseline : NULL,
+                  fs_rt_interrupted);
+    fclose(json);
+  }
+  status = fs_rt_interrupted ? 1 : 0;
+
+out_results:
+  fs_rt_result_free(&result);
+  fs_rt_result_free(&baseline);
+out_stream:
+  release_stream(&stream);
+out_plugin:
+  fs_rt_plugin_unload(&plugin);
+out_pa:
+  Pa_Terminate();
+out_jack:
+  fs_rt_jack_stop(&jack);
+  free(file.samples);
+  free(schedule);
+  return status;
+}

@@ -1,0 +1,94 @@
+/* fs_host_json: see fs_host_json.h. */
+#include "fs_host_json.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+void fs_json_init(fs_json *json, FILE *out) {
+  json->out = out;
+  json->depth = 0;
+  json->need_comma[0] = false;
+  json->after_key = false;
+}
+
+/* Every value and key goes through here so commas land in one place. */
+static void separate(fs_json *json) {
+  if (json->after_key) {
+    json->after_key = false;
+    return;
+  }
+  if (json->need_comma[json->depth]) fputc(',', json->out);
+  json->need_comma[json->depth] = true;
+}
+
+void fs_json_object_begin(fs_json *json) {
+  separate(json);
+  fputc('{', json->out);
+  if (json->depth + 1 < FS_JSON_MAX_DEPTH) json->depth++;
+  json->need_comma[json->depth] = false;
+}
+
+void fs_json_object_end(fs_json *json) {
+  fputc('}', json->out);
+  if (json->depth > 0) json->depth--;
+  if (json->depth == 0) fputc('\n', json->out);
+}
+
+static void write_escaped(FILE *out, const char *text) {
+  fputc('"', out);
+  for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+    switch (*c) {
+      case '"': fputs("\\\"", out); break;
+      case '\\': fputs("\\\\", out); break;
+      case '\n': fputs("\\n", out); break;
+      case '\r': fputs("\\r", out); break;
+      case '\t': fputs("\\t", out); break;
+      default:
+        if (*c < 0x20) fprintf(out, "\\u%04x", *c);
+        else fputc(*c, out);
+    }
+  }
+  fputc('"', out);
+}
+
+void fs_json_key(fs_json *json, const char *key) {
+  separate(json);
+  write_escaped(json->out, key);
+  fputc(':', json->out);
+  json->after_key = true;
+}
+
+void fs_json_string(fs_json *json, const char *value) {
+  separate(json);
+  if (value) write_escaped(json->out, value);
+  else fputs("null", json->out);
+}
+
+void fs_json_double(fs_json *json, double value) {
+  separate(json);
+  if (!isfinite(value)) {
+    fputs("null", json->out);
+    return;
+  }
+  /* The shortest of %.15g / %.17g that reads back as the same double, so
+   * 0.5 stays 0.5 and nothing is lost. */
+  char text[40];
+  snprintf(text, sizeof text, "%.15g", value);
+  if (strtod(text, NULL) != value) snprintf(text, sizeof text, "%.17g", value);
+  fputs(text, json->out);
+}
+
+void fs_json_uint(fs_json *json, uint64_t value) {
+  separate(json);
+  fprintf(json->out, "%llu", (unsigned long long)value);
+}
+
+void fs_json_bool(fs_json *json, bool value) {
+  separate(json);
+  fputs(value ? "true" : "false", json->out);
+}
+
+void fs_json_null(fs_json *json) {
+  separate(json);
+  fputs("null", json->out);
+}

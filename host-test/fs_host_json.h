@@ -1,0 +1,32 @@
+/* fs_host_json: a tiny streaming JSON writer for the run summary.
+ *
+ * It tracks only whether a comma is due at each nesting level, writes
+ * compact JSON (one line), and writes non-finite numbers as null because
+ * JSON has no NaN or infinity. */
+#ifndef FS_HOST_JSON_H
+#define FS_HOST_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum { FS_JSON_MAX_DEPTH = 16 };
+
+typedef struct fs_json {
+  FILE *out;
+  int depth;
+  bool need_comma[FS_JSON_MAX_DEPTH];
+  bool after_key; /* a value follows a key: no comma before it */
+} fs_json;
+
+void fs_json_init(fs_json *json, FILE *out);
+void fs_json_object_begin(fs_json *json);
+void fs_json_object_end(fs_json *json);
+void fs_json_key(fs_json *json, const char *key);
+void fs_json_string(fs_json *json, const char *value);
+void fs_json_double(fs_json *json, double value);
+void fs_json_uint(fs_json *json, uint64_t value);
+void fs_json_bool(fs_json *json, bool value);
+void fs_json_null(fs_json *json);
+
+#endif

@@ -1,0 +1,40 @@
+/* fs_host_process: the `process` subcommand -- one sound file through one
+ * plugin, block by block, the way a DAW renders a track offline. */
+#ifndef FS_HOST_PROCESS_H
+#define FS_HOST_PROCESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct fs_control_setting {
+  const char *symbol;
+  double value; /* passed through as is: NaN and absurd values included */
+} fs_control_setting;
+
+typedef struct fs_process_options {
+  const char *input_path;
+  const char *output_path;
+  const char *uri;            /* NULL: chosen from the channel count */
+  uint32_t block;             /* fixed block length, or 0 */
+  uint32_t random_blocks_max; /* random lengths 1..max, or 0 */
+  uint64_t seed;
+  const fs_control_setting *settings;
+  size_t setting_count;
+  const char *json_path;      /* "-" for stdout, NULL for none */
+  const char *state_in;
+  const char *state_out;
+  bool raw;                   /* no latency compensation */
+  bool quiet;
+  bool in_place;
+  bool sync_worker;
+} fs_process_options;
+
+/* Largest block either option accepts. */
+enum { FS_PROCESS_MAX_BLOCK = 1 << 20 };
+
+/* Returns 0 on success, or 2 with a one-line reason in err. */
+int fs_process_run(const fs_process_options *options, char *err,
+                   size_t err_size);
+
+#endif

@@ -1,0 +1,660 @@
+#include "fs_report.h"
+
+#include "fs_analysis.h"
+#include "fs_cause.h"
+#include "fs_learner.h"
+#include "fs_strategy.h"
+#include "fs_taxonomy.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+  EXIT_REFUSED = 2,
+  LINE_MAX_BYTES = 64 * 1024, /* journal lines are < 8 KiB; longer is junk */
+  KEY_MAX = 64,
+  TEXT_MAX = 64,
+  DEPTH_MAX = 8
+};
+
+/* ---- a small strict JSON reader -------------------------------------------
+
+   Walks one line and hands every scalar to a callback with its dotted key
+   path ("controls.reduction_db"); array elements get "[]" appended.
+   Anything that is not JSON fails the whole line. */
+
+typedef enum { SCALAR_NUMBER, SCALAR_STRING, SCALAR_BOOL, SCALAR_NULL } scalar_kind;
+
+typedef struct {
+  scalar_kind kind;
+  double number;
+  char text[TEXT_MAX]; /* strings, cut to fit: journal strings are names */
+} scalar;
+
+typedef struct {
+  const char *at, *end;
+  int depth;
+  void (*on_scalar)(void *context, const char *path, const scalar *value);
+  void *context;
+} json_reader;
+
+static void skip_space(json_reader *r) {
+  while (r->at < r->end && (*r->at == ' ' || *r->at == '\t' || *r->at == '\r' || *r->at == '\n')) {
+    ++r->at;
+  }
+}
+
+static bool literal(json_reader *r, const char *word) {
+  size_t n = strlen(word);
+  if ((size_t)(r->end - r->at) < n || memcmp(r->at, word, n) != 0) return false;
+  r->at += n;
+  return true;
+}
+
+static int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* A string into out (cut to cap - 1 bytes; \u escapes above ASCII become
+   '?', which no journal name contains). */
+static bool read_string(json_reader *r, char *out, size_t cap) {
+  size_t n = 0;
+  if (r->at >= r->end || *r->at != '"') return false;
+  ++r->at;
+  while (r->at < r->end) {
+    unsigned char c = (unsigned char)*r->at++;
+    if (c == '"') {
+      out[n] = '\0';
+      return true;
+    }
+    if (c < 0x20) return false;
+    if (c == '\\') {
+      if (r->at >= r->end) return false;
+      char e = *r->at++;
+      switch (e) {
+      case '"': case '\\': case '/': c = (unsigned char)e; break;
+      case 'b': c = '\b'; break;
+      case 'f': c = '\f'; break;
+      case 'n': c = '\n'; break;
+      case 'r': c = '\r'; break;
+      case 't': c = '\t'; break;
+      case 'u': {
+        unsigned code = 0;
+        for (int i = 0; i < 4; ++i) {
+          int d = r->at < r->end ? hex_digit(*r->at++) : -1;
+          if (d < 0) return false;
+          code = code * 16u + (unsigned)d;
+        }
+        c = code < 0x80 ? (unsigned char)code : '?';
+        break;
+      }
+      default: return false;
+      }
+    }
+    if (n + 1 < cap) out[n++] = (char)c;
+  }
+  return false;
+}
+
+/* JSON's number grammar exactly, then strtod on a bounded copy. */
+static bool read_number(json_reader *r, double *value) {
+  const char *p = r->at;
+  if (p < r->end && *p == '-') ++p;
+  if (p >= r->end) return false;
+  if (*p == '0') {
+    ++p;
+  } else if (*p >= '1' && *p <= '9') {
+    while (p < r->end && *p >= '0' && *p <= '9') ++p;
+  } else {
+    return false;
+  }
+  if (p < r->end && *p == '.') {
+    ++p;
+    if (p >= r->end || *p < '0' || *p > '9') return false;
+    while (p < r->end && *p >= '0' && *p <= '9') ++p;
+  }
+  if (p < r->end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    if (p < r->end && (*p == '+' || *p == '-')) ++p;
+    if (p >= r->end || *p < '0' || *p > '9') return false;
+    while (p < r->end && *p >= '0' && *p <= '9') ++p;
+  }
+  char copy[64];
+  size_t n = (size_t)(p - r->at);
+  if (n >= sizeof(copy)) return false;
+  memcpy(copy, r->at, n);
+  copy[n] = '\0';
+  *value = strtod(copy, NULL);
+  r->at = p;
+  return true;
+}
+
+static bool read_value(json_reader *r, char *path, size_t path_len);
+
+static bool read_members(json_reader *r, char *path, size_t path_len, bool object) {
+  if (++r->depth > DEPTH_MAX) return false;
+  ++r->at; /* '{' or '[' */
+  skip_space(r);
+  char close = object ? '}' : ']';
+  if (r->at < r->end && *r->at == close) {
+    ++r->at;
+    --r->depth;
+    return true;
+  }
+  for (;;) {
+    size_t len = path_len;
+    if (object) {
+      char key[KEY_MAX];
+      skip_space(r);
+      if (!read_string(r, key, sizeof(key))) return false;
+      len += (size_t)snprintf(path + path_len, KEY_MAX * DEPTH_MAX - path_len, "%s%s",
+                              path_len ? "." : "", key);
+      skip_space(r);
+      if (r->at >= r->end || *r->at++ != ':') return false;
+    } else {
+      len += (size_t)snprintf(path + path_len, KEY_MAX * DEPTH_MAX - path_len, "[]");
+    }
+    if (len >= KEY_MAX * DEPTH_MAX) len = KEY_MAX * DEPTH_MAX - 1;
+    if (!read_value(r, path, len)) return false;
+    path[path_len] = '\0';
+    skip_space(r);
+    if (r->at >= r->end) return false;
+    char c = *r->at++;
+    if (c == close) break;
+    if (c != ',') return false;
+  }
+  --r->depth;
+  return true;
+}
+
+static bool read_value(json_reader *r, char *path, size_t path_len) {
+  skip_space(r);
+  if (r->at >= r->end) return false;
+  scalar value = {.kind = SCALAR_NULL};
+  switch (*r->at) {
+  case '{': return read_members(r, path, path_len, true);
+  case '[': return read_members(r, path, path_len, false);
+  case '"':
+    value.kind = SCALAR_STRING;
+    if (!read_string(r, value.text, sizeof(value.text))) return false;
+    break;
+  case 't':
+  case 'f':
+    value.kind = SCALAR_BOOL;
+    value.number = *r->at == 't';
+    if (!literal(r, value.number ? "true" : "false")) return false;
+    break;
+  case 'n':
+    value.number = NAN;
+    if (!literal(r, "null")) return false;
+    break;
+  default:
+    value.kind = SCALAR_NUMBER;
+    if (!read_number(r, &value.number)) return false;
+  }
+  r->on_scalar(r->context, path, &value);
+  return true;
+}
+
+/* ---- journal records ----------------------------------------------------- */
+
+typedef enum { F_U64, F_U32, F_U16, F_U8, F_F32, F_KIND, F_CAUSE, F_ACTION } field_type;
+
+typedef struct {
+  const char *path;
+  field_type type;
+  size_t offset;
+} field;
+
+#define EVENT_FIELD(path, type, member) {path, type, offsetof(fs_event, member)}
+static const field fields[] = {
+    EVENT_FIELD("kind", F_KIND, kind),
+    EVENT_FIELD("id", F_U32, id),
+    EVENT_FIELD("position", F_U64, position),
+    EVENT_FIELD("cause", F_CAUSE, cause),
+    EVENT_FIELD("detector", F_U16, detector),
+    EVENT_FIELD("tier_before", F_U8, tier_before),
+    EVENT_FIELD("tier_after", F_U8, tier_after),
+    EVENT_FIELD("action", F_ACTION, action),
+    EVENT_FIELD("chaos", F_U8, chaos),
+    EVENT_FIELD("success", F_U8, success),
+    EVENT_FIELD("tier", F_U8, tier),
+    EVENT_FIELD("value", F_F32, value),
+    EVENT_FIELD("threshold", F_F32, threshold),
+    EVENT_FIELD("levels.input_db", F_F32, input_db),
+    EVENT_FIELD("levels.output_db", F_F32, output_db),
+    EVENT_FIELD("controls.reduction_db", F_F32, reduction_db),
+    EVENT_FIELD("controls.ceiling_db", F_F32, ceiling_db),
+    EVENT_FIELD("controls.xfade_ms", F_F32, xfade_ms),
+    EVENT_FIELD("controls.budget_pct", F_F32, budget_pct),
+    EVENT_FIELD("dsp_load", F_F32, dsp_load),
+    EVENT_FIELD("sample_rate", F_F32, sample_rate),
+    EVENT_FIELD("block", F_U32, block),
+    EVENT_FIELD("to_safe_samples", F_U32, to_safe),
+    EVENT_FIELD("to_full_samples", F_U32, to_full),
+    EVENT_FIELD("breaker_opens", F_U32, breaker_opens),
+};
+enum { FIELD_COUNT = sizeof(fields) / sizeof(fields[0]) };
+
+typedef struct {
+  fs_report_line *line;
+  bool bad;
+  char type[TEXT_MAX];
+  bool seen[FIELD_COUNT];
+  bool has_dropped;
+  double dropped;
+  double to_safe_ms, to_full_ms; /* used when the sample counts are missing */
+} record;
+
+static bool whole_in_range(const scalar *v, double max) {
+  return v->kind == SCALAR_NUMBER && v->number >= 0.0 && v->number <= max &&
+         v->number == floor(v->number);
+}
+
+static bool store_field(fs_event *e, const field *f, const scalar *v) {
+  char *base = (char *)e + f->offset;
+  int number;
+  switch (f->type) {
+  case F_U64: {
+    if (!whole_in_range(v, 18446744073709549568.0)) return false;
+    uint64_t x = (uint64_t)v->number;
+    memcpy(base, &x, sizeof(x));
+    return true;
+  }
+  case F_U32: {
+    if (!whole_in_range(v, 4294967295.0)) return false;
+    uint32_t x = (uint32_t)v->number;
+    memcpy(base, &x, sizeof(x));
+    return true;
+  }
+  case F_U16: {
+    if (!whole_in_range(v, 65535.0)) return false;
+    uint16_t x = (uint16_t)v->number;
+    memcpy(base, &x, sizeof(x));
+    return true;
+  }
+  case F_U8:
+    if (!whole_in_range(v, 255.0)) return false;
+    *(uint8_t *)base = (uint8_t)v->number;
+    return true;
+  case F_F32: {
+    if (v->kind != SCALAR_NUMBER && v->kind != SCALAR_NULL) return false;
+    float x = (float)v->number; /* null: NAN */
+    memcpy(base, &x, sizeof(x));
+    return true;
+  }
+  case F_KIND:
+    number = v->kind == SCALAR_STRING ? fs_event_kind_from_name(v->text) : -1;
+    if (number < 0) return false;
+    e->kind = (uint32_t)number;
+    return true;
+  case F_CAUSE:
+    number = v->kind == SCALAR_STRING ? fs_cause_from_name(v->text) : -1;
+    if (number < 0) return false;
+    e->cause = (uint16_t)number;
+    return true;
+  case F_ACTION:
+    number = v->kind == SCALAR_STRING ? fs_strategy_from_name(v->text) : -1;
+    if (number < 0) return false;
+    e->action = (uint8_t)number;
+    return true;
+  }
+  return false;
+}
+
+static void on_scalar(void *context, const char *path, const scalar *v) {
+  record *rec = context;
+  if (strcmp(path, "type") == 0) {
+    if (v->kind != SCALAR_STRING) rec->bad = true;
+    snprintf(rec->type, sizeof(rec->type), "%s", v->text);
+  } else if (strcmp(path, "dropped_events") == 0) {
+    rec->has_dropped = whole_in_range(v, 18446744073709549568.0);
+    rec->dropped = v->number;
+  } else if (strcmp(path, "to_safe_ms") == 0) {
+    rec->to_safe_ms = v->number;
+  } else if (strcmp(path, "to_full_ms") == 0) {
+    rec->to_full_ms = v->number;
+  } else {
+    for (int i = 0; i < FIELD_COUNT; ++i) {
+      if (strcmp(path, fields[i].path) != 0) continue;
+      if (rec->seen[i] || !store_field(&rec->line->event, &fields[i], v)) rec->bad = true;
+      rec->seen[i] = true;
+      return;
+    }
+  }
+}
+
+static uint32_t ms_to_samples(double ms, float rate) {
+  double samples = ms * rate / 1000.0;
+  return isfinite(samples) && samples >= 0.0 && samples < 4294967295.0
+             ? (uint32_t)lround(samples)
+             : 0u;
+}
+
+static bool required_seen(const record *rec, const char *path) {
+  for (int i = 0; i < FIELD_COUNT; ++i) {
+    if (strcmp(fields[i].path, path) == 0) return rec->seen[i];
+  }
+  return false;
+}
+
+fs_report_line_type fs_report_parse_line(const char *text, size_t len, fs_report_line *out) {
+  memset(out, 0, sizeof(*out));
+  record rec = {.line = out, .to_safe_ms = NAN, .to_full_ms = NAN};
+  /* Fields a record may leave out read as "not measured", not as zero. */
+  fs_event *e = &out->event;
+  e->value = e->threshold = e->input_db = e->output_db = NAN;
+  e->reduction_db = e->ceiling_db = e->xfade_ms = e->budget_pct = NAN;
+  e->dsp_load = e->sample_rate = NAN;
+
+  json_reader r = {.at = text, .end = text + len, .on_scalar = on_scalar, .context = &rec};
+  skip_space(&r);
+  if (r.at == r.end) return out->type = FS_REPORT_LINE_BLANK;
+  char path[KEY_MAX * DEPTH_MAX] = "";
+  bool ok = *r.at == '{' && read_value(&r, path, 0);
+  skip_space(&r);
+  if (!ok || r.at != r.end || rec.bad) return out->type = FS_REPORT_LINE_MALFORMED;
+
+  if (strcmp(rec.type, "model") == 0) {
+    out->has_dropped = rec.has_dropped;
+    out->dropped_events = rec.has_dropped ? (uint64_t)rec.dropped : 0u;
+    return out->type = FS_REPORT_LINE_MODEL;
+  }
+  if (strcmp(rec.type, "incident") != 0 || !required_seen(&rec, "kind") ||
+      !required_seen(&rec, "id") || !required_seen(&rec, "cause")) {
+    return out->type = FS_REPORT_LINE_MALFORMED;
+  }
+  /* Older or hand-written lines may only give the times in ms. */
+  if (!required_seen(&rec, "to_safe_samples")) {
+    e->to_safe = ms_to_samples(rec.to_safe_ms, e->sample_rate);
+  }
+  if (!required_seen(&rec, "to_full_samples")) {
+    e->to_full = ms_to_samples(rec.to_full_ms, e->sample_rate);
+  }
+  return out->type = FS_REPORT_LINE_INCIDENT;
+}
+
+/* ---- reading the journal ------------------------------------------------- */
+
+typedef struct {
+  fs_analysis analysis;
+  fs_learner *learner;
+  uint64_t incident_lines, model_lines, malformed;
+  uint64_t dropped_before; /* sessions already closed */
+  uint64_t dropped_session;
+} report;
+
+/* One line into buf; *too_long when it did not fit (the rest is consumed).
+   false at end of file with nothing read. */
+static bool read_line(FILE *in, char *buf, size_t cap, size_t *len, bool *too_long) {
+  int c;
+  *len = 0;
+  *too_long = false;
+  bool any = false;
+  while ((c = getc(in)) != EOF) {
+    any = true;
+    if (c == '\n') break;
+    if (*len < cap) {
+      buf[(*len)++] = (char)c;
+    } else {
+      *too_long = true;
+    }
+  }
+  return any;
+}
+
+static void take_line(report *rep, const char *text, size_t len) {
+  fs_report_line line;
+  switch (fs_report_parse_line(text, len, &line)) {
+  case FS_REPORT_LINE_MALFORMED: ++rep->malformed; break;
+  case FS_REPORT_LINE_BLANK: break;
+  case FS_REPORT_LINE_INCIDENT:
+    ++rep->incident_lines;
+    fs_analysis_add(&rep->analysis, &line.event);
+    fs_learner_observe(rep->learner, &line.event);
+    break;
+  case FS_REPORT_LINE_MODEL:
+    ++rep->model_lines;
+    if (line.has_dropped) {
+      if (line.dropped_events < rep->dropped_session) { /* a new session's counter */
+        rep->dropped_before += rep->dropped_session;
+      }
+      rep->dropped_session = line.dropped_events;
+    }
+    break;
+  }
+}
+
+/* ---- printing ---------------------------------------------------------- */
+
+static void print_number_or_null(FILE *out, double value) {
+  if (isfinite(value)) {
+    fprintf(out, "%.6g", value);
+  } else {
+    fputs("null", out);
+  }
+}
+
+static void print_json_string(FILE *out, const char *text) {
+  fputc('"', out);
+  for (const unsigned char *c = (const unsigned char *)text; *c; ++c) {
+    if (*c == '"' || *c == '\\') {
+      fprintf(out, "\\%c", *c);
+    } else if (*c < 0x20) {
+      fprintf(out, "\\u%04x", *c);
+    } else {
+      fputc(*c, out);
+    }
+  }
+  fputc('"', out);
+}
+
+static const char *best_name(const report *rep, int cause) {
+  int best = fs_learner_best_strategy(rep->learner, cause);
+  return best >= 0 ? fs_strategy_name(best) : NULL;
+}
+
+static void print_json(const report *rep, const int *causes, int n,
+                       const fs_recommendation *advice, size_t n_advice, FILE *out) {
+  fputs("{\"patterns\":[", out);
+  for (int i = 0; i < n; ++i) {
+    const fs_cause_pattern *p = &rep->analysis.cause[causes[i]];
+    const char *best = best_name(rep, causes[i]);
+    fprintf(out, "%s{\"cause\":", i ? "," : "");
+    print_json_string(out, fs_cause_name(causes[i]));
+    fprintf(out, ",\"count\":%u,\"best_strategy\":", p->incidents);
+    if (best) {
+      print_json_string(out, best);
+    } else {
+      fputs("null", out);
+    }
+    fputs(",\"recovery_rate\":", out);
+    print_number_or_null(out, fs_analysis_recovery_rate(p));
+    fputs(",\"mean_to_safe_ms\":", out);
+    print_number_or_null(out, fs_analysis_mean_to_safe_ms(p));
+    fputs(",\"mean_to_full_ms\":", out);
+    print_number_or_null(out, fs_analysis_mean_to_full_ms(p));
+    fputc('}', out);
+  }
+  fputs("],\"recommendations\":[", out);
+  for (size_t i = 0; i < n_advice; ++i) {
+    fprintf(out, "%s{\"action\":", i ? "," : "");
+    print_json_string(out, advice[i].action);
+    fputs(",\"description\":", out);
+    print_json_string(out, advice[i].description);
+    fputc('}', out);
+  }
+  fprintf(out, "],\"dropped_events\":%llu}\n",
+          (unsigned long long)(rep->dropped_before + rep->dropped_session));
+}
+
+static void print_ms(FILE *out, double ms) {
+  if (isfinite(ms)) {
+    fprintf(out, " %10.1f ms", ms);
+  } else {
+    fprintf(out, " %13s", "-");
+  }
+}
+
+static double share(uint32_t part, uint32_t whole) {
+  return whole ? 100.0 * part / whole : 0.0;
+}
+
+static void print_context(const fs_analysis *a, int cause, FILE *out) {
+  const fs_cause_pattern *p = &a->cause[cause];
+  fprintf(out, "    %s fault, %s severity", fs_fault_class_name(fs_taxonomy_class(cause)),
+          fs_severity_name(fs_taxonomy_severity(cause)));
+  if (p->escalations) fprintf(out, "; %u escalations", p->escalations);
+  if (p->bursts) fprintf(out, "; %u bursts (longest %u)", p->bursts, p->longest_burst);
+  fputc('\n', out);
+  if (!p->incidents) return;
+  double block_share;
+  uint32_t block = fs_analysis_dominant_block(p, &block_share);
+  if (block) fprintf(out, "    %.0f %% at block %u", 100.0 * block_share, block);
+  fprintf(out, "%s%.0f %% at small blocks (all causes %.0f %%), %.0f %% at high load (%.0f %%), "
+               "%.0f %% with hot input (%.0f %%)\n",
+          block ? "; " : "    ", share(p->at_small_block, p->incidents),
+          share(a->at_small_block, a->incidents), share(p->at_high_load, p->incidents),
+          share(a->at_high_load, a->incidents), share(p->at_hot_input, p->incidents),
+          share(a->at_hot_input, a->incidents));
+}
+
+static void print_text(const report *rep, const char *path, const int *causes, int n,
+                       const fs_recommendation *advice, size_t n_advice, FILE *out) {
+  fprintf(out, "failure patterns in %s (%llu records)\n", path,
+          (unsigned long long)rep->incident_lines);
+  if (n == 0) {
+    fputs("  none\n", out);
+  } else {
+    fprintf(out, "  %-16s %6s  %-8s %9s %13s %13s\n", "cause", "count", "best", "recovered",
+            "to safe", "back to full");
+  }
+  for (int i = 0; i < n; ++i) {
+    const fs_cause_pattern *p = &rep->analysis.cause[causes[i]];
+    const char *best = best_name(rep, causes[i]);
+    double rate = fs_analysis_recovery_rate(p);
+    fprintf(out, "  %-16s %6u  %-8s ", fs_cause_name(causes[i]), p->incidents,
+            best ? best : "-");
+    if (isfinite(rate)) {
+      fprintf(out, "%7.1f %%", 100.0 * rate);
+    } else {
+      fprintf(out, "%9s", "-");
+    }
+    print_ms(out, fs_analysis_mean_to_safe_ms(p));
+    print_ms(out, fs_analysis_mean_to_full_ms(p));
+    fputc('\n', out);
+    print_context(&rep->analysis, causes[i], out);
+  }
+  fputs("recommendations\n", out);
+  if (n_advice == 0) fputs("  none\n", out);
+  for (size_t i = 0; i < n_advice; ++i) {
+    fprintf(out, "  - %s (%s)\n", advice[i].description, advice[i].action);
+  }
+  fprintf(out, "dropped events: %llu\n",
+          (unsigned long long)(rep->dropped_before + rep->dropped_session));
+  fprintf(out, "malformed lines skipped: %llu\n", (unsigned long long)rep->malformed);
+}
+
+/* ---- the command --------------------------------------------------------- */
+
+void fs_report_usage(FILE *out) {
+  fputs("usage: failsafe-host report JOURNAL [--json]\n"
+        "\n"
+        "Prints the failure patterns of an incident journal (count, best\n"
+        "recovery, recovery rate, mean time to safe output and back to full,\n"
+        "per cause) and prevention advice.  Malformed lines are skipped and\n"
+        "counted.\n"
+        "\n"
+        "options:\n"
+        "  --json   one JSON object instead of text\n"
+        "  --help   this text\n"
+        "\n"
+        "exit status: 0 done, 2 refused (bad options, unreadable journal).\n",
+        out);
+}
+
+static int refuse(FILE *err, const char *message, const char *argument, const char *reason) {
+  fprintf(err, "failsafe-host: %s", message);
+  if (argument) fprintf(err, " '%s'", argument);
+  if (reason) fprintf(err, ": %s", reason);
+  fputc('\n', err);
+  return EXIT_REFUSED;
+}
+
+int fs_report_run(int argc, char **argv, FILE *out, FILE *err) {
+  const char *path = NULL;
+  bool json = false;
+  for (int i = 1; i < argc; ++i) {
+    if (strcmp(argv[i], "--json") == 0) {
+      json = true;
+    } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      fs_report_usage(out);
+      return 0;
+    } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+      return refuse(err, "report: unknown option", argv[i], NULL);
+    } else if (path) {
+      return refuse(err, "report: more than one journal given:", argv[i], NULL);
+    } else {
+      path = argv[i];
+    }
+  }
+  if (!path) {
+    return refuse(err, "report: no journal given (usage: report JOURNAL [--json])", NULL, NULL);
+  }
+
+  FILE *in = fopen(path, "r");
+  if (!in) return refuse(err, "cannot open journal", path, strerror(errno));
+  report *rep = calloc(1, sizeof(*rep));
+  char *buf = malloc(LINE_MAX_BYTES);
+  if (rep) rep->learner = fs_learner_create(0);
+  if (!rep || !buf || !rep->learner) {
+    fclose(in);
+    free(buf);
+    if (rep) fs_learner_destroy(rep->learner);
+    free(rep);
+    return refuse(err, "report: out of memory", NULL, NULL);
+  }
+  fs_analysis_init(&rep->analysis);
+  size_t len;
+  bool too_long;
+  while (read_line(in, buf, LINE_MAX_BYTES, &len, &too_long)) {
+    if (too_long) {
+      ++rep->malformed;
+    } else {
+      take_line(rep, buf, len);
+    }
+  }
+  int read_error = ferror(in) ? errno : 0;
+  fclose(in);
+  free(buf);
+
+  int status = 0;
+  if (read_error) {
+    status = refuse(err, "cannot read journal", path, strerror(read_error));
+  } else {
+    int causes[FS_CAUSE_COUNT];
+    int n = fs_analysis_rank_causes(&rep->analysis, causes, FS_CAUSE_COUNT);
+    fs_recommendation advice[FS_CAUSE_COUNT + 2];
+    size_t n_advice = fs_learner_recommendations(rep->learner, advice,
+                                                 sizeof(advice) / sizeof(advice[0]));
+    if (json) {
+      print_json(rep, causes, n, advice, n_advice, out);
+      if (rep->malformed) {
+        fprintf(err, "failsafe-host: report: skipped %llu malformed lines in '%s'\n",
+                (unsigned long long)rep->malformed, path);
+      }
+    } else {
+      print_text(rep, path, causes, n, advice, n_advice, out);
+    }
+  }
+  fs_learner_destroy(rep->learner);
+  free(rep);
+  return status;
+}
+
+int fs_report_main(int argc, char **argv) { return fs_report_run(argc, argv, stdout, stderr); }

@@ -1,0 +1,84 @@
+/* fs_rt_report: what one stream did, block by block, and its summary.
+ *
+ * The audio callback fills one fs_rt_block per callback into an array
+ * allocated (and touched) before the stream starts; everything else here
+ * runs on the main thread after the stream has stopped. */
+#ifndef FS_RT_REPORT_H
+#define FS_RT_REPORT_H
+
+#include "fs_rt_chaos.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* One callback. */
+typedef struct {
+  uint64_t frame;       /* stream frame at the block's start */
+  uint64_t callback_ns; /* whole callback, CLOCK_MONOTONIC */
+  uint64_t run_ns;      /* inside run() (all segments), 0 for the baseline */
+  double dac_time;      /* PortAudio's outputBufferDacTime, seconds */
+  float tier, incidents, cause; /* plugin outputs after the block; NAN if absent */
+  float peak;           /* largest finite |output| in the block */
+  uint32_t nonfinite;   /* non-finite output samples in the block */
+  uint32_t status;      /* PaStreamCallbackFlags */
+  int32_t chaos;        /* chaos value at the block's start */
+} fs_rt_block;
+
+typedef struct {
+  uint64_t p50, p99, max;
+} fs_rt_percentiles;
+
+typedef struct {
+  double time_s; /* stream time of the first block showing the new tier */
+  int from, to;
+} fs_rt_tier_change;
+
+/* A chaos window as it played out. */
+typedef struct {
+  int mode;
+  double start_s, end_s;
+  uint64_t blocks, late_blocks;
+  /* Late blocks from the window's start up to the first block that shows
+   * a tier other than the one in force when the window opened (all of the
+   * window's late blocks when the tier never changed).  The safety net's
+   * target for a CPU stall is at most one. */
+  uint64_t late_before_fallback;
+  double fallback_after_s; /* window start -> tier change; -1 when none */
+  double incidents_delta;  /* incidents counted from the window's start
+                              until the next window (or the end) */
+} fs_rt_window_result;
+
+typedef struct {
+  uint64_t callbacks;
+  uint64_t xruns; /* callbacks flagged with any under/overflow */
+  uint64_t input_underflow, input_overflow, output_underflow, output_overflow;
+  uint64_t time_gaps; /* DAC time advanced by more than 1.5 buffers */
+  fs_rt_percentiles callback_ns, run_ns;
+  uint64_t late_blocks; /* callback took longer than the buffer lasts */
+  uint64_t late_blocks_outside_chaos;
+  double incidents; /* last value of the incidents port (NAN if absent) */
+  double final_tier, final_cause;
+  uint64_t tier_change_count;
+  fs_rt_tier_change *tier_changes; /* the first FS_RT_MAX_TIER_CHANGES */
+  double max_abs_output;
+  uint64_t nonfinite_output;
+  long rss_start_kb, rss_end_kb;
+  uint32_t window_count;
+  fs_rt_window_result *windows;
+} fs_rt_result;
+
+#define FS_RT_MAX_TIER_CHANGES 1000u
+
+/* Summarises n blocks.  Returns -1 when out of memory. */
+int fs_rt_result_compute(fs_rt_result *r, const fs_rt_block *blocks, uint64_t n, const fs_rt_schedule *schedule,
+                         double rate, uint32_t frames);
+void fs_rt_result_free(fs_rt_result *r);
+
+/* Writes r's members as JSON object members (no braces), each line
+ * starting with indent. */
+void fs_rt_result_json(FILE *out, const fs_rt_result *r, const char *indent, int with_plugin_fields);
+
+/* VmRSS of this process in kB, -1 when unknown. */
+long fs_rt_rss_kb(void);
+
+#endif

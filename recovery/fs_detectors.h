@@ -1,0 +1,126 @@
+/*
+  fs_detectors: per-hop checks that turn observations into findings.
+
+  Allocation-free and lock-free: each detector is a comparison on numbers
+  the supervisor already has (hop peaks and energies, the enhancer's own
+  per-hop statistics, a state check, the clock), plus a little smoothing
+  state where a single hop would be too jumpy to judge.
+
+  Input checks blame the input, never a tier: the guard keeps the output
+  safe and the incident is reported.  Tier checks blame the tier that
+  produced the hop, heard or in shadow.
+
+  All functions are audio class.
+*/
+#ifndef FS_DETECTORS_H
+#define FS_DETECTORS_H
+
+#include "fs_cause.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum {
+  FS_DETECTOR_NONE = 0,
+  FS_DETECTOR_INPUT_NONFINITE = 1,
+  FS_DETECTOR_INPUT_CLIPPED = 2,
+  FS_DETECTOR_INPUT_HOT = 3, /* far over full scale */
+  FS_DETECTOR_INPUT_DC = 4,
+  FS_DETECTOR_OUTPUT_NONFINITE = 5,
+  FS_DETECTOR_STATE_NONFINITE = 6,
+  FS_DETECTOR_STATE_DENORMAL = 7,
+  FS_DETECTOR_GAIN_OVER_UNITY = 8,
+  FS_DETECTOR_ENERGY_CREATED = 9, /* spectral: output energy above input energy */
+  FS_DETECTOR_ENERGY_RATIO = 10,  /* time domain: runaway output/input ratio */
+  FS_DETECTOR_OUTPUT_CLIPPING = 11,
+  FS_DETECTOR_MUSICAL_NOISE = 12,
+  FS_DETECTOR_SPECTRAL_FLUX = 13,
+  FS_DETECTOR_DEADLINE = 14,
+  FS_DETECTOR_COUNT
+} fs_detector;
+
+typedef struct {
+  fs_detector detector;
+  fs_cause cause;
+  float value;
+  float threshold;
+  bool severe; /* open the tier's breaker at once, whatever its threshold */
+} fs_finding;
+
+#define FS_MAX_FINDINGS 8u
+
+typedef struct {
+  fs_finding items[FS_MAX_FINDINGS];
+  uint32_t count;
+} fs_findings;
+
+/* ---- Input ---------------------------------------------------------- */
+
+typedef struct {
+  float dc;    /* smoothed mean */
+  float power; /* smoothed mean square */
+  float smoothing;
+} fs_input_monitor;
+
+typedef struct {
+  float peak;         /* largest finite |x| of the hop, all channels */
+  uint32_t nonfinite; /* NaN/Inf samples */
+} fs_input_summary;
+
+/* smoothing_hops: time constant of the DC and power trackers, in hops. */
+void fs_input_monitor_init(fs_input_monitor *monitor, float smoothing_hops);
+void fs_input_monitor_reset(fs_input_monitor *monitor);
+
+/* Checks one hop of raw input; appends findings; fills summary. */
+void fs_input_check(fs_input_monitor *monitor, const float *const *in, uint32_t channels, uint32_t hop,
+                    fs_findings *findings, fs_input_summary *summary);
+
+/* ---- Tiers ---------------------------------------------------------- */
+
+/* What one tier did this hop. */
+typedef struct {
+  uint32_t samples;     /* samples observed (hop x channels) */
+  uint32_t nonfinite;   /* non-finite output samples */
+  float out_peak;       /* largest |y| */
+  float ref_peak;       /* largest |dry| of the same (aligned) samples */
+  float out_energy;     /* sum y^2 */
+  float ref_energy;     /* sum dry^2 */
+  bool state_finite;    /* DSP state check */
+  uint32_t state_denormals;
+  bool has_spectrum;    /* the fields below are valid (full tier) */
+  float max_gain;
+  uint32_t bins_above_unity;
+  float spectrum_in_energy;
+  float spectrum_out_energy;
+  float musical_noise; /* isolated-peak index of the hop, 0..1 */
+  float flux_ratio;    /* output/input spectral flux */
+} fs_tier_observation;
+
+typedef struct {
+  float out_energy;    /* smoothed over about a frame: one hop can hold */
+  float ref_energy;    /* pre-echo or start-up spread that is not a fault */
+  float musical_noise; /* smoothed isolated-peak index */
+  float flux;          /* smoothed flux ratio */
+  uint32_t flux_hops;  /* consecutive hops over the flux threshold */
+} fs_tier_monitor;
+
+typedef struct {
+  float ceiling;                 /* linear */
+  float musical_noise_threshold; /* on the smoothed index */
+  float flux_threshold;
+} fs_tier_thresholds;
+
+void fs_tier_monitor_reset(fs_tier_monitor *monitor);
+
+/* Checks one tier's hop; appends findings. */
+void fs_tier_check(fs_tier_monitor *monitor, const fs_tier_thresholds *thresholds, const fs_tier_observation *obs,
+                   fs_findings *findings);
+
+/* ---- Deadline ------------------------------------------------------- */
+
+/* A finding when `elapsed_ns` spent on the full path exceeds `budget_ns`. */
+void fs_deadline_check(double elapsed_ns, double budget_ns, fs_findings *findings);
+
+const char *fs_detector_name(int detector);
+
+#endif

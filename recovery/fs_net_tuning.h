@@ -1,0 +1,53 @@
+/*
+  fs_net_tuning: the safety net's constants in one place, checked at
+  compile time.  Times are in milliseconds and become samples on the
+  instance's own clock, so behaviour is the same at every sample rate.
+*/
+#ifndef FS_NET_TUNING_H
+#define FS_NET_TUNING_H
+
+#include <assert.h>
+
+/* Output guard. */
+#define FS_NET_LOOKAHEAD_MS 2.0   /* limiter look-ahead, taken from the tiers' latency */
+#define FS_NET_RELEASE_MS 80.0    /* limiter release time constant */
+
+/* Breakers. */
+#define FS_NET_FAILURES_TO_OPEN 3u  /* soft findings within the window that open a breaker */
+#define FS_NET_FAILURE_WINDOW_MS 500.0
+#define FS_NET_COOLDOWN_MS 40.0     /* first cooldown */
+#define FS_NET_COOLDOWN_CAP_MS 120.0  /* backoff cap for faults of the signal path */
+#define FS_NET_COOLDOWN_CAP_DEADLINE_MS 4000.0 /* backoff cap after overruns: probing costs CPU */
+#define FS_NET_JITTER 0.2f
+#define FS_NET_PROBE_MS 100.0       /* clean shadow time before a tier is heard again */
+#define FS_NET_QUARANTINE_AFTER 12u /* failed probes in a row */
+#define FS_NET_CALM_MS 10000.0      /* closed and clean this long: backoff forgotten */
+
+/* Incidents. */
+#define FS_NET_SETTLE_MS 50.0  /* a strategy's time to act before a recurrence counts against it */
+#define FS_NET_VERIFY_MS 100.0 /* quiet time before an incident counts as fixed */
+
+/* Graded responses. */
+#define FS_NET_TRIM_STEP_DB -6.0f   /* output clipping: lower the full path by this much */
+#define FS_NET_TRIM_MIN_DB -18.0f
+#define FS_NET_PROTECTION_STEP 0.5f /* musical noise: raise floor and smoothing */
+#define FS_NET_ADJUST_CALM_MS 5000.0 /* adjustments ease back after this long without the cause */
+
+/* Snapshots of the enhancer: taken every so many clean hops. */
+#define FS_NET_SNAPSHOT_HOPS 32u
+
+/* Incident ring. */
+#define FS_NET_RING_CAPACITY 1024u
+
+/* Fault injection. */
+#define FS_NET_CHAOS_STALL 1.5  /* chaos 4 stalls the full path for this share of the budget */
+#define FS_NET_CHAOS_BOOST 2.0f /* chaos 5: +6 dB after the enhancer */
+#define FS_NET_CHAOS_OVER_MS 1000.0 /* chaos off this long lifts quarantines it caused */
+
+static_assert(FS_NET_FAILURES_TO_OPEN >= 1 && FS_NET_FAILURES_TO_OPEN <= 8, "breaker ring holds at most 8");
+static_assert(FS_NET_COOLDOWN_CAP_MS >= FS_NET_COOLDOWN_MS, "cap below first cooldown");
+static_assert(FS_NET_COOLDOWN_CAP_MS + FS_NET_PROBE_MS + 20.0 <= 250.0,
+              "a transient fault must be heard back within 250 ms");
+static_assert(FS_NET_VERIFY_MS >= FS_NET_SETTLE_MS, "verify after settle");
+
+#endif

@@ -1,0 +1,99 @@
+/* fs_gain: gains stay in [floor, 1]; the LSA table matches the special
+   function; the fast math is accurate. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <math.h>
+
+#include "fs_fastmath.h"
+#include "fs_gain.h"
+#include "fs_tuning.h"
+#include "test_support.h"
+
+#define BINS 257u
+
+static void gains_stay_between_floor_and_one(void **state) {
+  (void)state;
+  fs_gain *g = fs_gain_create(BINS, 1);
+  assert_non_null(g);
+  float power[BINS], noise[BINS], gains[BINS];
+  uint32_t seed = 7;
+  const float floors[] = {1.0f, 0.5f, 0.178f, 0.01f};
+  for (int f = 0; f < 4; ++f) {
+    for (int hop = 0; hop < 300; ++hop) {
+      for (uint32_t k = 0; k < BINS; ++k) {
+        /* Powers spread over 160 dB, noise over 100 dB. */
+        power[k] = FS_POWER_FLOOR + powf(10.0f, 8.0f * (test_uniform(&seed) + 0.2f));
+        noise[k] = FS_POWER_FLOOR + powf(10.0f, 5.0f * test_uniform(&seed));
+      }
+      fs_gain_compute(g, power, noise, floors[f], gains);
+      for (uint32_t k = 0; k < BINS; ++k) {
+        assert_true(gains[k] <= 1.0f);
+        assert_true(gains[k] >= floors[f]);
+      }
+      assert_float_equal(gains[0], floors[f], 0.0f); /* the low cut */
+    }
+    assert_true(fs_gain_state_is_finite(g));
+  }
+  fs_gain_destroy(g);
+}
+
+static void loud_speech_passes_noise_is_floored(void **state) {
+  (void)state;
+  fs_gain *g = fs_gain_create(BINS, 1);
+  float power[BINS], noise[BINS], gains[BINS];
+  for (uint32_t k = 0; k < BINS; ++k) {
+    noise[k] = 1.0f;
+    power[k] = k < 100 ? 1000.0f : 1.0f; /* 30 dB SNR low, noise-only high */
+  }
+  for (int hop = 0; hop < 200; ++hop) {
+    fs_gain_compute(g, power, noise, 0.1f, gains);
+  }
+  for (uint32_t k = 1; k < 100; ++k) {
+    assert_true(gains[k] > 0.95f);
+  }
+  for (uint32_t k = 100; k < BINS; ++k) {
+    assert_true(gains[k] < 0.15f);
+  }
+  fs_gain_destroy(g);
+}
+
+static void lsa_table_matches_exponential_integral(void **state) {
+  (void)state;
+  fs_gain *g = fs_gain_create(BINS, 0);
+  /* exp(E1(v)/2) at reference points (E1 from tables). */
+  const double v[] = {0.01, 0.1, 1.0, 5.0};
+  const double e1[] = {4.0379295765, 1.8229239584, 0.2193839344, 0.0011482956};
+  for (int i = 0; i < 4; ++i) {
+    const double expected = exp(0.5 * e1[i]);
+    assert_float_equal(fs_gain_lsa_factor(g, (float)v[i]), (float)expected, (float)(2e-3 * expected));
+  }
+  assert_float_equal(fs_gain_lsa_factor(g, 1e9f), 1.0f, 1e-6f);
+  assert_true(isfinite(fs_gain_lsa_factor(g, 0.0f)));
+  fs_gain_destroy(g);
+}
+
+static void fast_math_is_accurate(void **state) {
+  (void)state;
+  for (float y = -120.0f; y < 120.0f; y += 0.37f) {
+    assert_float_equal(fs_exp2(y), exp2f(y), 2e-5f * exp2f(y));
+  }
+  for (float x = 1e-30f; x < 1e30f; x *= 3.7f) {
+    assert_float_equal(fs_log2(x), log2f(x), 2e-5f * (1.0f + fabsf(log2f(x))));
+  }
+  assert_true(fs_exp2(-1000.0f) > 0.0f); /* clamped, never denormal */
+  assert_true(isfinite(fs_exp2(1000.0f)));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(gains_stay_between_floor_and_one),
+      cmocka_unit_test(loud_speech_passes_noise_is_floored),
+      cmocka_unit_test(lsa_table_matches_exponential_integral),
+      cmocka_unit_test(fast_math_is_accurate),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
