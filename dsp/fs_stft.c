@@ -2,6 +2,7 @@
 
 #include "fs_fft.h"
 #include "fs_sanitize.h"
+#include "fs_tuning.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@ fs_stft *fs_stft_create(uint32_t frame) {
     return NULL;
   }
   s->frame = frame;
-  s->hop = frame / 4;
+  s->hop = frame / FS_HOPS_PER_FRAME;
   s->fft = fs_fft_create(frame);
   s->analysis_window = calloc(frame, sizeof(float));
   s->synthesis_window = calloc(frame, sizeof(float));
@@ -37,12 +38,14 @@ fs_stft *fs_stft_create(uint32_t frame) {
     return NULL;
   }
   /* Periodic window: sin(pi n / N) is the square root of the periodic Hann
-     0.5 - 0.5 cos(2 pi n / N). */
+     0.5 - 0.5 cos(2 pi n / N), whose copies shifted by every hop add up to
+     hops_per_frame / 2; that and the FFT's scale go into the synthesis. */
   const double pi = 3.14159265358979323846;
+  const double scale = 1.0 / (0.5 * FS_HOPS_PER_FRAME * frame);
   for (uint32_t n = 0; n < frame; ++n) {
     const double root_hann = sin(pi * n / frame);
     s->analysis_window[n] = (float)root_hann;
-    s->synthesis_window[n] = (float)(root_hann / (2.0 * frame));
+    s->synthesis_window[n] = (float)(root_hann * scale);
   }
   return s;
 }
@@ -88,7 +91,7 @@ void fs_stft_synthesise(fs_stft *s, float *hop_out) {
   for (uint32_t n = 0; n < s->frame; ++n) {
     s->overlap[n] += time[n] * s->synthesis_window[n];
   }
-  /* The oldest hop has now had all four of its frames added: it is done. */
+  /* The oldest hop has now had all of its frames added: it is done. */
   memcpy(hop_out, s->overlap, s->hop * sizeof(float));
   const uint32_t keep = s->frame - s->hop;
   memmove(s->overlap, s->overlap + s->hop, keep * sizeof(float));

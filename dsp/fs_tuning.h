@@ -13,14 +13,15 @@
 /* Frame geometry (see fs_geometry.h). */
 #define FS_REFERENCE_RATE 48000.0
 #define FS_FRAME_AT_48K 512u
-#define FS_HOPS_PER_FRAME 4u
+#define FS_HOPS_PER_FRAME 2u
 
 static_assert((FS_FRAME_AT_48K & (FS_FRAME_AT_48K - 1u)) == 0, "frame must be a power of two");
 static_assert(FS_FRAME_AT_48K <= 512u, "latency target: at most 512 samples at 48 kHz");
 static_assert(FS_FRAME_AT_48K % FS_HOPS_PER_FRAME == 0, "hop must divide the frame");
-/* The sqrt-Hann pair reconstructs perfectly only at 50 % overlap or more,
-   and the overlap-add gain of 2 assumed in fs_stft.c holds at 4 hops. */
-static_assert(FS_HOPS_PER_FRAME == 4u, "fs_stft assumes 75 % overlap");
+/* The sqrt-Hann pair reconstructs perfectly at 50 % overlap or more (its
+   Hann product then adds up to a constant, hops / 2). */
+static_assert(FS_HOPS_PER_FRAME >= 2u && (FS_HOPS_PER_FRAME & (FS_HOPS_PER_FRAME - 1u)) == 0,
+              "fs_stft needs 50 % overlap or more, in a power-of-two hop count");
 
 /* Reduction control, dB of maximum attenuation. */
 #define FS_REDUCTION_DEFAULT_DB 15.0f

@@ -7,6 +7,7 @@
 #include "fs_report.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,13 @@ static void process_usage(FILE *out) {
     "  --seed S             seed of the random lengths (default 1)\n"
     "  --set SYM=VAL        set a control input by symbol; repeatable;\n"
     "                       the value is passed through unclamped\n"
+    "  --chaos MODE@START-END[,MODE@START-END...]\n"
+    "                       drive the plugin's 'chaos' control on a schedule:\n"
+    "                       MODE from the blocks starting at START seconds of\n"
+    "                       IN until END, its usual value elsewhere (a --set\n"
+    "                       chaos=... or 0); repeatable.  MODE is 0..6 or a\n"
+    "                       name: off, nan, runaway, musical, stall, clip,\n"
+    "                       denormal.  e.g. --chaos runaway@1-2,nan@3.5-4\n"
     "  --in-place           audio output buffers are the input buffers\n"
     "  --sync-worker        run the plugin's work() inside schedule_work()\n"
     "                       instead of on a worker thread\n"
@@ -50,7 +58,15 @@ static void process_usage(FILE *out) {
     "                       output, as long as IN\n"
     "  --json FILE          write a JSON summary (- for stdout, which then\n"
     "                       replaces the text summary)\n"
-    "  --quiet              no text summary, no plugin notes\n"
+    "  --timeline FILE      draw the run as SVG: input and output level,\n"
+    "                       the plugin's tier, health and incidents (from\n"
+    "                       its 'tier', 'health', 'incidents' and 'cause'\n"
+    "                       outputs) and the chaos schedule, against time.\n"
+    "                       Blocks are then cut into run() calls of at most\n"
+    "                       10 ms so the outputs are read that often\n"
+    "  --quiet              no text summary, no plugin notes, no progress\n"
+    "                       bar (the bar shows only when stderr is a\n"
+    "                       terminal and IN is longer than 5 s)\n"
     "  --help               this text\n"
     "\n"
     "exit status: 0 done, 2 refused (bad options, unreadable input,\n"
@@ -100,6 +116,70 @@ static bool parse_setting(char *text, fs_control_setting *setting) {
   return true;
 }
 
+/* Chaos modes by name, so a schedule reads as what it does. */
+static const struct {
+  const char *name;
+  int mode;
+} chaos_names[] = {
+  {"off", 0}, {"nan", 1}, {"runaway", 2}, {"musical", 3},
+  {"stall", 4}, {"clip", 5}, {"denormal", 6},
+};
+
+/* Non-negative seconds, the whole of text. */
+static bool parse_seconds(const char *text, double *value) {
+  if (!*text || *text == '-' || *text == '+') return false;
+  char *end;
+  *value = strtod(text, &end);
+  return !*end && isfinite(*value) && *value >= 0;
+}
+
+/* One "MODE@START-END"; text is split in place. */
+static bool parse_chaos_window(char *text, fs_chaos_window *window) {
+  char *at = strchr(text, '@');
+  if (!at) return false;
+  *at = '\0';
+  char *dash = strchr(at + 1, '-');
+  if (!dash) return false;
+  *dash = '\0';
+  bool named = false;
+  for (size_t i = 0; i < sizeof chaos_names / sizeof *chaos_names; i++) {
+    if (strcmp(text, chaos_names[i].name) == 0) {
+      window->mode = chaos_names[i].mode;
+      named = true;
+    }
+  }
+  if (!named) {
+    char *end;
+    window->mode = strtod(text, &end);
+    if (!*text || *end || !isfinite(window->mode)) return false;
+  }
+  return parse_seconds(at + 1, &window->start_s) &&
+         parse_seconds(dash + 1, &window->end_s) &&
+         window->start_s < window->end_s;
+}
+
+/* Appends every window of a comma-separated schedule to *windows. */
+static bool parse_chaos_schedule(const char *text, fs_chaos_window **windows,
+                                 size_t *count) {
+  char *copy = strdup(text);
+  if (!copy) return false;
+  bool ok = true;
+  char *saveptr = NULL;
+  for (char *item = strtok_r(copy, ",", &saveptr); item && ok;
+       item = strtok_r(NULL, ",", &saveptr)) {
+    fs_chaos_window window;
+    fs_chaos_window *grown = realloc(*windows, (*count + 1) * sizeof *grown);
+    ok = grown && parse_chaos_window(item, &window);
+    if (grown) *windows = grown;
+    if (ok) (*windows)[(*count)++] = window;
+  }
+  /* An empty schedule or a trailing comma is a typo, not "no chaos". */
+  size_t length = strlen(text);
+  if (length == 0 || text[length - 1] == ',' || text[0] == ',') ok = false;
+  free(copy);
+  return ok;
+}
+
 /* Returns the option's value: "--opt=value" or the next argument. */
 static const char *option_value(int argc, char **argv, int *i,
                                 const char *inline_value) {
@@ -111,6 +191,7 @@ static const char *option_value(int argc, char **argv, int *i,
 static int run_process(int argc, char **argv) {
   fs_process_options options = {.seed = 1};
   fs_control_setting *settings = calloc((size_t)argc + 1, sizeof *settings);
+  fs_chaos_window *chaos = NULL;
   const char *positional[2] = {NULL, NULL};
   int positional_count = 0;
   int status = EXIT_USAGE;
@@ -163,7 +244,8 @@ static int run_process(int argc, char **argv) {
     if (strcmp(name, "--uri") != 0 && strcmp(name, "--block") != 0 &&
         strcmp(name, "--random-blocks") != 0 && strcmp(name, "--seed") != 0 &&
         strcmp(name, "--set") != 0 && strcmp(name, "--json") != 0 &&
-        strcmp(name, "--state-in") != 0 && strcmp(name, "--state-out") != 0) {
+        strcmp(name, "--state-in") != 0 && strcmp(name, "--state-out") != 0 &&
+        strcmp(name, "--chaos") != 0 && strcmp(name, "--timeline") != 0) {
       usage_error("unknown option", arg);
       goto done;
     }
@@ -201,6 +283,14 @@ static int run_process(int argc, char **argv) {
         goto done;
       }
       options.setting_count++;
+    } else if (strcmp(name, "--chaos") == 0) {
+      if (!parse_chaos_schedule(value, &chaos, &options.chaos_count)) {
+        usage_error("--chaos wants MODE@START-END[,...] with START < END in "
+                    "seconds", value);
+        goto done;
+      }
+    } else if (strcmp(name, "--timeline") == 0) {
+      options.timeline_path = value;
     } else if (strcmp(name, "--json") == 0) {
       options.json_path = value;
     } else if (strcmp(name, "--state-in") == 0) {
@@ -223,6 +313,7 @@ static int run_process(int argc, char **argv) {
   options.input_path = positional[0];
   options.output_path = positional[1];
   options.settings = settings;
+  options.chaos = chaos;
 
   char err[ERR_SIZE] = "";
   status = fs_process_run(&options, err, sizeof err);
@@ -230,6 +321,7 @@ static int run_process(int argc, char **argv) {
 
 done:
   free(settings);
+  free(chaos);
   return status;
 }
 

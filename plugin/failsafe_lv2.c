@@ -2,27 +2,43 @@
   failsafe_lv2: the LV2 wrapper, and nothing more.
 
   It maps ports to the supervisor (recovery/fs_supervisor.h), reads the
-  host's features and options, and shows the supervisor's status on the
-  output ports.  All audio work, all detection and all recovery live in
-  dsp/ and recovery/, which know nothing of LV2.
+  host's features and options, shows the supervisor's status on the output
+  ports, and connects the supervisor's incident ring to the worker side
+  (recovery/fs_worker.h): through the host's worker when it has one, else
+  through an internal low-priority thread.  All audio work, all detection
+  and all recovery live in dsp/ and recovery/, which know nothing of LV2.
 
   Both plugins, mono and stereo, share this file: they differ only in the
   number of audio channels.
 
   Features: none required.  urid:map, options (bufsz:maxBlockLength,
-  bufsz:nominalBlockLength) and log:log are used when the host offers them;
-  a host that passes no features at all (lv2apply) gets the same audio.
+  bufsz:nominalBlockLength), log:log, worker:schedule and state:makePath
+  are used when the host offers them; a host that passes no features at
+  all (lv2apply) gets the same audio.
+
+  Environment (read at instantiation):
+  - FAILSAFE_JOURNAL: where the incident journal goes (see fs_journal.h).
+  - FAILSAFE_NO_JOURNAL=1: learn, but write no journal.
+  - FAILSAFE_FREEZE_LEARNING=1: keep the strategy table as loaded, so runs
+    are bit-identical whatever the worker does.
 */
 #include "fs_controls.h"
+#include "fs_inline_display.h"
+#include "fs_learner.h"
 #include "fs_supervisor.h"
+#include "fs_worker.h"
 
+#include <lv2/atom/atom.h>
 #include <lv2/buf-size/buf-size.h>
 #include <lv2/core/lv2.h>
 #include <lv2/log/log.h>
 #include <lv2/log/logger.h>
 #include <lv2/options/options.h>
+#include <lv2/state/state.h>
 #include <lv2/urid/urid.h>
+#include <lv2/worker/worker.h>
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,9 +46,12 @@
 
 #define FS_URI_MONO "urn:failsafe:enhancer"
 #define FS_URI_STEREO "urn:failsafe:enhancer:stereo"
+#define FS_URI_MODEL "urn:failsafe:model" /* state key of the learned model */
 
 /* Block length assumed when the host does not announce one. */
 #define FS_DEFAULT_MAX_BLOCK 8192u
+/* The internal worker's polling period. */
+#define FS_INTERNAL_WORKER_MS 50u
 
 /* Port indices, as in ttl/controls.ttl.in and ttl/failsafe.ttl.in.  The
    control inputs come first, in the order of fs_control_id. */
@@ -58,6 +77,9 @@ typedef enum {
 
 _Static_assert(FS_PORT_FREEWHEEL + 1 == FS_CONTROL_COUNT, "control inputs come first, in fs_control_id order");
 
+/* The one message run() sends the worker: "there are records to drain". */
+static const uint8_t drain_request = 1;
+
 typedef struct {
   /* Port buffers, as connected by the host (may be NULL until connected). */
   const float *control_in[FS_CONTROL_COUNT];
@@ -75,9 +97,21 @@ typedef struct {
   uint32_t nominal_block; /* announced by the host, else 0 */
 
   LV2_URID_Map *map; /* NULL without urid:map */
+  LV2_URID model_key;
+  LV2_URID chunk_type;
   LV2_Log_Logger logger;
+  LV2_Worker_Schedule *schedule; /* NULL: the internal thread drains */
 
   fs_supervisor *supervisor;
+  fs_worker *worker;
+
+  /* Audio thread only: a drain is under way; a table from work_response
+     waits for room in the supervisor. */
+  bool drain_pending;
+  bool table_waiting;
+  fs_strategy_table waiting_table;
+
+  fs_inline_display *display; /* NULL unless the host draws inline */
 } fs_plugin;
 
 /* Reads the block-length options, when the host offers them and they are
@@ -88,7 +122,7 @@ static void read_options(fs_plugin *self, const LV2_Options_Option *options) {
   }
   const LV2_URID max_key = self->map->map(self->map->handle, LV2_BUF_SIZE__maxBlockLength);
   const LV2_URID nominal_key = self->map->map(self->map->handle, LV2_BUF_SIZE__nominalBlockLength);
-  const LV2_URID int_type = self->map->map(self->map->handle, "http://lv2plug.in/ns/ext/atom#Int");
+  const LV2_URID int_type = self->map->map(self->map->handle, LV2_ATOM__Int);
   for (const LV2_Options_Option *o = options; o->key || o->value; ++o) {
     if (o->type != int_type || o->size != sizeof(int32_t) || !o->value) {
       continue;
@@ -105,6 +139,46 @@ static void read_options(fs_plugin *self, const LV2_Options_Option *options) {
   }
 }
 
+/* Worker class: the worker side's messages go to the host's log. */
+static void log_from_worker(void *context, fs_worker_log_level level, const char *message) {
+  fs_plugin *self = context;
+  if (level == FS_WORKER_WARNING) {
+    lv2_log_warning(&self->logger, "%s\n", message);
+  } else {
+    lv2_log_note(&self->logger, "%s\n", message);
+  }
+}
+
+static bool env_is_set(const char *name) {
+  const char *value = getenv(name);
+  return value && value[0] && strcmp(value, "0") != 0;
+}
+
+/* The directory the host gives this instance for files, if it does. */
+static void state_directory(const LV2_State_Make_Path *make_path, const LV2_State_Free_Path *free_path, char *dir,
+                            size_t cap) {
+  dir[0] = '\0';
+  if (!make_path) {
+    return;
+  }
+  char *path = make_path->path(make_path->handle, "journal.jsonl");
+  if (!path) {
+    return;
+  }
+  char *slash = strrchr(path, '/');
+  if (slash && (size_t)(slash - path) < cap) {
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = '\0';
+  }
+  if (free_path) {
+    free_path->free_path(free_path->handle, path);
+  } else {
+    free(path);
+  }
+}
+
+static void cleanup(LV2_Handle instance);
+
 /* Instantiation class. */
 static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, const char *bundle_path,
                               const LV2_Feature *const *features) {
@@ -118,6 +192,9 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
 
   const LV2_Options_Option *options = NULL;
   LV2_Log_Log *log = NULL;
+  const LV2_State_Make_Path *make_path = NULL;
+  const LV2_State_Free_Path *free_path = NULL;
+  const fs_inline_display_queue *queue_draw = NULL;
   for (int i = 0; features && features[i]; ++i) {
     const LV2_Feature *f = features[i];
     if (!strcmp(f->URI, LV2_URID__map)) {
@@ -126,10 +203,22 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
       options = f->data;
     } else if (!strcmp(f->URI, LV2_LOG__log)) {
       log = f->data;
+    } else if (!strcmp(f->URI, LV2_WORKER__schedule)) {
+      self->schedule = f->data;
+    } else if (!strcmp(f->URI, LV2_STATE__makePath)) {
+      make_path = f->data;
+    } else if (!strcmp(f->URI, LV2_STATE__freePath)) {
+      free_path = f->data;
+    } else if (!strcmp(f->URI, FS_INLINE_DISPLAY__queue_draw)) {
+      queue_draw = f->data;
     }
   }
   read_options(self, options);
   lv2_log_logger_init(&self->logger, self->map, self->map ? log : NULL);
+  if (self->map) {
+    self->model_key = self->map->map(self->map->handle, FS_URI_MODEL);
+    self->chunk_type = self->map->map(self->map->handle, LV2_ATOM__Chunk);
+  }
 
   if (!(rate >= 22050.0 && rate <= 192000.0)) {
     lv2_log_error(&self->logger, "failsafe: sample rate %.0f Hz is outside 22050..192000\n", rate);
@@ -141,6 +230,27 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
     lv2_log_error(&self->logger, "failsafe: out of memory at instantiation\n");
     free(self);
     return NULL;
+  }
+  fs_supervisor_set_host_period(self->supervisor, self->nominal_block);
+
+  char journal_dir[PATH_MAX];
+  state_directory(make_path, free_path, journal_dir, sizeof(journal_dir));
+  const fs_worker_config config = {
+      .seed = 0x5eedu + self->channels,
+      .frozen = env_is_set("FAILSAFE_FREEZE_LEARNING"),
+      .journal = !env_is_set("FAILSAFE_NO_JOURNAL"),
+      .journal_dir = journal_dir[0] ? journal_dir : NULL,
+      .log = log_from_worker,
+      .log_context = self,
+  };
+  self->worker = fs_worker_create(self->supervisor, &config);
+  if (!self->worker || (!self->schedule && !fs_worker_start_thread(self->worker, FS_INTERNAL_WORKER_MS))) {
+    lv2_log_error(&self->logger, "failsafe: cannot start the worker\n");
+    cleanup(self);
+    return NULL;
+  }
+  if (queue_draw) {
+    self->display = fs_inline_display_create(rate, queue_draw);
   }
   return self;
 }
@@ -179,6 +289,7 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data) {
 static void activate(LV2_Handle instance) {
   fs_plugin *self = instance;
   fs_supervisor_reset(self->supervisor);
+  self->drain_pending = false;
 }
 
 static void write_port(float *port, float value) {
@@ -200,12 +311,22 @@ static bool audio_connected(const fs_plugin *self) {
 static void run(LV2_Handle instance, uint32_t n_samples) {
   fs_plugin *self = instance;
 
+  if (self->table_waiting && fs_supervisor_offer_table(self->supervisor, &self->waiting_table)) {
+    self->table_waiting = false;
+  }
   fs_controls controls;
   fs_controls_clamp(self->control_in, &controls);
   fs_supervisor_set_controls(self->supervisor, &controls);
 
   if (n_samples > 0 && audio_connected(self)) {
     fs_supervisor_process(self->supervisor, self->audio_in, self->audio_out, n_samples);
+  }
+
+  /* Records waiting: wake the host's worker (never more than one request
+     in flight, so a fault storm cannot flood the host's queue). */
+  if (self->schedule && !self->drain_pending && fs_event_ring_size(fs_supervisor_events(self->supervisor)) > 0) {
+    self->drain_pending = self->schedule->schedule_work(self->schedule->handle, sizeof(drain_request),
+                                                        &drain_request) == LV2_WORKER_SUCCESS;
   }
 
   fs_status status;
@@ -216,6 +337,9 @@ static void run(LV2_Handle instance, uint32_t n_samples) {
   write_port(self->incidents, (float)status.incidents);
   write_port(self->cause, (float)status.cause);
   write_port(self->dsp_load, status.dsp_load);
+  if (self->display) {
+    fs_inline_display_note(self->display, &status);
+  }
 }
 
 /* Instantiation class. */
@@ -224,13 +348,126 @@ static void deactivate(LV2_Handle instance) { (void)instance; }
 /* Instantiation class. */
 static void cleanup(LV2_Handle instance) {
   fs_plugin *self = instance;
+  fs_inline_display_destroy(self->display);
+  fs_worker_destroy(self->worker); /* stops the internal thread first */
   fs_supervisor_destroy(self->supervisor);
   free(self);
 }
 
+/* ---- Worker (LV2 worker extension) ------------------------------------ */
+
+/* Worker class: drain the ring; a new table goes back to the audio thread. */
+static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function respond,
+                              LV2_Worker_Respond_Handle handle, uint32_t size, const void *data) {
+  (void)size;
+  (void)data;
+  fs_plugin *self = instance;
+  fs_strategy_table table;
+  if (fs_worker_drain(self->worker, &table)) {
+    return respond(handle, sizeof(table), &table);
+  }
+  return respond(handle, sizeof(drain_request), &drain_request);
+}
+
+/* Audio class: the worker's answer. */
+static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size, const void *body) {
+  fs_plugin *self = instance;
+  self->drain_pending = false;
+  if (size == sizeof(fs_strategy_table)) {
+    memcpy(&self->waiting_table, body, sizeof(fs_strategy_table));
+    self->table_waiting = !fs_supervisor_offer_table(self->supervisor, &self->waiting_table);
+  }
+  return LV2_WORKER_SUCCESS;
+}
+
+static const LV2_Worker_Interface worker_interface = {work, work_response, NULL};
+
+/* ---- State: the learned model travels with the host's session ---------- */
+
+/* Instantiation class (or any non-audio thread). */
+static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store, LV2_State_Handle handle,
+                             uint32_t flags, const LV2_Feature *const *features) {
+  (void)flags;
+  fs_plugin *self = instance;
+  if (!self->map) {
+    return LV2_STATE_ERR_NO_FEATURE;
+  }
+  const LV2_State_Make_Path *make_path = NULL;
+  const LV2_State_Free_Path *free_path = NULL;
+  for (int i = 0; features && features[i]; ++i) {
+    if (!strcmp(features[i]->URI, LV2_STATE__makePath)) {
+      make_path = features[i]->data;
+    } else if (!strcmp(features[i]->URI, LV2_STATE__freePath)) {
+      free_path = features[i]->data;
+    }
+  }
+  if (make_path) {
+    char dir[PATH_MAX];
+    state_directory(make_path, free_path, dir, sizeof(dir));
+    if (dir[0]) {
+      fs_worker_set_journal_dir(self->worker, dir);
+    }
+  }
+  uint8_t blob[FS_LEARNER_BLOB_MAX];
+  const size_t size = fs_worker_save(self->worker, blob, sizeof(blob));
+  if (size == 0) {
+    return LV2_STATE_ERR_UNKNOWN;
+  }
+  return store(handle, self->model_key, blob, size, self->chunk_type, LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE);
+}
+
+/* Instantiation class: never concurrent with run(). */
+static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function retrieve,
+                                LV2_State_Handle handle, uint32_t flags, const LV2_Feature *const *features) {
+  (void)flags;
+  (void)features;
+  fs_plugin *self = instance;
+  if (!self->map) {
+    return LV2_STATE_ERR_NO_FEATURE;
+  }
+  size_t size = 0;
+  uint32_t type = 0, value_flags = 0;
+  const void *blob = retrieve(handle, self->model_key, &size, &type, &value_flags);
+  if (!blob) {
+    return LV2_STATE_SUCCESS; /* saved before there was a model: defaults */
+  }
+  fs_strategy_table table;
+  if (type != self->chunk_type) {
+    lv2_log_warning(&self->logger, "failsafe: saved model has the wrong type; starting from the defaults\n");
+    fs_worker_restore(self->worker, NULL, 0, &table);
+  } else {
+    fs_worker_restore(self->worker, blob, size, &table);
+  }
+  if (!fs_supervisor_offer_table(self->supervisor, &table)) {
+    self->waiting_table = table;
+    self->table_waiting = true;
+  }
+  return LV2_STATE_SUCCESS;
+}
+
+static const LV2_State_Interface state_interface = {save, restore};
+
+/* ---- Inline display (hosts that draw plugins in their mixer strips) ---- */
+
+/* The host's GUI thread. */
+static fs_inline_display_surface *render_inline(LV2_Handle instance, uint32_t width, uint32_t max_height) {
+  fs_plugin *self = instance;
+  return fs_inline_display_render(self->display, width, max_height);
+}
+
+static const fs_inline_display_interface inline_display_interface = {render_inline};
+
 /* Any thread. */
 static const void *extension_data(const char *uri) {
-  (void)uri;
+  if (!strcmp(uri, LV2_WORKER__interface)) {
+    return &worker_interface;
+  }
+  if (!strcmp(uri, LV2_STATE__interface)) {
+    return &state_interface;
+  }
+  if (!strcmp(uri, FS_INLINE_DISPLAY__interface)) {
+    return &inline_display_interface;
+  }
   return NULL;
 }
 

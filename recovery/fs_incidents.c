@@ -69,6 +69,7 @@ int fs_incidents_on_finding(fs_incidents *s, const fs_strategy_table *table, con
                          .onset = now,
                          .applied_at = now,
                          .last_seen = now};
+    memcpy(inc->order, table->order[cause], sizeof(inc->order));
     emit(s, &e, FS_EVENT_ONSET, inc, cause, now);
     return inc->strategy;
   }
@@ -82,7 +83,7 @@ int fs_incidents_on_finding(fs_incidents *s, const fs_strategy_table *table, con
   if (inc->step + 1u < FS_STRATEGY_STEPS) {
     inc->step++;
   }
-  inc->strategy = table->order[cause][inc->step];
+  inc->strategy = inc->order[inc->step];
   inc->applied_at = now;
   inc->tier = tier;
   emit(s, &e, FS_EVENT_ONSET, inc, cause, now);

@@ -29,7 +29,10 @@
 typedef struct {
   bool open;
   uint32_t id;
-  uint8_t step;        /* index into the table's order for this cause */
+  uint8_t step;        /* index into `order` */
+  uint8_t order[FS_STRATEGY_STEPS]; /* the table's order when it began: a table
+                                       swapped in mid-incident must not retry
+                                       a strategy that just failed */
   uint8_t strategy;    /* in force */
   uint8_t tier_before; /* heard when it began */
   uint8_t tier;        /* tier the findings are made on */

@@ -748,7 +748,10 @@ void fs_supervisor_process(fs_supervisor *sup, const float *const *in, float *co
   if (period < sup->geometry.hop) {
     period = sup->geometry.hop;
   }
-  const double budget_pct = (double)sup->pending.budget_pct * (double)current_table(sup)->budget_scale;
+  /* The learner may tighten or loosen the budget, never past the control's range. */
+  const fs_control_range *range = fs_control_range_of(FS_CONTROL_BUDGET);
+  double budget_pct = (double)sup->pending.budget_pct * (double)current_table(sup)->budget_scale;
+  budget_pct = fmax(range->minimum, fmin(range->maximum, budget_pct));
   sup->call_budget_ns = budget_pct / 100.0 * 1e9 * (double)period / sup->geometry.sample_rate;
   sup->budget_spent = false;
 
