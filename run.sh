@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 
 build_packages=(gcc libc6-dev pkg-config meson ninja-build python3
   lv2-dev liblilv-dev libfftw3-dev libsndfile1-dev portaudio19-dev libspeexdsp-dev)
-test_packages=(libcmocka-dev lilv-utils sordi jackd2 jalv)
+test_packages=(libcmocka-dev lilv-utils sordi jackd2 jalv libxml2-utils ardour)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -50,8 +50,14 @@ demo() {
   build/host-test/failsafe-host process host-test/demo/noisy_speech.flac demo-output/enhanced.wav \
     --json demo-output/summary.json
   echo
-  echo "Enhanced audio: demo-output/enhanced.wav"
-  echo "JSON summary:   demo-output/summary.json"
+  echo "The same clip with four faults injected, to watch the net at work:"
+  build/host-test/failsafe-host process host-test/demo/noisy_speech.flac demo-output/net-at-work.wav \
+    --chaos runaway@1.2-2.2,nan@3.4-3.6,clip@5-6,musical@6.5-7.2 --timeline demo-output/timeline.svg
+  echo
+  echo "Enhanced audio:      demo-output/enhanced.wav"
+  echo "JSON summary:        demo-output/summary.json"
+  echo "Faults absorbed:     demo-output/net-at-work.wav"
+  echo "Timeline picture:    demo-output/timeline.svg"
 }
 
 # Prints "N passed, N failed[, N skipped]" from meson's test log and fails
@@ -91,7 +97,23 @@ run_tests() {
     return 1
   fi
   meson test -C build --print-errorlogs || true
-  summarise build/meson-logs/testlog.json
+
+  # The same suite built with AddressSanitizer and UndefinedBehaviorSanitizer.
+  # Tests that load the plugin into other programs (lv2apply, jalv, Ardour,
+  # the PortAudio harness) stay out: those hosts are not sanitized, and a
+  # sanitized plugin cannot load into them.
+  rm -f build-asan/meson-logs/testlog.json
+  if [ -d build-asan/meson-private ]; then
+    meson configure build-asan -Dwerror=true -Dtests=enabled
+  else
+    meson setup build-asan -Db_sanitize=address,undefined -Dbuildtype=debugoptimized -Dwerror=true -Dtests=enabled
+  fi
+  if meson compile -C build-asan; then
+    ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
+      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      meson test -C build-asan --no-suite hosts --no-suite rt --print-errorlogs || true
+  fi
+  summarise build/meson-logs/testlog.json build-asan/meson-logs/testlog.json
 }
 
 case "${1:-}" in

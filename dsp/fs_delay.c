@@ -48,14 +48,31 @@ void fs_delay_process(fs_delay *d, const float *in, float *out, uint32_t n) {
     }
     return;
   }
-  /* The ring holds exactly `length` samples: read the oldest, then put the
-     new one in its place.  Sample by sample so in == out is safe. */
-  for (uint32_t i = 0; i < n; ++i) {
-    const float x = in[i];
-    out[i] = d->ring[d->write];
-    d->ring[d->write] = x;
-    if (++d->write == d->length) {
+  /* The ring holds exactly `length` samples, the oldest at `write`.  In
+     runs up to the ring's end: play the oldest samples out and put the new
+     ones in their place. */
+  uint32_t done = 0;
+  while (done < n) {
+    uint32_t run = d->length - d->write;
+    if (run > n - done) {
+      run = n - done;
+    }
+    float *slot = d->ring + d->write;
+    if (in != out) {
+      memcpy(out + done, slot, run * sizeof(float));
+      memcpy(slot, in + done, run * sizeof(float));
+    } else {
+      /* In place: swap element by element, through registers. */
+      for (uint32_t i = 0; i < run; ++i) {
+        const float oldest = slot[i];
+        slot[i] = in[done + i];
+        out[done + i] = oldest;
+      }
+    }
+    d->write += run;
+    if (d->write == d->length) {
       d->write = 0;
     }
+    done += run;
   }
 }

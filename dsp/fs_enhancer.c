@@ -63,7 +63,7 @@ fs_enhancer *fs_enhancer_create(double sample_rate) {
   e->floor_smoothing = (float)exp(-hop_seconds * 1000.0 / FS_REDUCTION_SMOOTH_MS);
   e->energy_scale = 1.0f / (float)g->frame;
   e->stft = fs_stft_create(g->frame);
-  /* The first three frames after a reset still hold reset zeros. */
+  /* The first FS_HOPS_PER_FRAME - 1 frames after a reset still hold reset zeros. */
   e->noise = fs_noise_tracker_create(e->bins, hop_seconds, FS_HOPS_PER_FRAME - 1u);
   /* Bins whose centre lies below the low cut: at least DC. */
   uint32_t low_cut_bins = 1;

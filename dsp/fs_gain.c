@@ -1,5 +1,7 @@
 #include "fs_gain.h"
 
+#include "fs_sanitize.h"
+
 #include "fs_fastmath.h"
 #include "fs_tuning.h"
 
@@ -127,20 +129,20 @@ void fs_gain_compute(fs_gain *g, const float *power, const float *noise, float f
   for (uint32_t k = 0; k < bins; ++k) {
     factors[k] = lsa_factor(g, xis[k] / (1.0f + xis[k]) * snrs[k]);
   }
-  /* Pass 3: LSA gain, its memory, speech presence, the blend to the floor. */
-  const float log2_floor = fs_log2(floor_gain);
+  /* Pass 3: LSA gain, its memory, the floor with its valleys filled. */
+  const float valley = FS_VALLEY_FILL;
+  const float floor_squared = floor_gain * floor_gain;
   for (uint32_t k = 0; k < bins; ++k) {
     const float xi = xis[k], gamma = snrs[k];
-    const float wiener = xi / (1.0f + xi);
-    const float v = wiener * gamma;
-    const float lsa = fs_min(wiener * factors[k], 1.0f);
-    /* Remember the estimate before the floor and the presence weighting:
-       those are listening choices, not evidence about the speech. */
+    const float lsa = fs_min(xi / (1.0f + xi) * factors[k], 1.0f);
+    /* Remember the estimate before the floor: that is a listening
+       choice, not evidence about the speech. */
     prior[k] = lsa * lsa * gamma;
-    /* P(speech | Y) = 1 / (1 + odds (1 + xi) e^-v); fs_exp clamps. */
-    const float presence = 1.0f / (1.0f + FS_ABSENCE_ODDS * (1.0f + xi) * fs_exp(-v));
-    const float gain = fs_exp2(presence * fs_log2(lsa) + (1.0f - presence) * log2_floor);
-    gains[k] = fs_min(fs_max(gain, floor_gain), 1.0f);
+    /* Floor^2 * max(1, valley / gamma), at most 1: a bin sitting well
+       below the noise estimate keeps the residual at floor^2 * valley of
+       the noise power instead of falling into the hole. */
+    const float lifted = fs_min(floor_squared * fs_max(valley / gamma, 1.0f), 1.0f);
+    gains[k] = fs_max(lsa, sqrtf(lifted));
   }
   for (uint32_t k = 0; k < g->low_cut_bins; ++k) {
     gains[k] = floor_gain;
@@ -153,11 +155,4 @@ void fs_gain_save(const fs_gain *g, void *dst) { memcpy(dst, g->clean_prior, g->
 
 void fs_gain_load(fs_gain *g, const void *src) { memcpy(g->clean_prior, src, g->bins * sizeof(float)); }
 
-bool fs_gain_state_is_finite(const fs_gain *g) {
-  for (uint32_t k = 0; k < g->bins; ++k) {
-    if (!isfinite(g->clean_prior[k])) {
-      return false;
-    }
-  }
-  return true;
-}
+bool fs_gain_state_is_finite(const fs_gain *g) { return fs_all_finite(g->clean_prior, g->bins); }

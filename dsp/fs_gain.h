@@ -9,15 +9,15 @@
       G = xi / (1 + xi) * exp(E1(v) / 2),   v = xi / (1 + xi) * gamma,
     where exp(E1(v)/2) comes from a table built at create(), so no special
     function is evaluated per bin per hop.
-  - Speech presence: the probability that a bin holds speech, from the
-    same a-priori and a-posteriori SNRs (Cohen's OM-LSA).  The gain is
-    the geometric blend G_lsa^p * floor^(1-p), so bins that are most
-    likely noise sit at the floor and do not flicker above it.
+  - Below, the floor from the reduction control, except in spectral
+    valleys: a bin whose power sits under FS_VALLEY_FILL times the noise
+    estimate gets floor * sqrt(FS_VALLEY_FILL / gamma) instead, so the
+    residual noise keeps a steady level and does not twinkle as holes
+    open and close (the LSA rule behaves the same way above the floor).
   - Bins centred below FS_LOW_CUT_HZ (at 512 points and 48 kHz only DC
     and its 94 Hz neighbourhood) always get the floor: voices have nothing
     there, rumble and low-frequency noise have much.
-  - The floor (from the reduction control) bounds the attenuation; the
-    gain never exceeds 1.
+  - The floor bounds the attenuation; the gain never exceeds 1.
 
   Threading: create/destroy instantiation class, the rest audio class.
 */

@@ -24,7 +24,7 @@
 typedef struct {
   double   sample_rate; /* clamped to [FS_MIN_SAMPLE_RATE, FS_MAX_SAMPLE_RATE] */
   uint32_t frame;       /* analysis frame and FFT size, a power of two */
-  uint32_t hop;         /* frame / 4 */
+  uint32_t hop;         /* frame / FS_HOPS_PER_FRAME */
   uint32_t hop_latency; /* frame - hop: tier output delay on the hop grid */
   uint32_t latency;     /* hop_latency + hop - 1: what the plugin reports */
 } fs_geometry;

@@ -148,9 +148,7 @@ static float wanted_gain(fs_light *l, const float *hop, uint32_t n) {
 
 void fs_light_process_hop(fs_light *l, const float *in, float *out) {
   const uint32_t hop = l->geometry.hop;
-  for (uint32_t i = 0; i < hop; ++i) {
-    l->scratch[i] = fs_sanitize_sample(in[i]);
-  }
+  fs_sanitize_block(in, l->scratch, hop);
 
   l->wanted[l->wanted_next] = wanted_gain(l, l->scratch, hop);
   l->wanted_next = (l->wanted_next + 1) % LOOKAHEAD_HOPS;
@@ -166,11 +164,13 @@ void fs_light_process_hop(fs_light *l, const float *in, float *out) {
     next = l->reduction_gain;
   }
 
-  fs_delay_process(l->delay, l->scratch, l->scratch, hop);
+  /* `in` has been read into scratch, so out may be written now even when
+     the two are one buffer. */
+  fs_delay_process(l->delay, l->scratch, out, hop);
   const float start = l->gain;
   const float step = (next - start) / (float)hop;
   for (uint32_t i = 0; i < hop; ++i) {
-    out[i] = l->scratch[i] * (start + step * (float)(i + 1));
+    out[i] *= start + step * (float)(i + 1);
   }
   l->gain = next;
 }

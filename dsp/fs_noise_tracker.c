@@ -1,6 +1,7 @@
 #include "fs_noise_tracker.h"
 
 #include "fs_fastmath.h"
+#include "fs_sanitize.h"
 #include "fs_tuning.h"
 
 #include <float.h>
@@ -227,18 +228,9 @@ void fs_noise_tracker_load(fs_noise_tracker *t, const void *src) {
 }
 
 bool fs_noise_tracker_state_is_finite(const fs_noise_tracker *t) {
-  for (uint32_t k = 0; k < t->bins; ++k) {
-    if (!isfinite(t->psd[k]) || !isfinite(t->spp_average[k]) || !isfinite(t->presence[k]) ||
-        !isfinite(t->smoothed[k])) {
-      return false;
-    }
-  }
-  for (size_t i = 0; i < (size_t)t->bins * FS_MINIMUM_SUBWINDOWS; ++i) {
-    if (!isfinite(t->minima[i])) {
-      return false;
-    }
-  }
-  return true;
+  return fs_all_finite(t->psd, t->bins) && fs_all_finite(t->spp_average, t->bins) &&
+         fs_all_finite(t->presence, t->bins) && fs_all_finite(t->smoothed, t->bins) &&
+         fs_all_finite(t->minima, (size_t)t->bins * FS_MINIMUM_SUBWINDOWS);
 }
 
 uint32_t fs_noise_tracker_denormals(const fs_noise_tracker *t) {

@@ -13,7 +13,7 @@ struct fs_stft {
   uint32_t hop;
   fs_fft *fft;
   float *analysis_window;  /* sqrt-Hann */
-  float *synthesis_window; /* sqrt-Hann / (2 * frame): OLA gain and FFT scale */
+  float *synthesis_window; /* sqrt-Hann / (hops / 2 * frame): OLA gain and FFT scale */
   float *history;          /* the last `frame` input samples, oldest first */
   float *overlap;          /* overlap-add accumulator, `frame` samples */
 };
@@ -74,9 +74,7 @@ uint32_t fs_stft_bins(const fs_stft *s) { return s->frame / 2 + 1; }
 float *fs_stft_analyse(fs_stft *s, const float *hop_in) {
   const uint32_t keep = s->frame - s->hop;
   memmove(s->history, s->history + s->hop, keep * sizeof(float));
-  for (uint32_t i = 0; i < s->hop; ++i) {
-    s->history[keep + i] = fs_sanitize_sample(hop_in[i]);
-  }
+  fs_sanitize_block(hop_in, s->history + keep, s->hop);
   float *time = fs_fft_time(s->fft);
   for (uint32_t n = 0; n < s->frame; ++n) {
     time[n] = s->history[n] * s->analysis_window[n];
@@ -113,12 +111,7 @@ void fs_stft_load(fs_stft *s, const void *src) {
 }
 
 bool fs_stft_state_is_finite(const fs_stft *s) {
-  for (uint32_t n = 0; n < s->frame; ++n) {
-    if (!isfinite(s->history[n]) || !isfinite(s->overlap[n])) {
-      return false;
-    }
-  }
-  return true;
+  return fs_all_finite(s->history, s->frame) && fs_all_finite(s->overlap, s->frame);
 }
 
 void fs_stft_corrupt(fs_stft *s, float value) {

@@ -1,12 +1,12 @@
 /*
   fs_stft: short-time Fourier analysis and overlap-add synthesis on a
-  fixed frame with 75 % overlap.
+  fixed frame with FS_HOPS_PER_FRAME hops per frame (2: 50 % overlap).
 
   Both windows are the periodic square-root Hann window.  Their product is
-  the periodic Hann window, whose copies shifted by a quarter frame add up
-  to exactly 2, so with the 1/(2 * frame) scale folded into the synthesis
-  window an unmodified spectrum reconstructs the input exactly, late by
-  frame - hop samples.
+  the periodic Hann window, whose copies shifted by frame / hops add up to
+  exactly hops / 2, so with the 1/(hops / 2 * frame) scale folded into the
+  synthesis window an unmodified spectrum reconstructs the input exactly,
+  late by frame - hop samples.
 
   Per hop: analyse() takes the newest hop of input and returns the frame's
   spectrum; the caller may modify the spectrum in place; synthesise()
@@ -23,7 +23,7 @@
 
 typedef struct fs_stft fs_stft;
 
-/* frame: a power of two >= 16; hop = frame / 4.  NULL on failure. */
+/* frame: a power of two >= 16; hop = frame / FS_HOPS_PER_FRAME.  NULL on failure. */
 fs_stft *fs_stft_create(uint32_t frame);
 void fs_stft_destroy(fs_stft *stft);
 void fs_stft_reset(fs_stft *stft);

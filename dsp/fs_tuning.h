@@ -73,10 +73,14 @@ static_assert(FS_MINIMUM_WINDOW_MS >= 500.0f && FS_MINIMUM_SUBWINDOWS >= 2u, "mi
 static_assert(FS_NOISE_CAP_DB >= 3.0f, "the cap must leave room for the minimum's bias");
 
 /* Gain rule: decision-directed a-priori SNR, the MMSE log-spectral
-   amplitude estimator, weighted by speech presence towards the floor. */
-#define FS_DD_WEIGHT 0.97f        /* weight of the previous clean estimate */
+   amplitude estimator, bounded below by the floor with its valleys filled. */
+#define FS_DD_WEIGHT 0.97f        /* weight of the previous clean estimate, per hop */
 #define FS_XI_MIN_DB -30.0f       /* a-priori SNR floor */
-#define FS_ABSENCE_ODDS 1.0f      /* prior odds of speech absence, q / (1 - q) */
+/* Residual smoothing: a bin this far (power ratio) or further below the
+   noise estimate gets a gain above the floor, so the residual noise keeps
+   a steady level instead of opening holes that come and go (the LSA rule
+   does the same on its own above the floor). */
+#define FS_VALLEY_FILL 0.5f
 #define FS_LOW_CUT_HZ 50.0f       /* bins centred below this get the floor */
 #define FS_LSA_STEPS_PER_OCTAVE 16u
 #define FS_LSA_MIN_OCTAVE -20     /* table covers v in [2^-20, 2^8) */
@@ -84,7 +88,8 @@ static_assert(FS_NOISE_CAP_DB >= 3.0f, "the cap must leave room for the minimum'
 
 static_assert(FS_DD_WEIGHT > 0.5f && FS_DD_WEIGHT < 1.0f, "decision-directed weight");
 static_assert(FS_XI_MIN_DB < 0.0f && FS_XI_MIN_DB > -60.0f, "a-priori SNR floor");
-static_assert(FS_ABSENCE_ODDS > 0.0f && FS_ABSENCE_ODDS < 10.0f, "absence odds");
+static_assert(FS_VALLEY_FILL >= 0.0f && FS_VALLEY_FILL <= 1.0f,
+              "valley filling lifts the floor only below the noise estimate");
 static_assert(FS_LOW_CUT_HZ >= 0.0f && FS_LOW_CUT_HZ < 80.0f, "low cut stays below the voice");
 static_assert((FS_LSA_STEPS_PER_OCTAVE & (FS_LSA_STEPS_PER_OCTAVE - 1u)) == 0,
               "steps per octave must be a power of two (mantissa indexing)");

@@ -4,6 +4,7 @@
  * Every failure ends in one stderr line "failsafe-host: ..." and exit
  * status 2, so scripts can tell a refused run from a crash. */
 #include "fs_host_process.h"
+#include "fs_bench.h"
 #include "fs_report.h"
 
 #include <errno.h>
@@ -325,28 +326,14 @@ done:
   return status;
 }
 
-/* ---- subcommands not in this build -------------------------------------- */
-
-static int run_unavailable(int argc, char **argv) {
-  (void)argc;
-  fprintf(stderr, "failsafe-host: '%s' is not available in this build\n",
-          argv[0]);
-  return EXIT_USAGE;
-}
-
-static void bench_usage(FILE *out) {
-  fputs("usage: failsafe-host bench ...  (not available in this build)\n",
-        out);
-}
-
 /* ---- dispatch --------------------------------------------------------- */
 
 static const fs_command commands[] = {
   {"process", "run a plugin over a sound file", run_process, process_usage},
   {"report", "analyse an incident journal: patterns and recommendations",
    fs_report_main, fs_report_usage},
-  {"bench", "measure a plugin's cost (not in this build)", run_unavailable,
-   bench_usage},
+  {"bench", "measure what the safety net costs over the full path",
+   fs_bench_main, fs_bench_usage},
 };
 enum { COMMAND_COUNT = sizeof commands / sizeof *commands };
 
@@ -362,6 +349,20 @@ static void main_usage(FILE *out) {
         out);
   for (int i = 0; i < COMMAND_COUNT; i++)
     fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+  fputs("\n"
+        "environment:\n"
+        "  LV2_PATH          where plugins are searched; it replaces lilv's\n"
+        "                    default list, so keep /usr/lib/lv2 in it\n"
+        "  FAILSAFE_JOURNAL  where failsafe writes its incident journal (else\n"
+        "                    $XDG_STATE_HOME/failsafe/, else\n"
+        "                    ~/.local/state/failsafe/); read it with `report`\n"
+        "\n"
+        "examples:\n"
+        "  failsafe-host process in.flac out.wav --set reduction=20\n"
+        "  failsafe-host process in.flac out.wav --timeline run.svg \\\n"
+        "      --chaos runaway@1-2,nan@3-3.5\n"
+        "  failsafe-host report ~/.local/state/failsafe/journal.jsonl\n",
+        out);
 }
 
 int main(int argc, char **argv) {

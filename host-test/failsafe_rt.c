@@ -19,6 +19,7 @@
 #include <portaudio.h>
 #include <sndfile.h>
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
@@ -74,7 +75,24 @@ typedef struct {
   uint64_t file_pos;
   _Atomic uint64_t count;
   atomic_int done;
+  void (*guard_arm)(int on); /* the real-time guard when preloaded, else NULL */
 } fs_rt_stream;
+
+/* The real-time guard (fs_rt_guard.so from the test suite), when it is
+ * preloaded: the callback arms it, so any allocation, lock, sleep or file
+ * I/O made inside the callback, by the harness or the plugin, is counted. */
+typedef struct {
+  void (*arm)(int on);
+  unsigned long (*violations)(void);
+  void (*reset)(void);
+} fs_rt_guard;
+
+static void find_guard(fs_rt_guard *g) {
+  *(void **)&g->arm = dlsym(RTLD_DEFAULT, "fs_rt_guard_arm");
+  *(void **)&g->violations = dlsym(RTLD_DEFAULT, "fs_rt_guard_violations");
+  *(void **)&g->reset = dlsym(RTLD_DEFAULT, "fs_rt_guard_reset");
+  if (!g->arm || !g->violations || !g->reset) memset(g, 0, sizeof *g);
+}
 
 static volatile sig_atomic_t fs_rt_interrupted; /* set by SIGINT/SIGTERM */
 
@@ -166,11 +184,13 @@ static int stream_callback(const void *input, void *output, unsigned long frame_
                            const PaStreamCallbackTimeInfo *time_info, PaStreamCallbackFlags status, void *user) {
   const uint64_t start = now_ns();
   fs_rt_stream *s = user;
+  if (s->guard_arm) s->guard_arm(1);
   const uint64_t index = atomic_load_explicit(&s->count, memory_order_relaxed);
   const uint32_t n = (uint32_t)frame_count;
   if (index >= s->total_blocks || n > s->frames) {
     memset(output, 0, frame_count * (size_t)s->device_out * sizeof(float));
     atomic_store(&s->done, 1);
+    if (s->guard_arm) s->guard_arm(0);
     return paComplete;
   }
   fs_rt_block *b = &s->blocks[index];
@@ -194,6 +214,7 @@ static int stream_callback(const void *input, void *output, unsigned long frame_
   s->frame += n;
   b->callback_ns = now_ns() - start;
   atomic_store_explicit(&s->count, index + 1, memory_order_release);
+  if (s->guard_arm) s->guard_arm(0);
   return paContinue;
 }
 
@@ -217,6 +238,8 @@ static void usage(FILE *out) {
         "  --blocks-csv FILE     write the plugin run's per-block records to FILE\n"
         "  --list-devices        list PortAudio's devices and exit\n"
         "  --verbose             keep the host APIs' start-up chatter on stderr\n"
+        "With the test suite's fs_rt_guard.so preloaded (LD_PRELOAD), every callback is checked for\n"
+        "allocations, locks, sleeps and file I/O, counted as \"rt_violations\".\n"
         "Exit status: 0 ran, 1 error, 2 no host API offers a device.\n",
         out);
 }
@@ -387,7 +410,8 @@ static PaDeviceIndex choose_device(const fs_rt_options *o, int need_input) {
 
 /* One stream from start to stop: the plugin, or the baseline when plugin
  * is NULL.  Fills blocks and returns how many it filled, -1 on error. */
-static int64_t run_stream(const fs_rt_options *o, PaDeviceIndex device, fs_rt_stream *s, fs_rt_result *r) {
+static int64_t run_stream(const fs_rt_options *o, PaDeviceIndex device, const fs_rt_guard *guard, fs_rt_stream *s,
+                          fs_rt_result *r) {
   const PaDeviceInfo *info = Pa_GetDeviceInfo(device);
   PaStreamParameters in_params = {device, s->device_in, paFloat32, info->defaultLowInputLatency, NULL};
   PaStreamParameters out_params = {device, s->device_out, paFloat32, info->defaultLowOutputLatency, NULL};
@@ -404,6 +428,8 @@ static int64_t run_stream(const fs_rt_options *o, PaDeviceIndex device, fs_rt_st
     return -1;
   }
   r->rss_start_kb = fs_rt_rss_kb();
+  if (guard->reset) guard->reset();
+  s->guard_arm = guard->arm;
   err = Pa_StartStream(stream);
   if (err != paNoError) {
     fprintf(stderr, "failsafe-rt: cannot start the stream: %s\n", Pa_GetErrorText(err));
@@ -428,6 +454,7 @@ static int64_t run_stream(const fs_rt_options *o, PaDeviceIndex device, fs_rt_st
   if (Pa_IsStreamStopped(stream) == 0) Pa_StopStream(stream);
   Pa_CloseStream(stream);
   r->rss_end_kb = fs_rt_rss_kb();
+  r->rt_violations = guard->violations ? (long)guard->violations() : -1;
   if (stalled) fprintf(stderr, "failsafe-rt: the stream stopped calling back; summary covers what ran\n");
   return (int64_t)atomic_load(&s->count);
 }
@@ -528,6 +555,8 @@ int main(int argc, char **argv) {
   fs_rt_plugin plugin = {0};
   fs_rt_stream stream = {0};
   fs_rt_result result = {0}, baseline = {0};
+  fs_rt_guard guard;
+  find_guard(&guard);
   const PaError pa_err = initialise_portaudio(o.verbose);
   if (pa_err != paNoError) {
     fprintf(stderr, "failsafe-rt: PortAudio failed to start: %s\n", Pa_GetErrorText(pa_err));
@@ -572,7 +601,7 @@ int main(int argc, char **argv) {
   int have_baseline = 0;
   if (o.bypass_baseline) {
     stream.plugin = NULL;
-    const int64_t n = run_stream(&o, device, &stream, &baseline);
+    const int64_t n = run_stream(&o, device, &guard, &stream, &baseline);
     if (n < 0 || fs_rt_result_compute(&baseline, stream.blocks, (uint64_t)n, schedule, o.rate, o.frames) != 0)
       goto out_results;
     have_baseline = 1;
@@ -580,7 +609,7 @@ int main(int argc, char **argv) {
   if (!fs_rt_interrupted) {
     stream.plugin = &plugin;
     lilv_instance_activate(plugin.instance);
-    const int64_t n = run_stream(&o, device, &stream, &result);
+    const int64_t n = run_stream(&o, device, &guard, &stream, &result);
     lilv_instance_deactivate(plugin.instance);
     if (n < 0 || fs_rt_result_compute(&result, stream.blocks, (uint64_t)n, schedule, o.rate, o.frames) != 0)
       goto out_results;

@@ -92,6 +92,7 @@ struct fs_host {
 
   char *path_base;   /* mapPath: abstract paths are relative to this */
   char *scratch_dir; /* makePath: created on first use, removed at close */
+  bool keep_scratch;  /* it is the state directory: never removed */
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -190,6 +191,12 @@ static int log_printf(LV2_Log_Handle handle, LV2_URID type, const char *fmt,
 
 static char *make_path(LV2_State_Make_Path_Handle handle, const char *path) {
   fs_host *host = handle;
+  if (!host->scratch_dir && host->config.state_dir) {
+    /* The session's own folder: what the plugin makes there stays. */
+    host->scratch_dir = strdup(host->config.state_dir);
+    host->keep_scratch = true;
+    if (host->scratch_dir) make_directories(host->scratch_dir);
+  }
   if (!host->scratch_dir) {
     const char *tmp = getenv("TMPDIR");
     char *template = join_path(tmp && *tmp ? tmp : "/tmp",
@@ -494,16 +501,21 @@ static void build_features(fs_host *host) {
   host->feature[FEATURE_FREE_PATH] = (LV2_Feature){LV2_STATE__freePath,
                                                    &host->free_path};
 
-  size_t n_state = 0;
+  size_t n_state = 0, n_instantiate = 0;
   for (size_t i = 0; i < FEATURE_COUNT; i++) {
-    host->instantiate_features[i] = &host->feature[i];
+    /* makePath promises files that last, like a DAW's session folder: only
+     * a state directory (--state-in/--state-out) is such a place.  Without
+     * one the plugin is not offered makePath and keeps its files where it
+     * would in any host without it. */
+    if (i != FEATURE_MAKE_PATH || host->config.state_dir)
+      host->instantiate_features[n_instantiate++] = &host->feature[i];
     /* lilv passes its own path features to save()/restore(), relative to
      * the state directory; ours would shadow them. */
     if (i != FEATURE_MAKE_PATH && i != FEATURE_MAP_PATH &&
         i != FEATURE_FREE_PATH)
       host->state_features[n_state++] = &host->feature[i];
   }
-  host->instantiate_features[FEATURE_COUNT] = NULL;
+  host->instantiate_features[n_instantiate] = NULL;
   host->state_features[n_state] = NULL;
 }
 
@@ -815,7 +827,8 @@ void fs_host_close(fs_host *host) {
   free(host->audio_in);
   free(host->audio_out);
   if (host->scratch_dir) {
-    nftw(host->scratch_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (!host->keep_scratch)
+      nftw(host->scratch_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(host->scratch_dir);
   }
   free(host->path_base);

@@ -3,13 +3,20 @@
  * Latency compensation works like a DAW's plugin delay compensation: the
  * plugin's reported latency L is read after the first run(), the first L
  * output frames are dropped and L frames of silence are fed after the end
- * of the file, so the output lines up with the input and is as long. */
+ * of the file, so the output lines up with the input and is as long.
+ *
+ * Optional extras ride along the same loop: a chaos schedule sets the
+ * plugin's "chaos" control before each run(), a timeline collects levels
+ * and port readings for an SVG picture, and a progress bar shows on a
+ * terminal. */
 #include "fs_host_process.h"
 
 #include "fs_host_audio.h"
 #include "fs_host_json.h"
 #include "fs_host_lv2.h"
+#include "fs_host_progress.h"
 #include "fs_host_stats.h"
+#include "fs_host_timeline.h"
 
 #include <errno.h>
 #include <math.h>
@@ -104,9 +111,16 @@ typedef struct fs_run {
   fs_run_stats stats;
   fs_output_checks checks;
   uint64_t frames;
-  uint64_t blocks;
+  uint64_t blocks;       /* as the block options drew them */
+  uint64_t runs;         /* run() calls: more than blocks when split */
   uint64_t latency;
   bool latency_known;
+  fs_port *chaos;      /* the control a chaos schedule drives, or NULL */
+  float chaos_base;    /* its value outside the schedule's windows */
+  uint32_t run_limit;  /* longest single run(): the block, or less for the
+                          timeline */
+  fs_timeline *timeline;
+  fs_progress progress;
 } fs_run;
 
 static int fail(char *err, size_t err_size, const char *message) {
@@ -150,6 +164,16 @@ static int open_everything(fs_run *run, char *err, size_t err_size) {
     if (!port || port->kind != FS_PORT_CONTROL || !port->is_input) {
       snprintf(err, err_size, "--set %s: plugin %s has no control input "
                "with that symbol", opt->settings[i].symbol, uri);
+      return 2;
+    }
+  }
+
+  if (opt->chaos_count) {
+    run->chaos = fs_host_find_port(run->host, "chaos");
+    if (!run->chaos || run->chaos->kind != FS_PORT_CONTROL ||
+        !run->chaos->is_input) {
+      snprintf(err, err_size, "--chaos: plugin %s has no control input "
+               "'chaos'", uri);
       return 2;
     }
   }
@@ -198,7 +222,58 @@ static int open_everything(fs_run *run, char *err, size_t err_size) {
   for (size_t i = 0; i < opt->setting_count; i++)
     fs_host_find_port(run->host, opt->settings[i].symbol)->value =
         (float)opt->settings[i].value;
+  if (run->chaos) run->chaos_base = run->chaos->value;
+
+  run->run_limit = run->max_block;
+  if (opt->timeline_path) {
+    uint64_t frames = run->input.info.frames > 0
+                          ? (uint64_t)run->input.info.frames : 0;
+    run->timeline = fs_timeline_create(frames, run->input.info.samplerate);
+    if (!run->timeline) return fail(err, err_size, "out of memory");
+    for (size_t i = 0; i < opt->chaos_count; i++)
+      if (fs_timeline_add_chaos(run->timeline, opt->chaos[i].start_s,
+                                opt->chaos[i].end_s,
+                                (int)lrint(opt->chaos[i].mode)) != 0)
+        return fail(err, err_size, "out of memory");
+    long limit = lrint(run->input.info.samplerate * FS_PROCESS_TIMELINE_RUN_S);
+    if (limit < 1) limit = 1;
+    if ((uint64_t)limit < run->run_limit) run->run_limit = (uint32_t)limit;
+  }
   return 0;
+}
+
+/* The chaos control for a run() starting at input frame `at`. */
+static void apply_chaos_schedule(fs_run *run, uint64_t at) {
+  if (!run->chaos) return;
+  const fs_process_options *opt = run->options;
+  double seconds = (double)at / run->input.info.samplerate;
+  float value = run->chaos_base;
+  for (size_t i = 0; i < opt->chaos_count; i++)
+    if (seconds >= opt->chaos[i].start_s && seconds < opt->chaos[i].end_s)
+      value = (float)opt->chaos[i].mode;
+  run->chaos->value = value;
+}
+
+/* An output control's value, when the plugin has it. */
+static bool read_output(fs_host *host, const char *symbol, double *value) {
+  fs_port *port = fs_host_find_port(host, symbol);
+  if (!port || port->kind != FS_PORT_CONTROL || port->is_input) return false;
+  *value = port->value;
+  return true;
+}
+
+/* What failsafe's status outputs said about output frames [begin, end). */
+static int record_reading(fs_run *run, int64_t begin, int64_t end) {
+  fs_timeline_reading reading = {0};
+  double value;
+  if ((reading.has_tier = read_output(run->host, "tier", &value)))
+    reading.tier = isfinite(value) ? (int)lrint(value) : -1;
+  reading.has_health = read_output(run->host, "health", &reading.health);
+  reading.has_incidents =
+      read_output(run->host, "incidents", &reading.incidents);
+  if (read_output(run->host, "cause", &value) && isfinite(value))
+    reading.cause = (int)lrint(value);
+  return fs_timeline_add_reading(run->timeline, begin, end, &reading);
 }
 
 /* Reads the latency output once, after the first run(). */
@@ -228,15 +303,26 @@ static int process_blocks(fs_run *run, char *err, size_t err_size) {
                         ? (uint64_t)run->input.info.frames : 0;
   uint64_t read_position = 0; /* frames taken from the file */
   uint64_t fed = 0;           /* frames given to run() */
+  uint64_t written = 0;       /* frames written to OUT */
+  uint64_t block_left = 0;    /* of the current block, when split */
   uint32_t cin = run->channels_in, cout = run->channels_out;
 
+  fs_progress_start(&run->progress, stderr, !opt->quiet, frames, rate);
   fs_host_activate(run->host);
   for (;;) {
     uint64_t skip = opt->raw ? 0 : run->latency;
     uint64_t to_feed = frames + skip;
     if (fed >= to_feed) break;
-    uint64_t length = next_block_length(&sequence);
+    /* The block sequence is drawn as without a timeline; a block longer
+     * than run_limit is only cut into several run() calls. */
+    if (block_left == 0) {
+      block_left = next_block_length(&sequence);
+      run->blocks++;
+    }
+    uint64_t length = block_left;
+    if (length > run->run_limit) length = run->run_limit;
     if (length > to_feed - fed) length = to_feed - fed;
+    block_left -= length;
     uint32_t n = (uint32_t)length;
 
     /* Input: the file while it lasts, then silence. */
@@ -245,6 +331,9 @@ static int process_blocks(fs_run *run, char *err, size_t err_size) {
       uint64_t wanted = frames - read_position;
       if (wanted > n) wanted = n;
       from_file = fs_audio_read(&run->input, run->interleaved, wanted);
+      if (run->timeline)
+        fs_timeline_add_input(run->timeline, read_position, run->interleaved,
+                              from_file, cin);
       read_position += from_file;
       if (from_file < wanted) frames = read_position; /* file was short */
     }
@@ -255,14 +344,19 @@ static int process_blocks(fs_run *run, char *err, size_t err_size) {
       memset(buffer + from_file, 0, (n - from_file) * sizeof *buffer);
     }
 
+    apply_chaos_schedule(run, fed);
     uint64_t ns = fs_host_run(run->host, n);
     if (fs_stats_add(&run->stats, ns, n, rate) != 0)
       return fail(err, err_size, "out of memory");
-    run->blocks++;
+    run->runs++;
     if (!run->latency_known) {
       if (take_latency(run, err, err_size) != 0) return 2;
       skip = opt->raw ? 0 : run->latency;
     }
+    if (run->timeline &&
+        record_reading(run, (int64_t)fed - (int64_t)skip,
+                       (int64_t)(fed + n) - (int64_t)skip) != 0)
+      return fail(err, err_size, "out of memory");
 
     /* Output frames [fed, fed + n) land at [fed - skip, ...) in the file;
      * keep those inside 0..frames. */
@@ -277,15 +371,35 @@ static int process_blocks(fs_run *run, char *err, size_t err_size) {
           run->interleaved[i * cout + c] = buffer[first + i];
       }
       check_samples(&run->checks, run->interleaved, count * cout);
+      if (run->timeline)
+        fs_timeline_add_output(run->timeline, written, run->interleaved,
+                               count, cout);
       if (fs_audio_write(&run->output, run->interleaved, count, err,
                          err_size) != 0)
         return 2;
+      written += count;
+      fs_progress_update(&run->progress, written);
     }
     fed += n;
   }
   run->frames = frames;
+  if (run->chaos) run->chaos->value = run->chaos_base; /* for the summary */
+  fs_progress_finish(&run->progress, written, true);
   fs_host_finish(run->host);
   return 0;
+}
+
+static int write_timeline(fs_run *run, char *err, size_t err_size) {
+  fs_port *ceiling = fs_host_find_port(run->host, "ceiling");
+  fs_timeline_titles titles = {
+    .plugin_uri = fs_host_uri(run->host),
+    .input_path = run->options->input_path,
+    .ceiling_dbfs = ceiling && ceiling->kind == FS_PORT_CONTROL &&
+                            ceiling->is_input
+                        ? run->checks.ceiling_dbfs : NAN,
+  };
+  return fs_timeline_write_svg(run->timeline, run->options->timeline_path,
+                               &titles, err, err_size) == 0 ? 0 : 2;
 }
 
 /* ---- reporting -------------------------------------------------------- */
@@ -325,6 +439,8 @@ static void write_json(fs_run *run, FILE *out) {
   fs_json_uint(&json, run->frames);
   fs_json_key(&json, "blocks");
   fs_json_uint(&json, run->blocks);
+  fs_json_key(&json, "runs");
+  fs_json_uint(&json, run->runs);
   if (opt->random_blocks_max) {
     fs_json_key(&json, "random_blocks_max");
     fs_json_uint(&json, opt->random_blocks_max);
@@ -342,6 +458,21 @@ static void write_json(fs_run *run, FILE *out) {
   fs_json_uint(&json, run->latency);
   fs_json_key(&json, "latency_compensated");
   fs_json_bool(&json, !opt->raw);
+  if (opt->timeline_path) {
+    fs_json_key(&json, "timeline");
+    fs_json_string(&json, opt->timeline_path);
+  }
+  if (opt->chaos_count) {
+    /* In the command line's own notation, MODE@START-END,... */
+    char schedule[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < opt->chaos_count && used < sizeof schedule; i++)
+      used += (size_t)snprintf(schedule + used, sizeof schedule - used,
+                               "%s%g@%g-%g", i ? "," : "", opt->chaos[i].mode,
+                               opt->chaos[i].start_s, opt->chaos[i].end_s);
+    fs_json_key(&json, "chaos_schedule");
+    fs_json_string(&json, schedule);
+  }
 
   fs_json_key(&json, "run_ns");
   fs_json_object_begin(&json);
@@ -429,6 +560,16 @@ static void print_summary(fs_run *run) {
   printf("  worker: %llu scheduled, %llu responses\n",
          (unsigned long long)fs_host_worker_scheduled(run->host),
          (unsigned long long)fs_host_worker_responses(run->host));
+  if (opt->chaos_count) {
+    printf("  chaos schedule:");
+    for (size_t i = 0; i < opt->chaos_count; i++)
+      printf(" %g@%g-%g", opt->chaos[i].mode, opt->chaos[i].start_s,
+             opt->chaos[i].end_s);
+    printf("\n");
+  }
+  if (opt->timeline_path)
+    printf("  timeline: %s (%llu run() calls of at most %u frames)\n",
+           opt->timeline_path, (unsigned long long)run->runs, run->run_limit);
 }
 
 static int report(fs_run *run, char *err, size_t err_size) {
@@ -471,6 +612,8 @@ int fs_process_run(const fs_process_options *options, char *err,
   if (status == 0 && options->state_out)
     status = fs_host_save_state(run.host, options->state_out, err, err_size)
                  ? 2 : 0;
+  if (status == 0 && run.timeline)
+    status = write_timeline(&run, err, err_size);
   if (status == 0) {
     fs_audio_close(&run.output);
     status = report(&run, err, err_size);
@@ -481,6 +624,8 @@ int fs_process_run(const fs_process_options *options, char *err,
     fclose(run.json_file);
     if (status != 0) remove(options->json_path);
   }
+  fs_progress_finish(&run.progress, 0, false); /* a failed run's bar */
+  fs_timeline_free(run.timeline);
   fs_host_close(run.host);
   fs_audio_close(&run.input);
   free(run.interleaved);

@@ -12,6 +12,14 @@ typedef struct fs_control_setting {
   double value; /* passed through as is: NaN and absurd values included */
 } fs_control_setting;
 
+/* Fault injection on a schedule: the plugin's "chaos" control holds mode
+ * for the blocks that start in [start_s, end_s) of the input, and its
+ * usual value elsewhere.  Later windows win where they overlap. */
+typedef struct fs_chaos_window {
+  double start_s, end_s;
+  double mode;
+} fs_chaos_window;
+
 typedef struct fs_process_options {
   const char *input_path;
   const char *output_path;
@@ -21,17 +29,24 @@ typedef struct fs_process_options {
   uint64_t seed;
   const fs_control_setting *settings;
   size_t setting_count;
+  const fs_chaos_window *chaos;
+  size_t chaos_count;
   const char *json_path;      /* "-" for stdout, NULL for none */
+  const char *timeline_path;  /* SVG picture of the run, NULL for none */
   const char *state_in;
   const char *state_out;
   bool raw;                   /* no latency compensation */
-  bool quiet;
+  bool quiet;                 /* also hides the progress bar */
   bool in_place;
   bool sync_worker;
 } fs_process_options;
 
 /* Largest block either option accepts. */
 enum { FS_PROCESS_MAX_BLOCK = 1 << 20 };
+
+/* With a timeline, no run() covers more than this much audio, so the
+ * output ports are read at least this often. */
+#define FS_PROCESS_TIMELINE_RUN_S 0.010
 
 /* Returns 0 on success, or 2 with a one-line reason in err. */
 int fs_process_run(const fs_process_options *options, char *err,

@@ -43,6 +43,9 @@ int fs_rt_jack_start(fs_rt_jack *j, double rate, uint32_t frames) {
   /* Without this a PortAudio client would try to start a server on ALSA
    * if ours died; better to fail plainly. */
   setenv("JACK_NO_START_SERVER", "1", 1);
+  /* A real-time guard preloaded into the harness has no business in the
+   * server. */
+  unsetenv("LD_PRELOAD");
 
   char rate_text[32], frames_text[32];
   snprintf(rate_text, sizeof rate_text, "%.0f", rate);

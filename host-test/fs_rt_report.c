@@ -66,10 +66,12 @@ static void summarise_window(fs_rt_window_result *w, const fs_rt_window *win, ui
 
 int fs_rt_result_compute(fs_rt_result *r, const fs_rt_block *blocks, uint64_t n, const fs_rt_schedule *schedule,
                          double rate, uint32_t frames) {
-  const long rss_start = r->rss_start_kb, rss_end = r->rss_end_kb; /* set by the caller */
+  /* Set by the caller while the stream ran. */
+  const long rss_start = r->rss_start_kb, rss_end = r->rss_end_kb, violations = r->rt_violations;
   memset(r, 0, sizeof *r);
   r->rss_start_kb = rss_start;
   r->rss_end_kb = rss_end;
+  r->rt_violations = violations;
   r->callbacks = n;
   r->incidents = r->final_tier = r->final_cause = NAN;
   const double buffer_s = (double)frames / rate;
@@ -182,6 +184,11 @@ void fs_rt_result_json(FILE *out, const fs_rt_result *r, const char *indent, int
   }
   fprintf(out, "%s\"max_abs_output\": %.9g,\n", indent, r->max_abs_output);
   fprintf(out, "%s\"nonfinite_output\": %llu,\n", indent, (unsigned long long)r->nonfinite_output);
+  if (r->rt_violations >= 0) {
+    fprintf(out, "%s\"rt_violations\": %ld,\n", indent, r->rt_violations);
+  } else {
+    fprintf(out, "%s\"rt_violations\": null,\n", indent);
+  }
   fprintf(out, "%s\"rss_start_kb\": %ld,\n", indent, r->rss_start_kb);
   fprintf(out, "%s\"rss_end_kb\": %ld\n", indent, r->rss_end_kb);
 }

@@ -63,6 +63,7 @@ typedef struct {
   double max_abs_output;
   uint64_t nonfinite_output;
   long rss_start_kb, rss_end_kb;
+  long rt_violations; /* counted by a preloaded real-time guard; -1 without one */
   uint32_t window_count;
   fs_rt_window_result *windows;
 } fs_rt_result;

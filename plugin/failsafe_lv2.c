@@ -101,6 +101,8 @@ typedef struct {
   LV2_URID chunk_type;
   LV2_Log_Logger logger;
   LV2_Worker_Schedule *schedule; /* NULL: the internal thread drains */
+  const LV2_State_Make_Path *make_path; /* kept for the worker, which asks later */
+  const LV2_State_Free_Path *free_path;
 
   fs_supervisor *supervisor;
   fs_worker *worker;
@@ -177,6 +179,13 @@ static void state_directory(const LV2_State_Make_Path *make_path, const LV2_Stat
   }
 }
 
+/* Worker class: the journal's directory, asked for when it is first
+   needed (never during instantiate(): some hosts cannot answer yet). */
+static void journal_directory(void *context, char *dir, size_t cap) {
+  fs_plugin *self = context;
+  state_directory(self->make_path, self->free_path, dir, cap);
+}
+
 static void cleanup(LV2_Handle instance);
 
 /* Instantiation class. */
@@ -192,8 +201,6 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
 
   const LV2_Options_Option *options = NULL;
   LV2_Log_Log *log = NULL;
-  const LV2_State_Make_Path *make_path = NULL;
-  const LV2_State_Free_Path *free_path = NULL;
   const fs_inline_display_queue *queue_draw = NULL;
   for (int i = 0; features && features[i]; ++i) {
     const LV2_Feature *f = features[i];
@@ -206,9 +213,9 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
     } else if (!strcmp(f->URI, LV2_WORKER__schedule)) {
       self->schedule = f->data;
     } else if (!strcmp(f->URI, LV2_STATE__makePath)) {
-      make_path = f->data;
+      self->make_path = f->data;
     } else if (!strcmp(f->URI, LV2_STATE__freePath)) {
-      free_path = f->data;
+      self->free_path = f->data;
     } else if (!strcmp(f->URI, FS_INLINE_DISPLAY__queue_draw)) {
       queue_draw = f->data;
     }
@@ -233,13 +240,11 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
   }
   fs_supervisor_set_host_period(self->supervisor, self->nominal_block);
 
-  char journal_dir[PATH_MAX];
-  state_directory(make_path, free_path, journal_dir, sizeof(journal_dir));
   const fs_worker_config config = {
       .seed = 0x5eedu + self->channels,
       .frozen = env_is_set("FAILSAFE_FREEZE_LEARNING"),
       .journal = !env_is_set("FAILSAFE_NO_JOURNAL"),
-      .journal_dir = journal_dir[0] ? journal_dir : NULL,
+      .ask_dir = self->make_path ? journal_directory : NULL,
       .log = log_from_worker,
       .log_context = self,
   };

@@ -1,5 +1,7 @@
 #include "fs_detectors.h"
 
+#include "fs_sanitize.h"
+
 #include <math.h>
 
 /* Input: a run of this many samples at full scale means the input clipped
@@ -18,7 +20,7 @@
 #define ENERGY_RATIO_LIMIT 4.0f     /* +6 dB over the dry signal, about a frame long */
 #define ENERGY_SMOOTHING 0.3f       /* per hop: about a frame (four hops) */
 #define ENERGY_FLOOR_PER_SAMPLE 1e-6f /* -60 dBFS: below it nothing is loud enough to run away */
-#define CLIP_OVER_DRY 1.413f        /* +3 dB over the dry peak: more than any gain <= 1 can make */
+#define CLIP_OVER_DRY 1.259f        /* +2 dB over the dry peak: more than gains <= 1 make in practice */
 #define TINY_ENERGY 1e-12f
 #define MUSICAL_NOISE_SMOOTHING 0.2f
 #define FLUX_SMOOTHING 0.3f
@@ -40,27 +42,51 @@ void fs_input_monitor_reset(fs_input_monitor *m) {
   m->power = 0.0f;
 }
 
+/* The longest run of samples at full scale in x (n samples). */
+static uint32_t longest_clip_run(const float *x, uint32_t n) {
+  uint32_t run = 0, longest = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    run = fabsf(x[i]) >= CLIP_LEVEL ? run + 1 : 0;
+    longest = run > longest ? run : longest;
+  }
+  return longest;
+}
+
 void fs_input_check(fs_input_monitor *m, const float *const *in, uint32_t channels, uint32_t hop,
                     fs_findings *findings, fs_input_summary *summary) {
   float peak = 0.0f;
-  uint32_t nonfinite = 0, run = 0, longest_run = 0;
+  uint32_t nonfinite = 0, longest_run = 0;
   double sum = 0.0, sum_squares = 0.0;
   for (uint32_t c = 0; c < channels; ++c) {
-    run = 0;
-    for (uint32_t i = 0; i < hop; ++i) {
-      const float x = in[c][i];
-      if (!isfinite(x)) {
-        nonfinite++;
-        run = 0;
-        continue;
+    /* One branch-free pass for the usual hop... */
+    const float *x = in[c];
+    const uint32_t peak_bits = fs_peak_bits(x, hop);
+    float channel_peak = fs_bits_value(peak_bits), channel_sum = 0.0f, channel_squares = 0.0f;
+    if (peak_bits <= FS_FINITE_BITS_MAX) {
+      for (uint32_t i = 0; i < hop; ++i) {
+        channel_sum += x[i];
+        channel_squares += x[i] * x[i];
       }
-      const float a = fabsf(x);
-      peak = a > peak ? a : peak;
-      sum += x;
-      sum_squares += (double)x * x;
-      run = a >= CLIP_LEVEL ? run + 1 : 0;
+    } else {
+      /* ...and a careful one when something is not finite. */
+      channel_peak = 0.0f;
+      for (uint32_t i = 0; i < hop; ++i) {
+        if (!isfinite(x[i])) {
+          nonfinite++;
+          continue;
+        }
+        channel_peak = fmaxf(channel_peak, fabsf(x[i]));
+        channel_sum += x[i];
+        channel_squares += x[i] * x[i];
+      }
+    }
+    if (channel_peak >= CLIP_LEVEL) {
+      const uint32_t run = longest_clip_run(x, hop);
       longest_run = run > longest_run ? run : longest_run;
     }
+    peak = fmaxf(peak, channel_peak);
+    sum += channel_sum;
+    sum_squares += channel_squares;
   }
   const float n = (float)(hop * channels);
   m->dc += ((float)(sum / n) - m->dc) * m->smoothing;

@@ -1,5 +1,7 @@
 #include "fs_guard.h"
 
+#include "fs_sanitize.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
@@ -36,12 +38,15 @@ struct fs_guard {
   float *box;
   uint32_t box_next;
   double box_sum;
+  uint32_t box_below; /* entries below unity: 0 means the sum is exactly L */
 
   float released; /* gain after release smoothing */
 
   /* Gains waiting for their output sample. */
   float *gain_ring;
   uint32_t gain_ring_size;
+  uint32_t ring_below; /* gains below unity still waiting: 0 lets apply() skip them */
+  float *hop_gains;    /* scratch: the gains of the hop being applied */
   uint64_t keys_in;   /* keys consumed so far */
   uint64_t gains_out; /* gains used so far */
 };
@@ -71,7 +76,8 @@ fs_guard *fs_guard_create(uint32_t channels, uint32_t hop, uint32_t hop_latency,
   g->deque_position = calloc(lookahead, sizeof(uint64_t));
   g->box = calloc(lookahead, sizeof(float));
   g->gain_ring = calloc(g->gain_ring_size, sizeof(float));
-  if (!g->deque_value || !g->deque_position || !g->box || !g->gain_ring) {
+  g->hop_gains = calloc(hop, sizeof(float));
+  if (!g->deque_value || !g->deque_position || !g->box || !g->gain_ring || !g->hop_gains) {
     fs_guard_destroy(g);
     return NULL;
   }
@@ -87,6 +93,7 @@ void fs_guard_destroy(fs_guard *g) {
   free(g->deque_position);
   free(g->box);
   free(g->gain_ring);
+  free(g->hop_gains);
   free(g);
 }
 
@@ -98,6 +105,8 @@ void fs_guard_reset(fs_guard *g) {
   }
   g->box_next = 0;
   g->box_sum = g->lookahead;
+  g->box_below = 0;
+  g->ring_below = 0;
   g->released = 1.0f;
   for (uint32_t i = 0; i < g->gain_ring_size; ++i) {
     g->gain_ring[i] = 1.0f;
@@ -144,7 +153,12 @@ static void push_key(fs_guard *g, float key, float ceiling) {
   const float window_min = g->deque_value[g->deque_head];
 
   /* Box average of the minimums. */
-  g->box_sum += (double)window_min - (double)g->box[g->box_next];
+  const float leaving = g->box[g->box_next];
+  g->box_below += (window_min < 1.0f) - (leaving < 1.0f);
+  g->box_sum += (double)window_min - (double)leaving;
+  if (g->box_below == 0) {
+    g->box_sum = L; /* all unity again: drop the rounding the sum gathered */
+  }
   g->box[g->box_next] = window_min;
   g->box_next = (g->box_next + 1) % L;
   float gain = (float)(g->box_sum / L);
@@ -163,10 +177,33 @@ static void push_key(fs_guard *g, float key, float ceiling) {
   }
   /* This gain belongs to key position pos - (L - 1); the output reaches it
      hop_latency samples after its key came in. */
-  g->gain_ring[(pos + g->hop_latency + 1 - (L - 1)) % g->gain_ring_size] = g->released;
+  if (g->released < 1.0f) {
+    g->gain_ring[(pos + g->hop_latency + 1 - (L - 1)) % g->gain_ring_size] = g->released;
+    g->ring_below++;
+  }
 }
 
 void fs_guard_analyse(fs_guard *g, const float *const *hop_in, float ceiling) {
+  /* The usual hop: nothing near the ceiling, the limiter fully released.
+     Every gain this hop would store is unity, which is what the ring
+     already holds, so only the bookkeeping moves on. */
+  uint32_t peak_bits = 0;
+  for (uint32_t c = 0; c < g->channels; ++c) {
+    const uint32_t bits = fs_peak_bits(hop_in[c], g->hop);
+    peak_bits = bits > peak_bits ? bits : peak_bits;
+  }
+  const bool nonfinite = peak_bits > FS_FINITE_BITS_MAX;
+  const float peak = nonfinite ? INFINITY : fs_bits_value(peak_bits);
+  const bool window_unity = g->deque_size == 0 || g->deque_value[g->deque_head] >= 1.0f;
+  if (!nonfinite && peak <= ceiling && g->box_below == 0 && g->released >= 1.0f && window_unity) {
+    g->keys_in += g->hop;
+    /* What pushing unity keys leaves behind: one entry, the newest. */
+    g->deque_head = 0;
+    g->deque_size = 1;
+    g->deque_value[0] = 1.0f;
+    g->deque_position[0] = g->keys_in - 1;
+    return;
+  }
   for (uint32_t i = 0; i < g->hop; ++i) {
     float key = 0.0f;
     for (uint32_t c = 0; c < g->channels; ++c) {
@@ -180,38 +217,57 @@ void fs_guard_analyse(fs_guard *g, const float *const *hop_in, float ceiling) {
 
 void fs_guard_apply(fs_guard *g, float *const *hop_out, float ceiling, fs_guard_stats *stats) {
   fs_guard_stats s = {.min_gain = 1.0f};
-  for (uint32_t i = 0; i < g->hop; ++i) {
-    /* Output sample number gains_out lines up with key gains_out -
-       hop_latency, whose gain was stored at (gains_out + 1) in ring terms. */
-    const uint32_t slot = (uint32_t)((g->gains_out + 1) % g->gain_ring_size);
-    const float gain = g->gain_ring[slot];
-    g->gain_ring[slot] = 1.0f; /* consumed; unity until a key writes it */
-    g->gains_out++;
-    if (gain < 1.0f) {
-      s.limited++;
-      s.min_gain = gain < s.min_gain ? gain : s.min_gain;
+  const uint32_t hop = g->hop;
+  /* Output sample number gains_out lines up with key gains_out -
+     hop_latency, whose gain was stored at (gains_out + 1) in ring terms.
+     Gather this hop's gains; with none below unity in flight, skip it. */
+  float *restrict gains = g->hop_gains;
+  const bool limiting = g->ring_below > 0;
+  if (limiting) {
+    for (uint32_t i = 0; i < hop; ++i) {
+      const uint32_t slot = (uint32_t)((g->gains_out + 1 + i) % g->gain_ring_size);
+      gains[i] = g->gain_ring[slot];
+      if (gains[i] < 1.0f) {
+        g->gain_ring[slot] = 1.0f; /* consumed; unity until a key writes it */
+        g->ring_below--;
+        s.limited++;
+        s.min_gain = fminf(s.min_gain, gains[i]);
+      }
     }
-    for (uint32_t c = 0; c < g->channels; ++c) {
-      float y = hop_out[c][i];
-      if (!isfinite(y)) {
-        s.nonfinite++;
-        y = 0.0f;
+  }
+  g->gains_out += hop;
+
+  for (uint32_t c = 0; c < g->channels; ++c) {
+    float *restrict y = hop_out[c];
+    /* Non-finite samples become 0 (rare: a careful pass only when the
+       cheap test says there are some). */
+    uint32_t peak_bits = fs_peak_bits(y, hop);
+    if (peak_bits > FS_FINITE_BITS_MAX) {
+      for (uint32_t i = 0; i < hop; ++i) {
+        if (!isfinite(y[i])) {
+          y[i] = 0.0f;
+          s.nonfinite++;
+        }
       }
-      const float magnitude = fabsf(y);
-      s.peak_in = magnitude > s.peak_in ? magnitude : s.peak_in;
-      y *= gain;
-      if (y > ceiling) {
-        s.clamped++;
-        y = ceiling;
-      } else if (y < -ceiling) {
-        s.clamped++;
-        y = -ceiling;
-      }
-      if (fabsf(y) < FLT_MIN) {
-        y = 0.0f;
-      }
-      hop_out[c][i] = y;
+      peak_bits = fs_peak_bits(y, hop);
     }
+    const float peak = fs_bits_value(peak_bits);
+    s.peak_in = peak > s.peak_in ? peak : s.peak_in;
+    if (limiting) {
+      for (uint32_t i = 0; i < hop; ++i) {
+        y[i] *= gains[i];
+      }
+    }
+    /* The hard clamp, last resort, and the denormal flush; branch-free. */
+    uint32_t clamped = 0;
+    for (uint32_t i = 0; i < hop; ++i) {
+      const float v = y[i];
+      clamped += fabsf(v) > ceiling;
+      const float low = v < -ceiling ? -ceiling : v;
+      const float held = low > ceiling ? ceiling : low;
+      y[i] = fabsf(held) < FLT_MIN ? 0.0f : held;
+    }
+    s.clamped += clamped;
   }
   if (stats) {
     *stats = s;

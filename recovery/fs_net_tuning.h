@@ -33,6 +33,10 @@
 #define FS_NET_PROTECTION_STEP 0.5f /* musical noise: raise floor and smoothing */
 #define FS_NET_ADJUST_CALM_MS 5000.0 /* adjustments ease back after this long without the cause */
 
+/* The enhancer's whole state is scanned every so many hops (cheaper checks
+   run every hop). */
+#define FS_NET_STATE_SCAN_HOPS 32u
+
 /* Snapshots of the enhancer: taken every so many clean hops. */
 #define FS_NET_SNAPSHOT_HOPS 32u
 

@@ -11,6 +11,7 @@
 #include "fs_light.h"
 #include "fs_mixer.h"
 #include "fs_net_tuning.h"
+#include "fs_sanitize.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -38,6 +39,7 @@ struct fs_supervisor {
   fs_light *light[FS_MAX_CHANNELS];
   fs_delay *dry[FS_MAX_CHANNELS];
   float *clean_in[FS_MAX_CHANNELS];             /* the hop's input, non-finite samples zeroed */
+  uint32_t tier_nonfinite[2];                   /* this hop's non-finite samples, full and light */
   float *tier_out[TIER_COUNT][FS_MAX_CHANNELS]; /* each tier's hop output */
 
   /* Known-good copies of the enhancers' state, two slots taken in turn. */
@@ -410,46 +412,68 @@ static fs_event hop_context(const fs_supervisor *sup, float in_peak, float out_p
                     .breaker_opens = sup->breaker[FS_TIER_FULL].opened};
 }
 
-/* Peaks, energies and the non-finite count of one tier against the dry. */
-static void observe(const fs_supervisor *sup, uint32_t tier, fs_tier_observation *o) {
-  memset(o, 0, sizeof(*o));
-  o->state_finite = true;
-  o->samples = sup->geometry.hop * sup->channels;
+/* Peaks, energies and non-finite counts of the full and light tiers
+   against the dry, in one branch-free pass (a careful pass follows only
+   when a tier produced something not finite). */
+static void observe_tiers(const fs_supervisor *sup, bool with_full, fs_tier_observation *full,
+                          fs_tier_observation *light) {
+  memset(full, 0, sizeof(*full));
+  memset(light, 0, sizeof(*light));
+  full->state_finite = light->state_finite = true;
+  full->samples = light->samples = sup->geometry.hop * sup->channels;
+  const uint32_t hop = sup->geometry.hop;
   for (uint32_t c = 0; c < sup->channels; ++c) {
-    const float *y = sup->tier_out[tier][c];
-    const float *d = sup->tier_out[FS_TIER_BYPASS][c];
-    for (uint32_t i = 0; i < sup->geometry.hop; ++i) {
-      if (!isfinite(y[i])) {
-        o->nonfinite++;
-        continue;
-      }
-      o->out_peak = fmaxf(o->out_peak, fabsf(y[i]));
-      o->ref_peak = fmaxf(o->ref_peak, fabsf(d[i]));
-      o->out_energy += y[i] * y[i];
-      o->ref_energy += d[i] * d[i];
+    const float *restrict f = sup->tier_out[FS_TIER_FULL][c];
+    const float *restrict l = sup->tier_out[FS_TIER_LIGHT][c];
+    const float *restrict d = sup->tier_out[FS_TIER_BYPASS][c];
+    const uint32_t f_bits = fs_peak_bits(f, hop), l_bits = fs_peak_bits(l, hop), d_bits = fs_peak_bits(d, hop);
+    const bool f_bad = f_bits > FS_FINITE_BITS_MAX, l_bad = l_bits > FS_FINITE_BITS_MAX;
+    const float f_peak = f_bad ? 0.0f : fs_bits_value(f_bits);
+    const float l_peak = l_bad ? 0.0f : fs_bits_value(l_bits);
+    const float d_peak = fs_bits_value(d_bits); /* the dry is always finite: the input was cleaned */
+    float f_energy = 0.0f, l_energy = 0.0f, d_energy = 0.0f;
+    for (uint32_t i = 0; i < hop; ++i) {
+      f_energy += f[i] * f[i];
+      l_energy += l[i] * l[i];
+      d_energy += d[i] * d[i];
     }
+    for (uint32_t i = 0; (f_bad || l_bad) && i < hop; ++i) {
+      full->nonfinite += f_bad && !isfinite(f[i]);
+      light->nonfinite += l_bad && !isfinite(l[i]);
+    }
+    full->out_peak = fmaxf(full->out_peak, f_peak);
+    light->out_peak = fmaxf(light->out_peak, l_peak);
+    full->ref_peak = light->ref_peak = fmaxf(full->ref_peak, d_peak);
+    full->out_energy += f_energy;
+    light->out_energy += l_energy;
+    full->ref_energy += d_energy;
+    light->ref_energy += d_energy;
   }
-}
-
-static void observe_full(const fs_supervisor *sup, fs_tier_observation *o) {
-  observe(sup, FS_TIER_FULL, o);
-  o->has_spectrum = true;
+  if (!with_full) {
+    return;
+  }
+  full->has_spectrum = true;
+  /* The whole state is scanned every few hops; in between, the sum of the
+     noise estimate (which the enhancer forms anyway) stands for it: a NaN
+     anywhere in the tracker reaches that estimate within a hop or two. */
+  const bool thorough = (sup->now / sup->geometry.hop) % FS_NET_STATE_SCAN_HOPS == 0;
   for (uint32_t c = 0; c < sup->channels; ++c) {
-    o->state_finite = o->state_finite && fs_enhancer_state_is_finite(sup->full[c]);
-    o->state_denormals += fs_enhancer_state_denormals(sup->full[c]);
     const fs_enhancer_stats *s = fs_enhancer_stats_last(sup->full[c]);
-    o->max_gain = fmaxf(o->max_gain, s->max_gain);
-    o->bins_above_unity += s->bins_above_unity;
-    o->spectrum_in_energy += s->input_energy;
-    o->spectrum_out_energy += s->output_energy;
-    o->musical_noise = fmaxf(o->musical_noise, s->musical_noise);
-    o->flux_ratio = fmaxf(o->flux_ratio, s->flux_ratio);
+    const bool cheap_ok = isfinite(s->noise_energy) && isfinite(s->output_energy);
+    full->state_finite = full->state_finite && cheap_ok && (!thorough || fs_enhancer_state_is_finite(sup->full[c]));
+    full->state_denormals += fs_enhancer_state_denormals(sup->full[c]);
+    full->max_gain = fmaxf(full->max_gain, s->max_gain);
+    full->bins_above_unity += s->bins_above_unity;
+    full->spectrum_in_energy += s->input_energy;
+    full->spectrum_out_energy += s->output_energy;
+    full->musical_noise = fmaxf(full->musical_noise, s->musical_noise);
+    full->flux_ratio = fmaxf(full->flux_ratio, s->flux_ratio);
   }
 }
 
 /* Runs the full path for one hop, with its injected faults, and checks
    the clock.  Returns false when it was not run. */
-static bool run_full(fs_supervisor *sup, fs_findings *findings) {
+static bool run_full(fs_supervisor *sup, const float *const *tier_in, fs_findings *findings) {
   const fs_breaker_state state = sup->breaker[FS_TIER_FULL].state;
   const bool wanted =
       state != FS_BREAKER_QUARANTINED && !(state == FS_BREAKER_OPEN && sup->full_resting) && !sup->budget_spent;
@@ -473,7 +497,7 @@ static bool run_full(fs_supervisor *sup, fs_findings *findings) {
   }
   const uint64_t start = monotonic_ns();
   for (uint32_t c = 0; c < sup->channels; ++c) {
-    fs_enhancer_process_hop(sup->full[c], sup->clean_in[c], sup->tier_out[FS_TIER_FULL][c]);
+    fs_enhancer_process_hop(sup->full[c], tier_in[c], sup->tier_out[FS_TIER_FULL][c]);
   }
   if (sup->active.chaos == FS_CHAOS_CPU_STALL) {
     /* A real stall: spin past the budget (bounded, in case the clock stops). */
@@ -557,6 +581,16 @@ static void handle_findings(fs_supervisor *sup, const fs_findings *findings, uin
    sample standing in for any non-finite one. */
 static void mix(fs_supervisor *sup, float *const *out) {
   const uint32_t hop = sup->geometry.hop;
+  const uint32_t target = sup->mixer.target;
+  const bool clean = target == FS_TIER_BYPASS || (sup->tier_nonfinite[FS_TIER_LIGHT] == 0 &&
+                                                  (target == FS_TIER_LIGHT || sup->tier_nonfinite[FS_TIER_FULL] == 0));
+  if (fs_mixer_settled(&sup->mixer) && clean) {
+    /* The usual hop: one clean tier, passed as it is. */
+    for (uint32_t c = 0; c < sup->channels; ++c) {
+      memcpy(out[c], sup->tier_out[target][c], hop * sizeof(float));
+    }
+    return;
+  }
   const float fade = (float)(sup->active.xfade_ms * sup->geometry.sample_rate / 1000.0);
   for (uint32_t i = 0; i < hop; ++i) {
     const bool settled = fs_mixer_settled(&sup->mixer);
@@ -614,32 +648,40 @@ static void process_hop(void *context, const float *const *in, float *const *out
   fs_findings input_findings = {0};
   fs_input_summary input;
   fs_input_check(&sup->input_monitor, in, sup->channels, hop, &input_findings, &input);
+  /* The tiers read the input as it is, or a copy with NaN/Inf zeroed. */
+  const float *tier_in[FS_MAX_CHANNELS];
   for (uint32_t c = 0; c < sup->channels; ++c) {
-    for (uint32_t i = 0; i < hop; ++i) {
-      const float x = in[c][i];
-      sup->clean_in[c][i] = isfinite(x) ? x : 0.0f;
+    tier_in[c] = in[c];
+    if (input.nonfinite > 0) {
+      for (uint32_t i = 0; i < hop; ++i) {
+        const float x = in[c][i];
+        sup->clean_in[c][i] = isfinite(x) ? x : 0.0f;
+      }
+      tier_in[c] = sup->clean_in[c];
     }
   }
   fs_guard_analyse(sup->guard, in, ceiling);
 
   /* 2. The tiers.  Light and dry always run, so they are ready at any sample. */
   for (uint32_t c = 0; c < sup->channels; ++c) {
-    fs_delay_process(sup->dry[c], sup->clean_in[c], sup->tier_out[FS_TIER_BYPASS][c], hop);
-    fs_light_process_hop(sup->light[c], sup->clean_in[c], sup->tier_out[FS_TIER_LIGHT][c]);
+    fs_delay_process(sup->dry[c], tier_in[c], sup->tier_out[FS_TIER_BYPASS][c], hop);
+    fs_light_process_hop(sup->light[c], tier_in[c], sup->tier_out[FS_TIER_LIGHT][c]);
   }
   fs_findings full_findings = {0}, light_findings = {0};
-  const bool full_ran = run_full(sup, &full_findings);
+  const bool full_ran = run_full(sup, tier_in, &full_findings);
 
   /* 3. The detectors. */
   const fs_tier_thresholds thresholds = {.ceiling = ceiling,
                                          .musical_noise_threshold = current_table(sup)->musical_noise_threshold,
                                          .flux_threshold = current_table(sup)->flux_threshold};
-  fs_tier_observation obs;
-  float out_peak = 0.0f;
+  fs_tier_observation full_obs, light_obs;
+  observe_tiers(sup, full_ran, &full_obs, &light_obs);
+  sup->tier_nonfinite[FS_TIER_FULL] = full_ran ? full_obs.nonfinite : 0;
+  sup->tier_nonfinite[FS_TIER_LIGHT] = light_obs.nonfinite;
+  float out_peak = light_obs.out_peak;
   if (full_ran) {
-    observe_full(sup, &obs);
-    fs_tier_check(&sup->tier_monitor[FS_TIER_FULL], &thresholds, &obs, &full_findings);
-    out_peak = obs.out_peak;
+    fs_tier_check(&sup->tier_monitor[FS_TIER_FULL], &thresholds, &full_obs, &full_findings);
+    out_peak = full_obs.out_peak;
     if (sup->full_warmup > 0) {
       /* Re-warming after a rebuild: only hard faults count yet. */
       sup->full_warmup--;
@@ -652,11 +694,7 @@ static void process_hop(void *context, const float *const *in, float *const *out
       full_findings.count = kept;
     }
   }
-  observe(sup, FS_TIER_LIGHT, &obs);
-  fs_tier_check(&sup->tier_monitor[FS_TIER_LIGHT], &thresholds, &obs, &light_findings);
-  if (!full_ran) {
-    out_peak = obs.out_peak;
-  }
+  fs_tier_check(&sup->tier_monitor[FS_TIER_LIGHT], &thresholds, &light_obs, &light_findings);
 
   /* 4. Acting on them, before this hop is mixed. */
   const fs_event context_record = hop_context(sup, input.peak, out_peak);

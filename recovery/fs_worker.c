@@ -107,6 +107,9 @@ static void ensure_journal(fs_worker *w) {
     return;
   }
   w->journal_tried = true;
+  if (!w->journal_dir[0] && w->config.ask_dir) {
+    w->config.ask_dir(w->config.log_context, w->journal_dir, sizeof(w->journal_dir));
+  }
   char path[PATH_MAX];
   if (fs_journal_resolve_path(w->journal_dir[0] ? w->journal_dir : NULL, path, sizeof(path)) != 0) {
     say(w, FS_WORKER_WARNING, "failsafe: no place for the incident journal; incidents are learned, not written");

@@ -31,13 +31,20 @@ typedef enum { FS_WORKER_INFO = 0, FS_WORKER_WARNING = 1 } fs_worker_log_level;
 /* Messages for a person (the plugin passes them to log:log). */
 typedef void (*fs_worker_log_fn)(void *context, fs_worker_log_level level, const char *message);
 
+/* Asked, on the worker's thread, the first time the journal is opened:
+   writes the host's state directory into dir (cap bytes), or "" for none.
+   Lazily, because some hosts cannot answer while the plugin is still
+   being instantiated. */
+typedef void (*fs_worker_dir_fn)(void *context, char *dir, size_t cap);
+
 typedef struct {
   uint64_t seed;           /* the learner's exploration */
   bool frozen;             /* learning held still: never a new table */
   bool journal;            /* write the journal (else learn only) */
   const char *journal_dir; /* the host's state directory, or NULL */
+  fs_worker_dir_fn ask_dir; /* or asked for later (may be NULL) */
   fs_worker_log_fn log;    /* may be NULL */
-  void *log_context;
+  void *log_context;       /* for both callbacks */
 } fs_worker_config;
 
 typedef struct fs_worker fs_worker;

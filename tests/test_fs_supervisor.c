@@ -21,7 +21,8 @@
 
 #define RATE 48000.0
 #define LEN 48000u
-#define HOP 128u
+/* The enhancer's hop at RATE (256 at 48 kHz: 50 % overlap). */
+#define HOP (fs_geometry_for_rate(RATE).hop)
 
 static uint32_t rng_state = 1;
 static uint32_t next_random(void) {
@@ -111,7 +112,7 @@ static void output_is_identical_for_any_block_pattern(void **state) {
            every block pattern reaches at its own time; calls are cut
            there, so the switch lands on the same hop for every pattern and
            the outputs must agree bit for bit. */
-        const uint32_t edges[2] = {125 * HOP, 203 * HOP};
+        const uint32_t edges[2] = {63 * HOP, 101 * HOP};
         controls.chaos = (done >= edges[0] && done < edges[1]) ? modes[m] : FS_CHAOS_OFF;
         fs_supervisor_set_controls(sup, &controls);
         const float *in[2] = {l + done, r + done};
@@ -339,7 +340,7 @@ typedef struct {
 /* 2 s clean, `fault_ms` of a chaos mode, then clean; one hop per call. */
 static chaos_result run_chaos(fs_chaos_mode mode, uint32_t fault_ms, float level, bool freewheel, float budget) {
   const uint32_t warm = 96000, fault = (uint32_t)(48 * fault_ms) / HOP * HOP, after = 48000;
-  const uint32_t total = warm + fault + after;
+  const uint32_t total = (warm + fault + after) / HOP * HOP;
   float *x = malloc(total * sizeof(float)), *y = malloc(total * sizeof(float));
   make_signal(x, total, 9, level);
   fs_controls controls = quiet_controls();

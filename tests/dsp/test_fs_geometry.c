@@ -8,13 +8,16 @@
 #include <math.h>
 
 #include "fs_geometry.h"
+#include "fs_tuning.h"
 
 static void latency_at_48k_is_at_most_512(void **state) {
   (void)state;
   const fs_geometry g = fs_geometry_for_rate(48000.0);
   assert_int_equal(g.frame, 512);
-  assert_int_equal(g.hop, 128);
-  assert_int_equal(g.hop_latency, 384);
+  /* 50 % overlap: hop 256 (5.3 ms), the tier delay the same. */
+  assert_int_equal(g.hop, 512 / FS_HOPS_PER_FRAME);
+  assert_int_equal(g.hop, 256);
+  assert_int_equal(g.hop_latency, 256);
   assert_int_equal(g.latency, 511);
 }
 
@@ -28,7 +31,7 @@ static void frame_scales_with_rate(void **state) {
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
     const fs_geometry g = fs_geometry_for_rate(cases[i].rate);
     assert_int_equal(g.frame, cases[i].frame);
-    assert_int_equal(g.hop * 4, g.frame);
+    assert_int_equal(g.hop * FS_HOPS_PER_FRAME, g.frame);
     assert_int_equal(g.latency, g.frame - 1);
     /* Latency stays near 10.7 ms whatever the rate. */
     const double ms = 1000.0 * g.latency / cases[i].rate;

@@ -16,7 +16,7 @@
 #include "test_support.h"
 
 #define FRAME 512u
-#define HOP 128u
+#define HOP (FRAME / FS_HOPS_PER_FRAME)
 #define BINS (FRAME / 2 + 1)
 #define HOP_SECONDS (HOP / 48000.0)
 
@@ -50,7 +50,7 @@ static double track_white(fs_noise_tracker *t, fs_stft *stft, float std, double 
 
 static void converges_on_stationary_noise(void **state) {
   (void)state;
-  fs_noise_tracker *t = fs_noise_tracker_create(BINS, HOP_SECONDS, 3);
+  fs_noise_tracker *t = fs_noise_tracker_create(BINS, HOP_SECONDS, FS_HOPS_PER_FRAME - 1u);
   fs_stft *stft = fs_stft_create(FRAME);
   uint32_t seed = 42;
   const double error = track_white(t, stft, 0.1f, 3.0, &seed);
@@ -68,7 +68,7 @@ static void converges_on_stationary_noise(void **state) {
 
 static void silence_keeps_the_floor(void **state) {
   (void)state;
-  fs_noise_tracker *t = fs_noise_tracker_create(BINS, HOP_SECONDS, 3);
+  fs_noise_tracker *t = fs_noise_tracker_create(BINS, HOP_SECONDS, FS_HOPS_PER_FRAME - 1u);
   float power[BINS];
   for (uint32_t k = 0; k < BINS; ++k) {
     power[k] = FS_POWER_FLOOR;

@@ -10,6 +10,7 @@
 
 #include "fs_fft.h"
 #include "fs_stft.h"
+#include "fs_tuning.h"
 #include "test_support.h"
 
 static void fft_round_trip_scales_by_size(void **state) {
@@ -35,7 +36,7 @@ static void reconstructs_at(uint32_t frame) {
   fs_stft *stft = fs_stft_create(frame);
   assert_non_null(stft);
   const uint32_t hop = fs_stft_hop(stft);
-  assert_int_equal(hop, frame / 4);
+  assert_int_equal(hop, frame / FS_HOPS_PER_FRAME);
   assert_int_equal(fs_stft_bins(stft), frame / 2 + 1);
   const uint32_t hops = 40, n = hops * hop, latency = frame - hop;
   float *in = malloc(n * sizeof(float)), *out = malloc(n * sizeof(float));
@@ -49,7 +50,7 @@ static void reconstructs_at(uint32_t frame) {
   }
   for (uint32_t i = 0; i < n; ++i) {
     const float expected = i < latency ? 0.0f : in[i - latency];
-    /* The first three hops are the window's fade-in, not yet complete. */
+    /* Before `latency` the output is the window's fade-in, not yet complete. */
     if (i >= latency + 0) {
       assert_float_equal(out[i], expected, 2e-6f);
     }
@@ -68,11 +69,12 @@ static void perfect_reconstruction(void **state) {
 
 static void in_place_and_snapshot(void **state) {
   (void)state;
+  enum { HOP = 512 / FS_HOPS_PER_FRAME };
   fs_stft *a = fs_stft_create(512), *b = fs_stft_create(512);
-  float hop_a[128], hop_b[128];
+  float hop_a[HOP], hop_b[HOP];
   uint32_t seed = 5;
   for (int h = 0; h < 7; ++h) {
-    for (int i = 0; i < 128; ++i) {
+    for (int i = 0; i < HOP; ++i) {
       hop_a[i] = test_uniform(&seed);
     }
     fs_stft_analyse(a, hop_a);
@@ -81,7 +83,7 @@ static void in_place_and_snapshot(void **state) {
   void *snap = malloc(fs_stft_state_size(a));
   fs_stft_save(a, snap);
   fs_stft_load(b, snap);
-  for (int i = 0; i < 128; ++i) {
+  for (int i = 0; i < HOP; ++i) {
     hop_a[i] = hop_b[i] = test_uniform(&seed);
   }
   fs_stft_analyse(a, hop_a);

@@ -47,8 +47,11 @@ refused "mono file, stereo plugin" process "$M" "$O" --uri urn:failsafe:enhancer
 refused "3-channel file without --uri" process "$WORK/three.wav" "$O"
 refused "sample rate the plugin rejects" process "$WORK/8k.wav" "$O"
 refused "missing state directory" process "$M" "$O" --state-in "$WORK/no-state"
-refused "report is not in this build" report
-refused "bench is not in this build" bench
+refused "report without a journal" report
+refused "report of a missing journal" report "$WORK/no-such-journal.jsonl"
+refused "bench with --block 0" bench --block 0
+refused "bench with an unknown option" bench --frobnicate
+refused "bench of a missing file" bench --input "$WORK/nosuch.wav"
 
 check "--help exits 0 with usage" sh -c '"$1" --help | grep -q "process"' sh "$HOST"
 check "process --help exits 0 with usage" \

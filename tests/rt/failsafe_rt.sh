@@ -3,7 +3,10 @@
 # plugin runs live in a PortAudio callback, after a bypass baseline of the
 # same length in the same run, and then once more with a CPU-stall fault.
 #
-# Usage: failsafe_rt.sh FAILSAFE_RT INPUT_FILE [SECONDS]
+# Usage: failsafe_rt.sh FAILSAFE_RT INPUT_FILE [SECONDS [GUARD_SO]]
+# With GUARD_SO (fs_rt_guard.so) the harness runs with it preloaded and
+# every callback, plugin's and baseline's, must be free of real-time
+# violations (allocation, locks, sleeps, file I/O).
 #
 # What passes:
 # - both runs complete, the summary is valid JSON, nothing non-finite and
@@ -24,6 +27,7 @@ set -u
 rt=$1
 input=$2
 seconds=${3:-5}
+guard=${4:-}
 for tool in jackd jack_wait python3; do
   command -v "$tool" >/dev/null 2>&1 || { echo "SKIP: $tool not installed (packages jackd2, python3)"; exit 77; }
 done
@@ -49,6 +53,9 @@ expected = int(d["seconds"] * d["rate"] / frames)
 say(d["callbacks"] >= 0.95 * expected and b["callbacks"] >= 0.95 * expected,
     f"{frames} frames: {d['callbacks']} plugin and {b['callbacks']} baseline callbacks of {expected}")
 say(d["nonfinite_output"] == 0, f"{frames} frames: {d['nonfinite_output']} non-finite output samples")
+if d["rt_violations"] is not None:
+    say(d["rt_violations"] == 0 and b["rt_violations"] == 0,
+        f"{frames} frames: {d['rt_violations']} real-time violations in the callback (baseline {b['rt_violations']})")
 say(d["max_abs_output"] <= ceiling * (1 + 1e-5), f"{frames} frames: peak {d['max_abs_output']:.4f} <= ceiling {ceiling:.4f}")
 noise = math.ceil(3 * math.sqrt(b["late_blocks"] + 1))
 say(d["late_blocks"] <= b["late_blocks"] + noise,
@@ -77,20 +84,29 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 w = d["chaos_windows"][0]
 fb = w["fallback_after_s"]
-ok = w["late_before_fallback"] <= 1 and d["nonfinite_output"] == 0
+ok = w["late_before_fallback"] <= 1 and d["nonfinite_output"] == 0 and not d["rt_violations"]
 print(("ok   " if ok else "FAIL ") +
       f"{d['frames']} frames, CPU stall {w['start_s']}-{w['end_s']} s: {w['late_blocks']} late callbacks in the window, "
       f"{w['late_before_fallback']} before the tier changed "
       + (f"(after {fb * 1000:.1f} ms)" if fb is not None else "(the tier never changed)")
-      + f", incidents +{w['incidents_delta']}, {d['xruns']} xruns")
+      + f", incidents +{w['incidents_delta']}, {d['xruns']} xruns, real-time violations {d['rt_violations']}")
 sys.exit(0 if ok else 1)
 PY
 }
 
+# run_rt ARGS...: the harness on its own dummy server, the guard preloaded
+# when given; output and errors kept in $work.
+run_rt() {
+  if [ -n "$guard" ]; then
+    LD_PRELOAD=$guard "$rt" --start-jack --input "$input" "$@" >"$work/out" 2>"$work/err"
+  else
+    "$rt" --start-jack --input "$input" "$@" >"$work/out" 2>"$work/err"
+  fi
+}
+
 for frames in 64 128; do
   json=$work/rt$frames.json
-  "$rt" --start-jack --frames "$frames" --seconds "$seconds" --bypass-baseline --input "$input" \
-    --json "$json" >"$work/out" 2>"$work/err"
+  run_rt --frames "$frames" --seconds "$seconds" --bypass-baseline --json "$json"
   rc=$?
   if [ $rc -eq 0 ]; then
     check_run "$json" || status=1
@@ -98,8 +114,7 @@ for frames in 64 128; do
     echo "FAIL: failsafe-rt --frames $frames exited with $rc"; cat "$work/err"; status=1
   fi
   json=$work/stall$frames.json
-  "$rt" --start-jack --frames "$frames" --seconds 3 --chaos 4@1s-2s --input "$input" \
-    --json "$json" >"$work/out" 2>"$work/err"
+  run_rt --frames "$frames" --seconds 3 --chaos 4@1s-2s --json "$json"
   rc=$?
   if [ $rc -eq 0 ]; then
     check_stall "$json" || status=1

@@ -13,7 +13,10 @@
  * - the per-function violation counters and first callers (atomics: the
  *   armed thread records without locking or allocating);
  * - the thread-local arm flag, in the initial-exec TLS model so reading it
- *   never allocates. */
+ *   never allocates.
+ *
+ * stdio is wrapped at its entry points (printf, fputs, fwrite...): inside
+ * glibc it reaches write() by an internal call no interposer can see. */
 
 /* The wrappers must define the plain symbols (open, not open64 under a
  * redirect) and not clash with fortified inline versions. */
@@ -30,6 +33,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -59,7 +63,18 @@
   X(open)                                                                                                              \
   X(open64)                                                                                                            \
   X(openat)                                                                                                            \
-  X(openat64)
+  X(openat64)                                                                                                          \
+  X(printf)                                                                                                            \
+  X(fprintf)                                                                                                           \
+  X(vprintf)                                                                                                           \
+  X(vfprintf)                                                                                                          \
+  X(puts)                                                                                                              \
+  X(fputs)                                                                                                             \
+  X(fwrite)                                                                                                            \
+  X(fflush)                                                                                                            \
+  X(__printf_chk)                                                                                                      \
+  X(__fprintf_chk)                                                                                                     \
+  X(__vfprintf_chk)
 
 #define FS_ID(name) FS_G_##name,
 enum { FS_GUARDED(FS_ID) FS_G_COUNT };
@@ -294,6 +309,89 @@ FS_EXPORT int openat64(int dir, const char *path, int flags, ...) {
   const mode_t mode = mode_arg(flags, ap);
   va_end(ap);
   return ((int (*)(int, const char *, int, ...))real_now(FS_G_openat64))(dir, path, flags, mode);
+}
+
+/* ---- stdio -------------------------------------------------------------- */
+
+typedef int fs_vfprintf_fn(FILE *, const char *, va_list);
+
+static int forward_vfprintf(FILE *f, const char *format, va_list ap) {
+  return ((fs_vfprintf_fn *)real_now(FS_G_vfprintf))(f, format, ap);
+}
+
+FS_EXPORT int vfprintf(FILE *f, const char *format, va_list ap) {
+  note(FS_G_vfprintf, CALLER);
+  return forward_vfprintf(f, format, ap);
+}
+
+FS_EXPORT int vprintf(const char *format, va_list ap) {
+  note(FS_G_vprintf, CALLER);
+  return forward_vfprintf(stdout, format, ap);
+}
+
+FS_EXPORT int fprintf(FILE *f, const char *format, ...) {
+  note(FS_G_fprintf, CALLER);
+  va_list ap;
+  va_start(ap, format);
+  const int n = forward_vfprintf(f, format, ap);
+  va_end(ap);
+  return n;
+}
+
+FS_EXPORT int printf(const char *format, ...) {
+  note(FS_G_printf, CALLER);
+  va_list ap;
+  va_start(ap, format);
+  const int n = forward_vfprintf(stdout, format, ap);
+  va_end(ap);
+  return n;
+}
+
+/* The fortified variants that _FORTIFY_SOURCE builds call instead. */
+FS_EXPORT int __printf_chk(int flag, const char *format, ...) {
+  (void)flag;
+  note(FS_G___printf_chk, CALLER);
+  va_list ap;
+  va_start(ap, format);
+  const int n = forward_vfprintf(stdout, format, ap);
+  va_end(ap);
+  return n;
+}
+
+FS_EXPORT int __fprintf_chk(FILE *f, int flag, const char *format, ...) {
+  (void)flag;
+  note(FS_G___fprintf_chk, CALLER);
+  va_list ap;
+  va_start(ap, format);
+  const int n = forward_vfprintf(f, format, ap);
+  va_end(ap);
+  return n;
+}
+
+FS_EXPORT int __vfprintf_chk(FILE *f, int flag, const char *format, va_list ap) {
+  (void)flag;
+  note(FS_G___vfprintf_chk, CALLER);
+  return forward_vfprintf(f, format, ap);
+}
+
+FS_EXPORT int puts(const char *text) {
+  note(FS_G_puts, CALLER);
+  return ((int (*)(const char *))real_now(FS_G_puts))(text);
+}
+
+FS_EXPORT int fputs(const char *text, FILE *f) {
+  note(FS_G_fputs, CALLER);
+  return ((int (*)(const char *, FILE *))real_now(FS_G_fputs))(text, f);
+}
+
+FS_EXPORT size_t fwrite(const void *data, size_t size, size_t n, FILE *f) {
+  note(FS_G_fwrite, CALLER);
+  return ((size_t(*)(const void *, size_t, size_t, FILE *))real_now(FS_G_fwrite))(data, size, n, f);
+}
+
+FS_EXPORT int fflush(FILE *f) {
+  note(FS_G_fflush, CALLER);
+  return ((int (*)(FILE *))real_now(FS_G_fflush))(f);
 }
 
 /* ---- the host's interface -------------------------------------------------- */

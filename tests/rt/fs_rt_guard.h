@@ -2,7 +2,8 @@
  *
  * fs_rt_guard.so is preloaded (LD_PRELOAD) into a test host.  It wraps the
  * calls a real-time audio thread must never make: heap allocation and
- * release, mutex and semaphore waits, sleeps, and file I/O.  While the
+ * release, mutex and semaphore waits, sleeps, and file I/O (stdio
+ * included).  While the
  * calling thread is armed, each such call is recorded as a violation (and
  * still forwarded, so the host keeps running and the report is complete).
  *
