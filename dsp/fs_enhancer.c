@@ -7,6 +7,7 @@
 
 #include "fs_gain.h"
 #include "fs_noise_tracker.h"
+#include "fs_random.h"
 #include "fs_reduction.h"
 #include "fs_stft.h"
 #include "fs_tuning.h"
@@ -117,7 +118,7 @@ void fs_enhancer_reset(fs_enhancer *e) {
   e->controls.floor_gain = e->controls.floor_target;
   e->trim_gain = e->trim_target;
   e->snap_controls = true;
-  e->fault_rng = 0x2545f491u;
+  e->fault_rng = 0x2545f491u; /* the musical-noise fault's sequence, same every run */
   memset(e->previous_gains, 0, e->bins * sizeof(float));
   memset(e->previous_power, 0, e->bins * sizeof(float));
   memset(e->previous_out_power, 0, e->bins * sizeof(float));
@@ -160,17 +161,6 @@ void fs_enhancer_resync(fs_enhancer *e) {
   fs_noise_tracker_hold(e->noise, FS_HOPS_PER_FRAME - 1u);
 }
 
-/* xorshift32 for the musical-noise fault: seeded by reset, so a run
-   with the fault is still repeatable. */
-static uint32_t next_fault_random(fs_enhancer *e) {
-  uint32_t x = e->fault_rng;
-  x ^= x << 13;
-  x ^= x >> 17;
-  x ^= x << 5;
-  e->fault_rng = x;
-  return x;
-}
-
 /* Faults that act on the gains, as a bug in the gain rule would. */
 static void inject_gain_fault(fs_enhancer *e, float floor_gain) {
   if (e->fault == FS_ENHANCER_FAULT_RUNAWAY_GAIN) {
@@ -179,7 +169,7 @@ static void inject_gain_fault(fs_enhancer *e, float floor_gain) {
     }
   } else if (e->fault == FS_ENHANCER_FAULT_MUSICAL_NOISE) {
     for (uint32_t k = e->band_low; k <= e->band_high; ++k) {
-      if (e->gains[k] < 2.0f * floor_gain && (next_fault_random(e) & 3u) == 0) {
+      if (e->gains[k] < 2.0f * floor_gain && (fs_random_next(&e->fault_rng) & 3u) == 0) {
         e->gains[k] = 1.0f;
       }
     }

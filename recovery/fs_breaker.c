@@ -1,5 +1,7 @@
 #include "fs_breaker.h"
 
+#include "fs_random.h"
+
 #include <string.h>
 
 void fs_breaker_init(fs_breaker *b, const fs_breaker_config *config) {
@@ -35,15 +37,8 @@ void fs_breaker_reset(fs_breaker *b) {
   b->rng = mix_seed(config.seed);
 }
 
-/* xorshift32: tiny, seeded, good enough to spread probes. */
-static float next_unit(fs_breaker *b) {
-  uint32_t x = b->rng;
-  x ^= x << 13;
-  x ^= x >> 17;
-  x ^= x << 5;
-  b->rng = x;
-  return (float)(x >> 8) / 16777216.0f;
-}
+/* A uniform value in [0, 1) from the seeded generator. */
+static float next_unit(fs_breaker *b) { return (float)(fs_random_next(&b->rng) >> 8) / 16777216.0f; }
 
 static void open_now(fs_breaker *b, uint64_t now) {
   uint64_t cooldown = b->config.cooldown;

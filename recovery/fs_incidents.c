@@ -15,8 +15,10 @@ void fs_incidents_reset(fs_incidents *s) {
   s->last_cause = FS_CAUSE_NONE;
 }
 
+/* One record about an incident into the ring (counted as dropped there
+   when the ring is full).  `success` only means something for OUTCOME. */
 static void emit(fs_incidents *s, const fs_event *context, fs_event_kind kind, const fs_incident *inc, int cause,
-                 uint64_t now) {
+                 uint64_t now, bool success) {
   fs_event e = *context;
   e.kind = kind;
   e.id = inc->id;
@@ -25,24 +27,9 @@ static void emit(fs_incidents *s, const fs_event *context, fs_event_kind kind, c
   e.action = inc->strategy;
   e.tier_before = inc->tier_before;
   e.tier = inc->tier;
-  e.to_safe = inc->to_safe;
-  e.to_full = (kind == FS_EVENT_RECOVERED) ? (uint32_t)(now - inc->onset) : 0;
-  fs_event_ring_push(s->ring, &e);
-}
-
-static void outcome(fs_incidents *s, const fs_event *context, const fs_incident *inc, int cause, bool success,
-                    uint64_t now) {
-  fs_event e = *context;
-  e.kind = FS_EVENT_OUTCOME;
-  e.id = inc->id;
-  e.position = inc->onset;
-  e.cause = (uint16_t)cause;
-  e.action = inc->strategy;
-  e.tier_before = inc->tier_before;
-  e.tier = inc->tier;
   e.success = success ? 1 : 0;
   e.to_safe = inc->to_safe;
-  e.to_full = (uint32_t)(now - inc->onset);
+  e.to_full = (kind == FS_EVENT_RECOVERED || kind == FS_EVENT_OUTCOME) ? (uint32_t)(now - inc->onset) : 0;
   fs_event_ring_push(s->ring, &e);
 }
 
@@ -70,7 +57,7 @@ int fs_incidents_on_finding(fs_incidents *s, const fs_strategy_table *table, con
                          .applied_at = now,
                          .last_seen = now};
     memcpy(inc->order, table->order[cause], sizeof(inc->order));
-    emit(s, &e, FS_EVENT_ONSET, inc, cause, now);
+    emit(s, &e, FS_EVENT_ONSET, inc, cause, now, false);
     return inc->strategy;
   }
   inc->last_seen = now;
@@ -79,14 +66,14 @@ int fs_incidents_on_finding(fs_incidents *s, const fs_strategy_table *table, con
   if (tier != heard || now - inc->applied_at < s->settle || inc->strategy == FS_STRATEGY_NONE) {
     return -1;
   }
-  outcome(s, &e, inc, cause, false, now);
+  emit(s, &e, FS_EVENT_OUTCOME, inc, cause, now, false);
   if (inc->step + 1u < FS_STRATEGY_STEPS) {
     inc->step++;
   }
   inc->strategy = inc->order[inc->step];
   inc->applied_at = now;
   inc->tier = tier;
-  emit(s, &e, FS_EVENT_ONSET, inc, cause, now);
+  emit(s, &e, FS_EVENT_ONSET, inc, cause, now, false);
   return inc->strategy;
 }
 
@@ -106,8 +93,8 @@ void fs_incidents_tick(fs_incidents *s, uint8_t heard, bool settled, uint64_t no
        the tier heard before (a lower number is a better tier). */
     if (now - inc->last_seen >= s->verify && settled && heard <= inc->tier_before) {
       fs_event e = *context;
-      outcome(s, &e, inc, cause, true, now);
-      emit(s, &e, FS_EVENT_RECOVERED, inc, cause, now);
+      emit(s, &e, FS_EVENT_OUTCOME, inc, cause, now, true);
+      emit(s, &e, FS_EVENT_RECOVERED, inc, cause, now, false);
       inc->open = false;
     }
   }
@@ -118,10 +105,10 @@ void fs_incidents_note(fs_incidents *s, fs_event_kind kind, uint8_t tier, uint64
   for (int cause = 1; cause < FS_CAUSE_COUNT; ++cause) {
     fs_incident *inc = &s->by_cause[cause];
     if (inc->open && inc->tier == tier) {
-      emit(s, context, kind, inc, cause, now);
+      emit(s, context, kind, inc, cause, now, false);
       return;
     }
   }
   fs_incident orphan = {.id = 0, .tier = tier, .onset = now};
-  emit(s, context, kind, &orphan, FS_CAUSE_NONE, now);
+  emit(s, context, kind, &orphan, FS_CAUSE_NONE, now, false);
 }
