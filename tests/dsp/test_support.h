@@ -8,15 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* xorshift32: the same sequence on every run and machine. */
-static inline uint32_t test_random(uint32_t *state) {
-  uint32_t x = *state;
-  x ^= x << 13;
-  x ^= x >> 17;
-  x ^= x << 5;
-  *state = x;
-  return x;
-}
+#include "fs_random.h"
+
+/* The project's seeded generator: the same sequence on every run and machine. */
+static inline uint32_t test_random(uint32_t *state) { return fs_random_next(state); }
 
 /* Uniform in [-1, 1). */
 static inline float test_uniform(uint32_t *state) {
