@@ -296,5 +296,5 @@ int main(void) {
       cmocka_unit_test(clean_speech_is_not_harmed),
       cmocka_unit_test(same_input_same_output),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests_name("fs_enhancer", tests, NULL, NULL);
 }

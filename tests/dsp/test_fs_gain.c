@@ -95,5 +95,5 @@ int main(void) {
       cmocka_unit_test(lsa_table_matches_exponential_integral),
       cmocka_unit_test(fast_math_is_accurate),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests_name("fs_gain", tests, NULL, NULL);
 }

@@ -119,5 +119,5 @@ int main(void) {
       cmocka_unit_test(noise_alone_is_turned_down),
       cmocka_unit_test(odd_inputs_stay_finite),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests_name("fs_light", tests, NULL, NULL);
 }

@@ -93,5 +93,5 @@ int main(void) {
       cmocka_unit_test(converges_on_stationary_noise),
       cmocka_unit_test(silence_keeps_the_floor),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests_name("fs_noise_tracker", tests, NULL, NULL);
 }

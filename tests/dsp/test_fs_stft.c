@@ -103,5 +103,5 @@ int main(void) {
       cmocka_unit_test(perfect_reconstruction),
       cmocka_unit_test(in_place_and_snapshot),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests_name("fs_stft", tests, NULL, NULL);
 }

@@ -248,5 +248,5 @@ int main(void) {
     cmocka_unit_test_setup_teardown(mono_presets_restore, setup, teardown),
     cmocka_unit_test_setup_teardown(stereo_presets_restore, setup, teardown),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests_name("presets", tests, NULL, NULL);
 }

@@ -132,5 +132,5 @@ int main(void) {
       cmocka_unit_test(context_correlation),
       cmocka_unit_test(bad_records_are_ignored),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests_name("fs_analysis", tests, NULL, NULL);
 }

@@ -275,5 +275,5 @@ int main(void) {
       cmocka_unit_test(rotates_at_the_bound),
       cmocka_unit_test(write_errors_are_counted),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests_name("fs_journal", tests, NULL, NULL);
 }

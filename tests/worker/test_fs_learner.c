@@ -399,5 +399,5 @@ int main(void) {
       cmocka_unit_test(repeated_small_block_overruns_start_on_light),
       cmocka_unit_test(repeated_input_clipping_trims),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests_name("fs_learner", tests, NULL, NULL);
 }

@@ -259,5 +259,5 @@ int main(void) {
       cmocka_unit_test(future_version_and_impossible_contents),
       cmocka_unit_test(sealed_garbage_is_checked),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests_name("fs_learner_blob", tests, NULL, NULL);
 }

@@ -228,5 +228,5 @@ int main(void) {
       cmocka_unit_test_setup_teardown(refusals_exit_2_with_one_line, setup, teardown),
       cmocka_unit_test_setup_teardown(empty_journal_reports_nothing, setup, teardown),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests_name("fs_report", tests, NULL, NULL);
 }

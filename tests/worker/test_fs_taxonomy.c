@@ -81,5 +81,5 @@ int main(void) {
       cmocka_unit_test(names_round_trip),
       cmocka_unit_test(builtin_table_uses_allowed_strategies),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests_name("fs_taxonomy", tests, NULL, NULL);
 }

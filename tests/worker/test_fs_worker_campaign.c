@@ -200,5 +200,5 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(ten_minutes_drop_nothing),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests_name("fs_worker_campaign", tests, NULL, NULL);
 }
