@@ -443,7 +443,9 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
   } else {
     fs_worker_restore(self->worker, blob, size, &table);
   }
-  if (!fs_supervisor_offer_table(self->supervisor, &table)) {
+  /* With the host's worker, offers come from the audio thread, which does
+     not run during restore(); with the internal thread, it delivers. */
+  if (!fs_worker_delivers_tables(self->worker) && !fs_supervisor_offer_table(self->supervisor, &table)) {
     self->waiting_table = table;
     self->table_waiting = true;
   }

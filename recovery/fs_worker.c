@@ -224,9 +224,16 @@ int fs_worker_restore(fs_worker *w, const uint8_t *blob, size_t size, fs_strateg
     fs_strategy_table_default(&w->last_table);
   }
   *table = w->last_table;
+  if (w->thread_running) {
+    /* The internal thread is the one producer of offers: it delivers this. */
+    w->waiting = w->last_table;
+    w->table_waiting = true;
+  }
   pthread_mutex_unlock(&w->lock);
   return error;
 }
+
+bool fs_worker_delivers_tables(const fs_worker *w) { return w->thread_running; }
 
 void fs_worker_set_journal_dir(fs_worker *w, const char *dir) {
   pthread_mutex_lock(&w->lock);
@@ -262,15 +269,19 @@ static void *thread_main(void *arg) {
   const struct timespec pause = {.tv_sec = w->period_ms / 1000, .tv_nsec = (long)(w->period_ms % 1000) * 1000000L};
   while (!atomic_load(&w->stop)) {
     fs_strategy_table table;
-    if (fs_worker_drain(w, &table)) {
+    const bool fresh = fs_worker_drain(w, &table);
+    /* The audio thread takes at most one table per hop; keep the newest
+       until it has room.  Under the lock: restore() may hand over a table
+       too, and the supervisor takes offers from one producer at a time. */
+    pthread_mutex_lock(&w->lock);
+    if (fresh) {
       w->waiting = table;
       w->table_waiting = true;
     }
-    /* The audio thread takes at most one table per hop; keep the newest
-       until it has room. */
     if (w->table_waiting && fs_supervisor_offer_table(w->supervisor, &w->waiting)) {
       w->table_waiting = false;
     }
+    pthread_mutex_unlock(&w->lock);
     nanosleep(&pause, NULL);
   }
   return NULL;

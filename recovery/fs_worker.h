@@ -63,8 +63,13 @@ size_t fs_worker_save(fs_worker *worker, uint8_t *blob, size_t cap);
 /* Worker.  Loads a blob saved earlier.  0 on success and `table` holds
    the restored ranking; otherwise a negative error (see fs_learner.h),
    the model is back at its defaults, a warning is logged, and `table` holds
-   the default ranking. */
+   the default ranking.  When the internal thread runs, it delivers the
+   table itself (see fs_worker_delivers_tables). */
 int fs_worker_restore(fs_worker *worker, const uint8_t *blob, size_t size, fs_strategy_table *table);
+
+/* Any thread.  True when the internal thread runs: it is then the only
+   one that offers tables to the supervisor, so nobody else may. */
+bool fs_worker_delivers_tables(const fs_worker *worker);
 
 /* Worker.  Moves the journal into the host's state directory. */
 void fs_worker_set_journal_dir(fs_worker *worker, const char *dir);
