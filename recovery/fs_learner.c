@@ -96,7 +96,12 @@ static void count_outcome(fs_learner *l, const fs_event *e) {
 static void count_incident(fs_learner *l, const fs_event *e) {
   int cause = e->cause;
   ++l->incidents[cause];
-  if (e->chaos) ++l->chaos_incidents[cause];
+  if (e->chaos) {
+    /* Injected: it says nothing about this machine or this material, so it
+       feeds no prevention, budget or advice (only "set chaos to 0"). */
+    ++l->chaos_incidents[cause];
+    return;
+  }
   if (isfinite(e->reduction_db)) {
     ++l->reduction_count[cause];
     l->reduction_sum[cause] += e->reduction_db;
@@ -263,6 +268,11 @@ static float budget_scale(const fs_learner *l, float *recommended_pct) {
 
 /* ---- the table -------------------------------------------------------------- */
 
+/* Incidents of a cause that were not injected through the chaos port. */
+static uint32_t without_chaos(const fs_learner *l, int cause) {
+  return l->incidents[cause] - l->chaos_incidents[cause];
+}
+
 void fs_learner_build_table(fs_learner *l, fs_strategy_table *out) {
   fs_strategy_table_default(out);
   fs_strategy_table builtin = *out;
@@ -288,7 +298,7 @@ void fs_learner_build_table(fs_learner *l, fs_strategy_table *out) {
   out->budget_scale = budget_scale(l, &unused);
   out->start_on_light_hops =
       l->small_block_overruns >= FS_LEARNER_REPEAT ? FS_LEARNER_START_LIGHT_HOPS : 0u;
-  uint32_t clips = l->incidents[FS_CAUSE_INPUT_CLIPPED];
+  uint32_t clips = without_chaos(l, FS_CAUSE_INPUT_CLIPPED);
   out->preemptive_trim_db = clips >= CLIP_TRIM_DEEPER_AFTER ? -6.0f
                             : clips >= FS_LEARNER_REPEAT    ? -3.0f
                                                             : 0.0f;
@@ -321,9 +331,6 @@ static void advise(advice *a, const char *action, const char *format, ...) {
   va_end(args);
 }
 
-static uint32_t without_chaos(const fs_learner *l, int cause) {
-  return l->incidents[cause] - l->chaos_incidents[cause];
-}
 
 size_t fs_learner_recommendations(const fs_learner *l, fs_recommendation *out, size_t max) {
   advice a = {out, max, 0};
@@ -359,26 +366,26 @@ size_t fs_learner_recommendations(const fs_learner *l, fs_recommendation *out, s
            "the block size",
            budget_pct);
   }
-  if (l->incidents[FS_CAUSE_INPUT_NONFINITE] >= 1) {
+  if (without_chaos(l, FS_CAUSE_INPUT_NONFINITE) >= 1) {
     advise(&a, "check_input_source",
            "input carried NaN or Inf %u times: check the plugin or device ahead of failsafe",
-           l->incidents[FS_CAUSE_INPUT_NONFINITE]);
+           without_chaos(l, FS_CAUSE_INPUT_NONFINITE));
   }
-  if (l->incidents[FS_CAUSE_OUTPUT_CLIPPING] >= repeat) {
+  if (without_chaos(l, FS_CAUSE_OUTPUT_CLIPPING) >= repeat) {
     advise(&a, "lower_output_level",
            "the output kept hitting the ceiling: lower the input gain by about 3 dB");
   }
-  if (l->incidents[FS_CAUSE_INPUT_CLIPPED] >= repeat) {
+  if (without_chaos(l, FS_CAUSE_INPUT_CLIPPED) >= repeat) {
     double db = isfinite(l->max_clip_input_db) ? ceil(l->max_clip_input_db + 6.0) : 6.0;
     advise(&a, "lower_input_gain", "input clips: lower the input gain by about %.0f dB",
            db < 6.0 ? 6.0 : db);
   }
-  if (l->incidents[FS_CAUSE_INPUT_EXTREME] >= repeat) {
+  if (without_chaos(l, FS_CAUSE_INPUT_EXTREME) >= repeat) {
     advise(&a, "check_input_level",
            "input has DC or is far too hot: add a high-pass filter or lower the gain ahead "
            "of failsafe");
   }
-  if (l->incidents[FS_CAUSE_MUSICAL_NOISE] >= repeat) {
+  if (without_chaos(l, FS_CAUSE_MUSICAL_NOISE) >= repeat) {
     int cause = FS_CAUSE_MUSICAL_NOISE;
     double mean = l->reduction_count[cause]
                       ? l->reduction_sum[cause] / l->reduction_count[cause]
@@ -386,15 +393,15 @@ size_t fs_learner_recommendations(const fs_learner *l, fs_recommendation *out, s
     advise(&a, "lower_reduction", "musical noise: lower the reduction to about %.0f dB",
            mean > 3.0 ? mean - 3.0 : 0.0);
   }
-  if (l->incidents[FS_CAUSE_SPECTRAL_FLUX] >= repeat) {
+  if (without_chaos(l, FS_CAUSE_SPECTRAL_FLUX) >= repeat) {
     advise(&a, "raise_xfade",
            "sudden spectral changes: lower the reduction or lengthen xfade");
   }
-  if (l->incidents[FS_CAUSE_CONFIGURATION] >= repeat) {
+  if (without_chaos(l, FS_CAUSE_CONFIGURATION) >= repeat) {
     advise(&a, "review_controls",
            "extreme control values tripped the net %u times: bring reduction, ceiling, "
            "xfade and budget back to usual values",
-           l->incidents[FS_CAUSE_CONFIGURATION]);
+           without_chaos(l, FS_CAUSE_CONFIGURATION));
   }
   return a.n;
 }

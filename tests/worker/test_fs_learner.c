@@ -386,6 +386,32 @@ static void repeated_input_clipping_trims(void **state) {
   fs_learner_destroy(l);
 }
 
+
+/* Faults injected through the chaos port say nothing about the machine or
+   the material: no prevention, no advice but "set chaos to 0". */
+static void injected_faults_teach_no_prevention(void **state) {
+  (void)state;
+  fs_learner *l = fs_learner_create(1);
+  for (uint32_t i = 1; i <= 20; ++i) {
+    fs_event overrun = test_event(FS_EVENT_ONSET, i, FS_CAUSE_DEADLINE, FS_STRATEGY_LIGHT);
+    overrun.block = 64;
+    overrun.chaos = 4;
+    fs_learner_observe(l, &overrun);
+    fs_event clip = test_event(FS_EVENT_ONSET, 100 + i, FS_CAUSE_OUTPUT_CLIPPING, FS_STRATEGY_ADJUST);
+    clip.chaos = 5;
+    fs_learner_observe(l, &clip);
+  }
+  fs_strategy_table table;
+  fs_learner_build_table(l, &table);
+  assert_int_equal(table.start_on_light_hops, 0);
+  assert_float_equal(table.preemptive_trim_db, 0.0f, 0.0f);
+  fs_recommendation advice[8];
+  const size_t n = fs_learner_recommendations(l, advice, 8);
+  assert_int_equal(n, 1);
+  assert_string_equal(advice[0].action, "disable_fault_injection");
+  fs_learner_destroy(l);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(learns_the_fixing_strategy),
@@ -398,6 +424,7 @@ int main(void) {
       cmocka_unit_test(budget_follows_the_machine),
       cmocka_unit_test(repeated_small_block_overruns_start_on_light),
       cmocka_unit_test(repeated_input_clipping_trims),
+      cmocka_unit_test(injected_faults_teach_no_prevention),
   };
   return cmocka_run_group_tests_name("fs_learner", tests, NULL, NULL);
 }
