@@ -26,7 +26,7 @@ struct fs_enhancer {
   fs_geometry geometry;
   uint32_t bins;
   float floor_smoothing; /* per-hop weight of the old floor gain */
-  float energy_scale;    /* Parseval: 1 / frame */
+  float energy_scale;    /* Parseval: 1 / FFT size */
 
   fs_stft *stft;
   fs_noise_tracker *noise;
@@ -39,6 +39,9 @@ struct fs_enhancer {
   float *previous_power;
   float *previous_out_power;
   uint32_t band_low, band_high; /* speech band bins for the musical-noise index */
+
+  /* Lab hook: a noise PSD supplied by the caller (see the header). */
+  const float *noise_override;
 
   /* Safety-net hooks. */
   fs_enhancer_fault fault;
@@ -60,15 +63,15 @@ fs_enhancer *fs_enhancer_create(double sample_rate) {
   e->geometry = fs_geometry_for_rate(sample_rate);
   const fs_geometry *g = &e->geometry;
   const double hop_seconds = g->hop / g->sample_rate;
-  e->bins = g->frame / 2 + 1;
+  e->bins = g->analysis / 2 + 1;
   e->floor_smoothing = (float)exp(-hop_seconds * 1000.0 / FS_REDUCTION_SMOOTH_MS);
-  e->energy_scale = 1.0f / (float)g->frame;
-  e->stft = fs_stft_create(g->frame);
-  /* The first FS_HOPS_PER_FRAME - 1 frames after a reset still hold reset zeros. */
-  e->noise = fs_noise_tracker_create(e->bins, hop_seconds, FS_HOPS_PER_FRAME - 1u);
+  e->energy_scale = 1.0f / (float)g->analysis;
+  e->stft = fs_stft_create(g->analysis, g->hop);
+  /* The first FS_ANALYSIS_HOPS - 1 frames after a reset still hold reset zeros. */
+  e->noise = fs_noise_tracker_create(e->bins, hop_seconds, FS_ANALYSIS_HOPS - 1u);
   /* Bins whose centre lies below the low cut: at least DC. */
   uint32_t low_cut_bins = 1;
-  while (low_cut_bins < e->bins && low_cut_bins * g->sample_rate / g->frame < FS_LOW_CUT_HZ) {
+  while (low_cut_bins < e->bins && low_cut_bins * g->sample_rate / g->analysis < FS_LOW_CUT_HZ) {
     ++low_cut_bins;
   }
   e->gain = fs_gain_create(e->bins, low_cut_bins);
@@ -77,8 +80,8 @@ fs_enhancer *fs_enhancer_create(double sample_rate) {
   e->previous_gains = calloc(e->bins, sizeof(float));
   e->previous_power = calloc(e->bins, sizeof(float));
   e->previous_out_power = calloc(e->bins, sizeof(float));
-  e->band_low = (uint32_t)(FS_ARTIFACT_BAND_LOW_HZ * g->frame / g->sample_rate) + 1;
-  e->band_high = (uint32_t)(FS_ARTIFACT_BAND_HIGH_HZ * g->frame / g->sample_rate);
+  e->band_low = (uint32_t)(FS_ARTIFACT_BAND_LOW_HZ * g->analysis / g->sample_rate) + 1;
+  e->band_high = (uint32_t)(FS_ARTIFACT_BAND_HIGH_HZ * g->analysis / g->sample_rate);
   if (e->band_high > e->bins - 2) {
     e->band_high = e->bins - 2;
   }
@@ -136,6 +139,10 @@ void fs_enhancer_set_reduction(fs_enhancer *e, float reduction_db) {
 
 void fs_enhancer_set_fault(fs_enhancer *e, fs_enhancer_fault fault) { e->fault = fault; }
 
+uint32_t fs_enhancer_bins(const fs_enhancer *e) { return e->bins; }
+
+void fs_enhancer_set_noise_override(fs_enhancer *e, const float *psd) { e->noise_override = psd; }
+
 void fs_enhancer_set_protection(fs_enhancer *e, float level) {
   e->protection = level > 0.0f ? (level < 1.0f ? level : 1.0f) : 0.0f;
 }
@@ -158,7 +165,7 @@ uint32_t fs_enhancer_state_denormals(const fs_enhancer *e) { return fs_noise_tra
 void fs_enhancer_resync(fs_enhancer *e) {
   fs_stft_reset(e->stft);
   /* The next frames still hold the zeros of the cleared history. */
-  fs_noise_tracker_hold(e->noise, FS_HOPS_PER_FRAME - 1u);
+  fs_noise_tracker_hold(e->noise, FS_ANALYSIS_HOPS - 1u);
 }
 
 /* Faults that act on the gains, as a bug in the gain rule would. */
@@ -230,7 +237,7 @@ static void gather_stats(fs_enhancer *e) {
   const uint32_t bins = e->bins;
   const float *restrict gains = e->gains;
   const float *restrict power = e->power;
-  const float *restrict noise = fs_noise_tracker_psd(e->noise);
+  const float *restrict noise = e->noise_override ? e->noise_override : fs_noise_tracker_psd(e->noise);
   float in[4] = {0}, out[4] = {0}, nz[4] = {0};
   float max_gain = 0.0f, min_gain = 1.0f;
   uint32_t above = 0;
@@ -299,7 +306,8 @@ void fs_enhancer_process_hop(fs_enhancer *e, const float *in, float *out) {
   fs_noise_tracker_update(e->noise, power);
   smooth_floor(e);
   const float floor_gain = e->controls.floor_gain;
-  fs_gain_compute(e->gain, power, fs_noise_tracker_psd(e->noise), floor_gain, gains);
+  const float *noise = e->noise_override ? e->noise_override : fs_noise_tracker_psd(e->noise);
+  fs_gain_compute(e->gain, power, noise, floor_gain, gains);
   inject_gain_fault(e, floor_gain);
   protect(e, floor_gain);
   gather_stats(e);

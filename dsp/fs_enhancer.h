@@ -76,6 +76,17 @@ void fs_enhancer_process_hop(fs_enhancer *enhancer, const float *in, float *out)
 /* Audio.  The fault injected from the next hop on (NONE to stop). */
 void fs_enhancer_set_fault(fs_enhancer *enhancer, fs_enhancer_fault fault);
 
+/* Any thread.  Spectrum bins per hop: geometry.analysis / 2 + 1. */
+uint32_t fs_enhancer_bins(const fs_enhancer *enhancer);
+
+/* Audio.  Lab use only: drive the gain rule with this noise PSD (bins
+   values, the power an fs_stft of geometry.analysis and geometry.hop
+   gives) instead of the tracker's estimate, until called with NULL.  The
+   caller keeps the array alive and may rewrite it between hops.  The
+   benchmark uses it to score the gain rule with the true noise PSD,
+   which no real input offers: the ceiling any noise tracker could reach. */
+void fs_enhancer_set_noise_override(fs_enhancer *enhancer, const float *psd);
+
 /* Audio.  Musical-noise protection, 0 (off) .. 1: isolated gain peaks are
    held down to their surroundings and the floor rises by up to 6 dB.
    The safety net turns this up when it hears musical noise. */

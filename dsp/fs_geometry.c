@@ -25,6 +25,7 @@ fs_geometry fs_geometry_for_rate(double sample_rate) {
   g.sample_rate = sample_rate;
   g.frame = frame;
   g.hop = frame / FS_HOPS_PER_FRAME;
+  g.analysis = g.hop * FS_ANALYSIS_HOPS;
   g.hop_latency = frame - g.hop;
   g.latency = g.hop_latency + g.hop - 1;
   return g;

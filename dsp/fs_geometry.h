@@ -4,7 +4,9 @@
   Everything in failsafe runs on an internal fixed hop, so output never
   depends on how the host cuts its blocks.  The frame is 512 samples at
   48 kHz and scales by powers of two with the sample rate, which keeps the
-  latency near 10.7 ms at any rate and the FFT size a power of two.
+  latency near 10.7 ms at any rate and the FFT size a power of two.  The
+  enhancer analyses a longer window (FS_ANALYSIS_HOPS hops) for finer
+  frequency resolution, but synthesises only the frame: see fs_stft.h.
 
   Two latencies matter:
   - hop_latency: how late a tier's hop output is against its hop input
@@ -23,7 +25,8 @@
 
 typedef struct {
   double   sample_rate; /* clamped to [FS_MIN_SAMPLE_RATE, FS_MAX_SAMPLE_RATE] */
-  uint32_t frame;       /* analysis frame and FFT size, a power of two */
+  uint32_t frame;       /* synthesis frame (two hops): sets the latency */
+  uint32_t analysis;    /* analysis window and FFT size: hop * FS_ANALYSIS_HOPS */
   uint32_t hop;         /* frame / FS_HOPS_PER_FRAME */
   uint32_t hop_latency; /* frame - hop: tier output delay on the hop grid */
   uint32_t latency;     /* hop_latency + hop - 1: what the plugin reports */

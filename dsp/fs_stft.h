@@ -1,12 +1,24 @@
 /*
-  fs_stft: short-time Fourier analysis and overlap-add synthesis on a
-  fixed frame with FS_HOPS_PER_FRAME hops per frame (2: 50 % overlap).
+  fs_stft: short-time Fourier analysis and overlap-add synthesis with a
+  long analysis window and a short synthesis window (asymmetric windows).
 
-  Both windows are the periodic square-root Hann window.  Their product is
-  the periodic Hann window, whose copies shifted by frame / hops add up to
-  exactly hops / 2, so with the 1/(hops / 2 * frame) scale folded into the
-  synthesis window an unmodified spectrum reconstructs the input exactly,
-  late by frame - hop samples.
+  The latency of an overlap-add system is set by its synthesis window, the
+  frequency resolution by its analysis window.  Here the analysis window
+  spans `size` samples (the FFT size) but only the newest 2 * hop of them
+  are synthesised:
+
+  - analysis: a square-root Hann rise over the first size - hop samples,
+    then the falling half of a square-root Hann of length 2 * hop;
+  - synthesis: zero except on the last 2 * hop samples, where it is
+    Hann(2 * hop) / analysis, so analysis x synthesis is a plain Hann of
+    length 2 * hop, whose copies at every hop add up to exactly 1.
+
+  An untouched spectrum therefore reconstructs the input exactly, late by
+  hop samples on the hop grid (2 * hop - 1 counting the framer), whatever
+  the analysis length.  With size = 2 * hop both windows are the familiar
+  square-root Hann pair.  A size of 4 * hop resolves 47 Hz at 48 kHz
+  instead of 94 Hz for the same 10.7 ms: voice harmonics and mains hum fall
+  in separate bins.
 
   Per hop: analyse() takes the newest hop of input and returns the frame's
   spectrum; the caller may modify the spectrum in place; synthesise()
@@ -23,14 +35,18 @@
 
 typedef struct fs_stft fs_stft;
 
-/* frame: a power of two >= 16; hop = frame / FS_HOPS_PER_FRAME.  NULL on failure. */
-fs_stft *fs_stft_create(uint32_t frame);
+/* size: the analysis window and FFT size, a power of two >= 16;
+   hop: a power of two with 2 * hop <= size.  NULL on failure. */
+fs_stft *fs_stft_create(uint32_t size, uint32_t hop);
 void fs_stft_destroy(fs_stft *stft);
 void fs_stft_reset(fs_stft *stft);
 
-uint32_t fs_stft_frame(const fs_stft *stft);
+uint32_t fs_stft_size(const fs_stft *stft);
 uint32_t fs_stft_hop(const fs_stft *stft);
-uint32_t fs_stft_bins(const fs_stft *stft); /* frame / 2 + 1 */
+uint32_t fs_stft_bins(const fs_stft *stft); /* size / 2 + 1 */
+/* Sum of the squared analysis window: the power a unit white noise leaves
+   in each bin, so powers can be turned back into time-domain energy. */
+float fs_stft_window_power(const fs_stft *stft);
 
 /* Shift in one hop (sanitised, see fs_sanitize.h) and transform the
    frame.  Returns the spectrum, bins interleaved (re, im), valid until

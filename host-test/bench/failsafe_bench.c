@@ -3,7 +3,7 @@
   one run, on the same material.
 
     failsafe-bench [--corpus DIR | --generate] [--reduction DB] [--sweep]
-                   [--cost-seconds S] [--no-cost] [--json]
+                   [--oracle] [--cost-seconds S] [--no-cost] [--json]
 
   Quality: SI-SDR improvement per mixture (scored after the noise-only
   lead, each output aligned to the clean reference by its latency), the
@@ -13,10 +13,16 @@
   1024 samples, as ns per sample (mean, 99th percentile) and the slowest
   call against the block's duration.
   Latency in samples and ms, and heap per instance.
+  --oracle adds a lab-only limit: the same enhancer with its noise tracker
+  replaced by the true noise PSD (the mixture minus the scaled clean
+  speech, its periodogram averaged over ORACLE_SMOOTH_MS), which shows how
+  much of the gap to any target is noise tracking and how much the rest.
 */
 #include "bench_corpus.h"
 #include "bench_metrics.h"
 #include "bench_systems.h"
+#include "fs_enhancer.h"
+#include "fs_stft.h"
 
 #include <malloc.h>
 #include <math.h>
@@ -33,6 +39,7 @@
 #define QUALITY_BLOCK 256u
 #define MAX_SYSTEMS 3
 #define MAX_DELAY_SEARCH 4096u
+#define ORACLE_SMOOTH_MS 100.0
 
 static const uint32_t cost_blocks[] = {32, 64, 256, 1024};
 #define COST_BLOCKS (sizeof(cost_blocks) / sizeof(cost_blocks[0]))
@@ -83,6 +90,82 @@ static double aligned_si_sdr(const float *ref, const float *out, size_t n, size_
     return NAN;
   }
   return bench_si_sdr(ref + from, out + latency + from, n - latency - from);
+}
+
+/* The enhancer driven hop by hop with the true noise PSD.  Output late by
+   the enhancer's hop latency (no host framer here). */
+static float *run_oracle(double rate, float reduction_db, const bench_mixture *m, uint32_t *latency) {
+  double cross = 0.0, energy = 0.0;
+  for (size_t i = 0; i < m->length; ++i) {
+    cross += (double)m->noisy[i] * m->clean[i];
+    energy += (double)m->clean[i] * m->clean[i];
+  }
+  /* The mixture may have been scaled: its speech is `scale` x clean. */
+  const double scale = energy > 0.0 ? cross / energy : 0.0;
+  fs_enhancer *e = fs_enhancer_create(rate);
+  const fs_geometry *g = fs_enhancer_geometry(e);
+  fs_stft *stft = fs_stft_create(g->analysis, g->hop);
+  const uint32_t bins = fs_enhancer_bins(e), hop = g->hop;
+  float *psd = calloc(bins, sizeof(float));
+  float *noise_hop = malloc(hop * sizeof(float));
+  float *out = calloc(m->length, sizeof(float));
+  const float keep = (float)exp(-1000.0 * hop / rate / ORACLE_SMOOTH_MS);
+  fs_enhancer_set_reduction(e, reduction_db);
+  fs_enhancer_set_noise_override(e, psd);
+  for (size_t at = 0; at + hop <= m->length; at += hop) {
+    for (uint32_t i = 0; i < hop; ++i) {
+      noise_hop[i] = m->noisy[at + i] - (float)(scale * m->clean[at + i]);
+    }
+    const float *spectrum = fs_stft_analyse(stft, noise_hop);
+    for (uint32_t k = 0; k < bins; ++k) {
+      const float power = spectrum[2 * k] * spectrum[2 * k] + spectrum[2 * k + 1] * spectrum[2 * k + 1];
+      psd[k] = (at == 0 ? power : keep * psd[k] + (1.0f - keep) * power) + 1e-20f;
+    }
+    fs_stft_synthesise(stft, noise_hop); /* keeps the pair in step; output unused */
+    fs_enhancer_process_hop(e, m->noisy + at, out + at);
+  }
+  *latency = g->hop_latency;
+  fs_stft_destroy(stft);
+  fs_enhancer_destroy(e);
+  free(psd);
+  free(noise_hop);
+  return out;
+}
+
+/* Mean improvement per noise type (the part of the mixture name after the
+   first '_'), printed on one line. */
+static void print_by_noise(const char *label, const bench_corpus *c, const double *improvement) {
+  char names[8][32];
+  double sums[8] = {0};
+  int counts[8] = {0}, types = 0;
+  for (size_t i = 0; i < c->mixture_count; ++i) {
+    const char *from = strchr(c->mixtures[i].name, '_');
+    char type[32] = "?";
+    if (from) {
+      snprintf(type, sizeof(type), "%s", from + 1);
+      char *end = strchr(type, '_');
+      if (end) {
+        *end = 0;
+      }
+    }
+    int t = 0;
+    while (t < types && strcmp(names[t], type) != 0) {
+      ++t;
+    }
+    if (t == types) {
+      if (types == 8) {
+        continue;
+      }
+      snprintf(names[types++], sizeof(names[0]), "%s", type);
+    }
+    sums[t] += improvement[i];
+    counts[t]++;
+  }
+  printf("%-22s", label);
+  for (int t = 0; t < types; ++t) {
+    printf(" %s %+.2f", names[t], sums[t] / counts[t]);
+  }
+  printf("\n");
 }
 
 static void score_quality(system_result *r, const bench_corpus *c, float reduction_db) {
@@ -184,14 +267,14 @@ static const char *default_corpus(void) {
 static void usage(void) {
   fprintf(stderr,
           "usage: failsafe-bench [--corpus DIR | --generate] [--reduction DB] [--sweep]\n"
-          "                      [--cost-seconds S] [--repetitions N] [--no-cost] [--json]\n");
+          "                      [--oracle] [--cost-seconds S] [--repetitions N] [--no-cost] [--json]\n");
 }
 
 int main(int argc, char **argv) {
   const char *corpus_dir = default_corpus();
   float reduction_db = 15.0f;
   double cost_seconds = 60.0;
-  int repetitions = 3, do_cost = 1, json = 0, sweep = 0, generate = 0;
+  int repetitions = 3, do_cost = 1, json = 0, sweep = 0, generate = 0, oracle = 0;
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--corpus") == 0 && i + 1 < argc) {
       corpus_dir = argv[++i];
@@ -208,6 +291,8 @@ int main(int argc, char **argv) {
       do_cost = 0;
     } else if (strcmp(argv[i], "--sweep") == 0) {
       sweep = 1;
+    } else if (strcmp(argv[i], "--oracle") == 0) {
+      oracle = 1;
     } else if (strcmp(argv[i], "--json") == 0) {
       json = 1;
     } else {
@@ -351,6 +436,10 @@ int main(int argc, char **argv) {
       printf(" %15.2f", results[s].worst_clean_si_sdr);
     }
     printf("   (worst clean file; do no harm >= 20)\n");
+    printf("\nBy noise type: mean improvement, dB\n");
+    for (size_t s = 0; s < system_count; ++s) {
+      print_by_noise(results[s].system->name, &corpus, results[s].improvement);
+    }
     if (peer) {
       printf("\nfailsafe - speexdsp: %+.2f dB mean (target >= +2.00), worst file %+.2f dB (target >= -0.50),\n"
              "MNI %.2f vs %.2f (target: not above speexdsp)\n",
@@ -406,6 +495,25 @@ int main(int argc, char **argv) {
     }
     free(r.improvement);
     free(r.mni);
+  }
+
+  if (oracle) {
+    const size_t from = (size_t)(corpus.speech_start_s * rate);
+    double *improvement = calloc(corpus.mixture_count, sizeof(double));
+    double mean = 0.0;
+    for (size_t i = 0; i < corpus.mixture_count; ++i) {
+      const bench_mixture *m = &corpus.mixtures[i];
+      uint32_t latency = 0;
+      float *out = run_oracle(rate, reduction_db, m, &latency);
+      improvement[i] = aligned_si_sdr(m->clean, out, m->length, latency, from) -
+                       aligned_si_sdr(m->clean, m->noisy, m->length, 0, from);
+      mean += improvement[i] / corpus.mixture_count;
+      free(out);
+    }
+    printf("\nLab limit: the same gain rule driven by the true noise PSD (%.0f ms average)\n", ORACLE_SMOOTH_MS);
+    printf("%-22s %+.2f dB mean (tracker: %+.2f)\n", "failsafe-oracle", mean, full->mean_improvement);
+    print_by_noise("failsafe-oracle", &corpus, improvement);
+    free(improvement);
   }
 
   for (size_t s = 0; s < system_count; ++s) {

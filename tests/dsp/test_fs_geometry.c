@@ -33,6 +33,9 @@ static void frame_scales_with_rate(void **state) {
     assert_int_equal(g.frame, cases[i].frame);
     assert_int_equal(g.hop * FS_HOPS_PER_FRAME, g.frame);
     assert_int_equal(g.latency, g.frame - 1);
+    /* The analysis window: whole hops, at least the frame. */
+    assert_int_equal(g.analysis, g.hop * FS_ANALYSIS_HOPS);
+    assert_true(g.analysis >= g.frame);
     /* Latency stays near 10.7 ms whatever the rate. */
     const double ms = 1000.0 * g.latency / cases[i].rate;
     assert_true(ms > 5.0 && ms < 12.0);

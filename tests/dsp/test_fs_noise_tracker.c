@@ -15,8 +15,8 @@
 #include "fs_tuning.h"
 #include "test_support.h"
 
-#define FRAME 512u
-#define HOP (FRAME / FS_HOPS_PER_FRAME)
+#define HOP 256u /* the hop at 48 kHz */
+#define FRAME (HOP * FS_ANALYSIS_HOPS)
 #define BINS (FRAME / 2 + 1)
 #define HOP_SECONDS (HOP / 48000.0)
 
@@ -38,8 +38,8 @@ static double track_white(fs_noise_tracker *t, fs_stft *stft, float std, double 
     float dummy[HOP];
     fs_stft_synthesise(stft, dummy);
   }
-  /* E|X_k|^2 = sigma^2 * sum(w^2) = sigma^2 * FRAME / 2 for sqrt-Hann. */
-  const double truth = (double)std * std * FRAME / 2.0;
+  /* E|X_k|^2 = sigma^2 * sum(w^2) for white noise. */
+  const double truth = (double)std * std * fs_stft_window_power(stft);
   const float *psd = fs_noise_tracker_psd(t);
   double error = 0.0;
   for (uint32_t k = 2; k < BINS - 2; ++k) {
@@ -50,8 +50,8 @@ static double track_white(fs_noise_tracker *t, fs_stft *stft, float std, double 
 
 static void converges_on_stationary_noise(void **state) {
   (void)state;
-  fs_noise_tracker *t = fs_noise_tracker_create(BINS, HOP_SECONDS, FS_HOPS_PER_FRAME - 1u);
-  fs_stft *stft = fs_stft_create(FRAME);
+  fs_noise_tracker *t = fs_noise_tracker_create(BINS, HOP_SECONDS, FS_ANALYSIS_HOPS - 1u);
+  fs_stft *stft = fs_stft_create(FRAME, HOP);
   uint32_t seed = 42;
   const double error = track_white(t, stft, 0.1f, 3.0, &seed);
   /* Then 12 dB louder, and back down: followed within a few seconds. */
@@ -68,7 +68,7 @@ static void converges_on_stationary_noise(void **state) {
 
 static void silence_keeps_the_floor(void **state) {
   (void)state;
-  fs_noise_tracker *t = fs_noise_tracker_create(BINS, HOP_SECONDS, FS_HOPS_PER_FRAME - 1u);
+  fs_noise_tracker *t = fs_noise_tracker_create(BINS, HOP_SECONDS, FS_ANALYSIS_HOPS - 1u);
   float power[BINS];
   for (uint32_t k = 0; k < BINS; ++k) {
     power[k] = FS_POWER_FLOOR;
