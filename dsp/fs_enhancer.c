@@ -1,14 +1,17 @@
 /*
-  The full path: STFT analysis, noise tracking, suppression gains,
-  overlap-add synthesis.  This file only wires the modules together and
-  keeps the per-hop bookkeeping (reduction smoothing, stats, snapshots).
+  The full path: hum removal, STFT analysis, noise tracking, suppression
+  gains, overlap-add synthesis.  This file only wires the modules
+  together and keeps the per-hop bookkeeping (reduction smoothing, stats,
+  snapshots).
 */
 #include "fs_enhancer.h"
 
+#include "fs_dehum.h"
 #include "fs_gain.h"
 #include "fs_noise_tracker.h"
 #include "fs_random.h"
 #include "fs_reduction.h"
+#include "fs_sanitize.h"
 #include "fs_stft.h"
 #include "fs_tuning.h"
 
@@ -28,6 +31,8 @@ struct fs_enhancer {
   float floor_smoothing; /* per-hop weight of the old floor gain */
   float energy_scale;    /* Parseval: 1 / FFT size */
 
+  fs_dehum *dehum;
+  float *conditioned; /* this hop's input, sanitised and de-hummed */
   fs_stft *stft;
   fs_noise_tracker *noise;
   fs_gain *gain;
@@ -66,6 +71,8 @@ fs_enhancer *fs_enhancer_create(double sample_rate) {
   e->bins = g->analysis / 2 + 1;
   e->floor_smoothing = (float)exp(-hop_seconds * 1000.0 / FS_REDUCTION_SMOOTH_MS);
   e->energy_scale = 1.0f / (float)g->analysis;
+  e->dehum = fs_dehum_create(g->sample_rate, g->hop);
+  e->conditioned = calloc(g->hop, sizeof(float));
   e->stft = fs_stft_create(g->analysis, g->hop);
   /* The first FS_ANALYSIS_HOPS - 1 frames after a reset still hold reset zeros. */
   e->noise = fs_noise_tracker_create(e->bins, hop_seconds, FS_ANALYSIS_HOPS - 1u);
@@ -86,7 +93,7 @@ fs_enhancer *fs_enhancer_create(double sample_rate) {
     e->band_high = e->bins - 2;
   }
   e->trim_target = 1.0f;
-  if (!e->stft || !e->noise || !e->gain || !e->power || !e->gains || !e->previous_gains ||
+  if (!e->dehum || !e->conditioned || !e->stft || !e->noise || !e->gain || !e->power || !e->gains || !e->previous_gains ||
       !e->previous_power || !e->previous_out_power) {
     fs_enhancer_destroy(e);
     return NULL;
@@ -100,6 +107,8 @@ void fs_enhancer_destroy(fs_enhancer *e) {
   if (!e) {
     return;
   }
+  fs_dehum_destroy(e->dehum);
+  free(e->conditioned);
   fs_stft_destroy(e->stft);
   fs_noise_tracker_destroy(e->noise);
   fs_gain_destroy(e->gain);
@@ -114,6 +123,7 @@ void fs_enhancer_destroy(fs_enhancer *e) {
 const fs_geometry *fs_enhancer_geometry(const fs_enhancer *e) { return &e->geometry; }
 
 void fs_enhancer_reset(fs_enhancer *e) {
+  fs_dehum_reset(e->dehum);
   fs_stft_reset(e->stft);
   fs_noise_tracker_reset(e->noise);
   fs_gain_reset(e->gain);
@@ -161,6 +171,8 @@ void fs_enhancer_set_trim(fs_enhancer *e, float trim_db) {
 }
 
 uint32_t fs_enhancer_state_denormals(const fs_enhancer *e) { return fs_noise_tracker_denormals(e->noise); }
+
+void fs_enhancer_skip_hop(fs_enhancer *e) { fs_dehum_skip(e->dehum); }
 
 void fs_enhancer_resync(fs_enhancer *e) {
   fs_stft_reset(e->stft);
@@ -294,7 +306,11 @@ static void gather_artifact_stats(fs_enhancer *e, float floor_gain) {
 }
 
 void fs_enhancer_process_hop(fs_enhancer *e, const float *in, float *out) {
-  float *restrict spectrum = fs_stft_analyse(e->stft, in);
+  /* Hum first, in the time domain (fs_dehum.h); `in` may be `out`, and
+     is read only here. */
+  fs_sanitize_block(in, e->conditioned, e->geometry.hop);
+  fs_dehum_process(e->dehum, e->conditioned);
+  float *restrict spectrum = fs_stft_analyse(e->stft, e->conditioned);
   const uint32_t bins = e->bins;
   float *restrict power = e->power;
   float *restrict gains = e->gains;
@@ -334,12 +350,16 @@ const fs_enhancer_stats *fs_enhancer_stats_last(const fs_enhancer *e) { return &
 
 bool fs_enhancer_state_is_finite(const fs_enhancer *e) {
   return isfinite(e->controls.floor_gain) && isfinite(e->controls.floor_target) &&
-         fs_stft_state_is_finite(e->stft) && fs_noise_tracker_state_is_finite(e->noise) &&
+         fs_dehum_state_is_finite(e->dehum) && fs_stft_state_is_finite(e->stft) &&
+         fs_noise_tracker_state_is_finite(e->noise) &&
          fs_gain_state_is_finite(e->gain);
 }
 
 /* Snapshot layout: controls | stft | noise tracker | gain.  Every part is
-   a whole number of floats, so each stays float-aligned. */
+   a whole number of floats, so each stays float-aligned.  The hum combs
+   are left out: they learn from the sanitised input alone, so no fault
+   of the enhancer reaches them, and rolling them back would only forget
+   hum they heard. */
 size_t fs_enhancer_snapshot_size(const fs_enhancer *e) {
   return sizeof(enhancer_controls) + fs_stft_state_size(e->stft) +
          fs_noise_tracker_state_size(e->noise) + fs_gain_state_size(e->gain);

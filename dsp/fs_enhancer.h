@@ -1,6 +1,7 @@
 /*
-  fs_enhancer: tier 0, the full path.  Single-channel spectral noise
-  suppression for speech, on the fixed internal hop (see fs_geometry.h).
+  fs_enhancer: tier 0, the full path.  Single-channel noise suppression
+  for speech, on the fixed internal hop (see fs_geometry.h): mains hum
+  removal in the time domain (fs_dehum.h), then spectral suppression.
 
   Opaque handle; every buffer and FFT plan is made in create(), so
   process_hop() never allocates, locks or waits.
@@ -98,6 +99,12 @@ void fs_enhancer_set_trim(fs_enhancer *enhancer, float trim_db);
 
 /* Audio.  Denormal values in the state (never there by design). */
 uint32_t fs_enhancer_state_denormals(const fs_enhancer *enhancer);
+
+/* Audio.  A hop the caller did not process (the safety net rested the
+   full path): keeps the state that runs in step with the input's own
+   time, the hum combs, in step.  Call once per skipped hop, then
+   fs_enhancer_resync() before the next processed one. */
+void fs_enhancer_skip_hop(fs_enhancer *enhancer);
 
 /* Audio.  Clears the signal history and overlap-add memory but keeps the
    noise estimate: for a path that skipped hops, or was rolled back to an

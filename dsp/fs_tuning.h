@@ -103,6 +103,41 @@ static_assert((FS_LSA_STEPS_PER_OCTAVE & (FS_LSA_STEPS_PER_OCTAVE - 1u)) == 0,
               "steps per octave must be a power of two (mantissa indexing)");
 static_assert(FS_LSA_MIN_OCTAVE < 0 && FS_LSA_MAX_OCTAVE > 4, "LSA table range");
 
+/* Mains hum removal (fs_dehum.h), ahead of the spectral path. */
+#define FS_DEHUM_AVERAGE_MS 2000.0f /* time constant of the comb averages */
+#define FS_DEHUM_ENGAGE_DB -18.0f   /* hum estimate's share of the input power to engage */
+#define FS_DEHUM_CONTRAST_DB 6.0f   /* ...and its lead over the other mains frequency's comb */
+#define FS_DEHUM_GLIDE_MS 200.0f    /* engage and release this smoothly */
+#define FS_DEHUM_CHECK_HOPS 16u     /* re-judge the hum every this many hops (85 ms) */
+#define FS_DEHUM_MAX_COMB 4096u     /* samples per comb, at most */
+#define FS_DEHUM_LOW_HARMONICS 3u   /* hum has power in its first harmonics: */
+#define FS_DEHUM_LOW_SHARE 0.1f     /* ...at least this share of it */
+/* Hum never pauses: the quietest moments of the input (FS_DEHUM_CHECK_HOPS
+   long, the floor climbing FS_DEHUM_QUIET_RISE_DB_PER_S when nothing is
+   quieter) hold all of it.  A "hum" louder than FS_DEHUM_QUIET_RATIO times
+   those moments was learned from a voice, not from the mains. */
+#define FS_DEHUM_QUIET_RISE_DB_PER_S 2.0f
+#define FS_DEHUM_SETTLE_MS 1000.0f /* listen this long for quiet moments before engaging */
+#define FS_DEHUM_QUIET_RATIO 2.0f
+#define FS_DEHUM_SPREAD_HZ 0.05f    /* combs at the nominal mains frequency and this either side */
+#define FS_DEHUM_SWITCH_RATIO 1.26f /* follow a drifting grid to a comb 1 dB stronger */
+
+static_assert(FS_DEHUM_AVERAGE_MS >= 500.0f, "the comb must average over many mains periods");
+/* Speech and broadband noise leave about 1 / (2 * periods averaged) of
+   their power in a comb: about -23 dB at 2 s and 50 Hz.  The threshold
+   must sit above that. */
+static_assert(FS_DEHUM_ENGAGE_DB > -22.0f && FS_DEHUM_ENGAGE_DB < 0.0f, "engage threshold above the leakage");
+static_assert(FS_DEHUM_CONTRAST_DB >= 3.0f, "the two combs must disagree clearly");
+static_assert(FS_DEHUM_GLIDE_MS > 0.0f && FS_DEHUM_CHECK_HOPS >= 1u, "dehum glide and check interval");
+static_assert(FS_DEHUM_MAX_COMB >= 3840u, "one 50 Hz period at 192 kHz must fit");
+static_assert(FS_DEHUM_SWITCH_RATIO > 1.0f, "hysteresis between neighbouring combs");
+static_assert(FS_DEHUM_QUIET_RISE_DB_PER_S > 0.0f && FS_DEHUM_QUIET_RATIO >= 1.0f, "quiet floor");
+static_assert(FS_DEHUM_SETTLE_MS >= 250.0f && FS_DEHUM_SETTLE_MS <= FS_DEHUM_AVERAGE_MS,
+              "long enough to meet a pause, not longer than the combs take to learn");
+static_assert(FS_DEHUM_SPREAD_HZ > 0.0f && FS_DEHUM_SPREAD_HZ < 0.5f, "grids stay within a fraction of a hertz");
+static_assert(FS_DEHUM_LOW_HARMONICS >= 1u && FS_DEHUM_LOW_HARMONICS <= 6u, "hum's first harmonics: 50..300 Hz");
+static_assert(FS_DEHUM_LOW_SHARE > 0.0f && FS_DEHUM_LOW_SHARE < 0.5f, "a share, well below all of it");
+
 /* Light tier: a look-ahead downward expander. */
 #define FS_LIGHT_FLOOR_RISE_DB_PER_S 10.0f  /* noise floor climbs this slowly */
 #define FS_LIGHT_FLOOR_FALL_MS 50.0f        /* and falls this fast */
