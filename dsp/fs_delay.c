@@ -76,3 +76,51 @@ void fs_delay_process(fs_delay *d, const float *in, float *out, uint32_t n) {
     done += run;
   }
 }
+
+struct fs_hop_delay {
+  uint32_t hop;
+  uint32_t slots; /* delay_hops + 1 */
+  uint32_t next;  /* slot the next hop is written to */
+  float *ring;    /* slots * hop samples */
+};
+
+fs_hop_delay *fs_hop_delay_create(uint32_t delay_hops, uint32_t hop) {
+  if (hop == 0 || delay_hops > UINT32_MAX / hop - 1) {
+    return NULL;
+  }
+  fs_hop_delay *d = calloc(1, sizeof(*d));
+  if (!d) {
+    return NULL;
+  }
+  d->hop = hop;
+  d->slots = delay_hops + 1;
+  d->ring = calloc((size_t)d->slots * hop, sizeof(float));
+  if (!d->ring) {
+    free(d);
+    return NULL;
+  }
+  return d;
+}
+
+void fs_hop_delay_destroy(fs_hop_delay *d) {
+  if (d) {
+    free(d->ring);
+    free(d);
+  }
+}
+
+void fs_hop_delay_reset(fs_hop_delay *d) {
+  d->next = 0;
+  memset(d->ring, 0, (size_t)d->slots * d->hop * sizeof(float));
+}
+
+float *fs_hop_delay_in(fs_hop_delay *d) { return d->ring + (size_t)d->next * d->hop; }
+
+/* The slot after the newest holds the oldest hop: written slots - 1 =
+   delay_hops hops ago. */
+const float *fs_hop_delay_out(const fs_hop_delay *d) {
+  const uint32_t oldest = d->next + 1 == d->slots ? 0 : d->next + 1;
+  return d->ring + (size_t)oldest * d->hop;
+}
+
+void fs_hop_delay_advance(fs_hop_delay *d) { d->next = d->next + 1 == d->slots ? 0 : d->next + 1; }

@@ -15,6 +15,11 @@
     the most open of the gains wanted by it and the hops behind it, so the
     expander is already open when a word starts and closes slowly after.
   - The gain moves linearly across each hop, so it never steps.
+
+  The gain is decided once per hop from the hop's energy alone, and only
+  applied to the delayed samples, so the safety net can run the decision
+  every hop (kept warm) while it reads the delayed samples from its own dry
+  line and renders the output only for hops someone hears.
 */
 #include "fs_light.h"
 
@@ -48,6 +53,8 @@ struct fs_light {
   float level;          /* mean-square envelope */
   float noise_floor;    /* mean-square noise floor */
   float gain;           /* gain at the end of the last output hop */
+  float ramp_start;     /* this hop's ramp: start + step * (i + 1) */
+  float ramp_step;
   float wanted[LOOKAHEAD_HOPS]; /* target gains of the newest hops, ring */
   uint32_t wanted_next;
   bool seeded; /* the floor has been set from a first level */
@@ -94,6 +101,8 @@ void fs_light_reset(fs_light *l) {
   l->level = LEVEL_FLOOR;
   l->noise_floor = LEVEL_FLOOR;
   l->gain = 1.0f;
+  l->ramp_start = 1.0f;
+  l->ramp_step = 0.0f;
   for (uint32_t i = 0; i < LOOKAHEAD_HOPS; ++i) {
     l->wanted[i] = 1.0f;
   }
@@ -106,12 +115,13 @@ void fs_light_set_reduction(fs_light *l, float reduction_db) {
 }
 
 /* Follow the newest hop's level and decide the gain it would like. */
-static float wanted_gain(fs_light *l, const float *hop, uint32_t n) {
-  float energy = 0.0f;
-  for (uint32_t i = 0; i < n; ++i) {
-    energy += hop[i] * hop[i];
+static float wanted_gain(fs_light *l, float energy) {
+  float mean_square = energy / (float)l->geometry.hop;
+  /* The hop's samples may be anything finite: hold the level inside what
+     sanitised samples could give, so it never turns Inf and stays there. */
+  if (!(mean_square <= FS_INPUT_LIMIT * FS_INPUT_LIMIT)) {
+    mean_square = FS_INPUT_LIMIT * FS_INPUT_LIMIT;
   }
-  float mean_square = energy / (float)n;
   if (!(mean_square > LEVEL_FLOOR)) {
     mean_square = LEVEL_FLOOR;
   }
@@ -142,15 +152,13 @@ static float wanted_gain(fs_light *l, const float *hop, uint32_t n) {
   if (above >= 1.0f) {
     return 1.0f;
   }
-  const float gain = powf(above, 0.5f * l->slope);
+  /* At the usual ratio of 2 the power is a square root, a tenth the cost. */
+  const float gain = FS_LIGHT_RATIO == 2.0f ? sqrtf(above) : powf(above, 0.5f * l->slope);
   return gain > l->reduction_gain ? gain : l->reduction_gain;
 }
 
-void fs_light_process_hop(fs_light *l, const float *in, float *out) {
-  const uint32_t hop = l->geometry.hop;
-  fs_sanitize_block(in, l->scratch, hop);
-
-  l->wanted[l->wanted_next] = wanted_gain(l, l->scratch, hop);
+void fs_light_update(fs_light *l, float energy) {
+  l->wanted[l->wanted_next] = wanted_gain(l, energy);
   l->wanted_next = (l->wanted_next + 1) % LOOKAHEAD_HOPS;
   /* The hop leaving the delay and all hops behind it, up to the newest. */
   float open = 0.0f;
@@ -163,14 +171,27 @@ void fs_light_process_hop(fs_light *l, const float *in, float *out) {
   if (next < l->reduction_gain) {
     next = l->reduction_gain;
   }
+  l->ramp_start = l->gain;
+  l->ramp_step = (next - l->gain) / (float)l->geometry.hop;
+  l->gain = next;
+}
 
+void fs_light_render(const fs_light *l, const float *delayed, float *out) {
+  const uint32_t hop = l->geometry.hop;
+  const float start = l->ramp_start, step = l->ramp_step;
+  for (uint32_t i = 0; i < hop; ++i) {
+    out[i] = delayed[i] * (start + step * (float)(i + 1));
+  }
+}
+
+float fs_light_gain_peak(const fs_light *l) { return l->ramp_start > l->gain ? l->ramp_start : l->gain; }
+
+void fs_light_process_hop(fs_light *l, const float *in, float *out) {
+  const uint32_t hop = l->geometry.hop;
+  fs_sanitize_block(in, l->scratch, hop);
+  fs_light_update(l, fs_sum_squares(l->scratch, hop));
   /* `in` has been read into scratch, so out may be written now even when
      the two are one buffer. */
   fs_delay_process(l->delay, l->scratch, out, hop);
-  const float start = l->gain;
-  const float step = (next - start) / (float)hop;
-  for (uint32_t i = 0; i < hop; ++i) {
-    out[i] *= start + step * (float)(i + 1);
-  }
-  l->gain = next;
+  fs_light_render(l, out, out);
 }

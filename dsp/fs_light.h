@@ -28,4 +28,21 @@ void fs_light_set_reduction(fs_light *light, float reduction_db);
 /* Exactly one hop in and out, late by geometry.hop_latency; may alias. */
 void fs_light_process_hop(fs_light *light, const float *in, float *out);
 
+/* The same in two steps, for a caller that keeps the input's
+   hop_latency-late copy itself (the safety net's dry line), so the tier
+   costs no delay of its own and nothing per sample until it is heard:
+   - update(): once per hop, with the sum of squares of the newest input
+     hop (non-finite samples counted as 0).  Decides the hop's gain ramp.
+   - render(): the ramp applied to the input hop_latency late (one hop of
+     the caller's delay line, all finite); any number of times per hop,
+     none at all when nobody listens.  delayed and out may alias.
+   process_hop() is exactly update() on the sanitised input, then render()
+   on its own delay. */
+void fs_light_update(fs_light *light, float energy);
+void fs_light_render(const fs_light *light, const float *delayed, float *out);
+
+/* The largest gain of the current hop's ramp, never above 1: render()'s
+   output is never louder than this times the delayed input (to rounding). */
+float fs_light_gain_peak(const fs_light *light);
+
 #endif

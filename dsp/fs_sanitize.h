@@ -47,14 +47,30 @@ static inline void fs_sanitize_block(const float *in, float *out, uint32_t n) {
   }
 }
 
+/* Sums that vectorise without -ffast-math: FS_SUM_LANES partial sums in
+   lanes the compiler maps onto vector registers, folded at the end.  The
+   order of additions is fixed, so a result depends only on the block. */
+#define FS_SUM_LANES 16u
+
 /* True when every value is finite.  A sum of x - x is 0 for finite
-   values and NaN as soon as one is not: no branch, so it vectorises. */
+   values and NaN as soon as one is not: no branch, and in lanes, so it
+   vectorises. */
 static inline bool fs_all_finite(const float *x, size_t n) {
-  float poison = 0.0f;
-  for (size_t i = 0; i < n; ++i) {
-    poison += x[i] - x[i];
+  float poison[FS_SUM_LANES] = {0.0f};
+  const size_t whole = n - n % FS_SUM_LANES;
+  for (size_t i = 0; i < whole; i += FS_SUM_LANES) {
+    for (size_t j = 0; j < FS_SUM_LANES; ++j) {
+      poison[j] += x[i + j] - x[i + j];
+    }
   }
-  return poison == 0.0f;
+  for (size_t i = whole; i < n; ++i) {
+    poison[i - whole] += x[i] - x[i];
+  }
+  float all = 0.0f;
+  for (size_t j = 0; j < FS_SUM_LANES; ++j) {
+    all += poison[j];
+  }
+  return all == 0.0f;
 }
 
 /* The largest |x| of a block, as its bit pattern.  For non-negative floats
@@ -63,14 +79,140 @@ static inline bool fs_all_finite(const float *x, size_t n) {
    above FS_FINITE_BITS_MAX means a NaN or Inf is in the block. */
 #define FS_FINITE_BITS_MAX 0x7f7fffffu
 static inline uint32_t fs_peak_bits(const float *x, size_t n) {
+  /* In lanes too: a few vectors of maxima in flight beat one. */
+  int32_t lane[FS_SUM_LANES] = {0};
+  const size_t whole = n - n % FS_SUM_LANES;
+  for (size_t i = 0; i < whole; i += FS_SUM_LANES) {
+    for (size_t j = 0; j < FS_SUM_LANES; ++j) {
+      int32_t bits;
+      memcpy(&bits, &x[i + j], sizeof(bits));
+      bits &= 0x7fffffff;
+      lane[j] = bits > lane[j] ? bits : lane[j];
+    }
+  }
   int32_t peak = 0;
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = whole; i < n; ++i) {
     int32_t bits;
     memcpy(&bits, &x[i], sizeof(bits));
     bits &= 0x7fffffff;
     peak = bits > peak ? bits : peak;
   }
+  for (size_t j = 0; j < FS_SUM_LANES; ++j) {
+    peak = lane[j] > peak ? lane[j] : peak;
+  }
   return (uint32_t)peak;
+}
+
+/* The largest |x| as fs_peak_bits() finds it, and in *tiny the number of
+   denormals (non-zero values below FLT_MIN), by the bits too: with
+   denormals-are-zero on, a float comparison would take every denormal for
+   0.  One branch-free pass; as unsigned, bits - 1 puts 0 above everything. */
+static inline uint32_t fs_peak_bits_tiny(const float *x, size_t n, uint32_t *tiny) {
+  int32_t peak = 0;
+  uint32_t count = 0;
+  for (size_t i = 0; i < n; ++i) {
+    int32_t bits;
+    memcpy(&bits, &x[i], sizeof(bits));
+    bits &= 0x7fffffff;
+    peak = bits > peak ? bits : peak;
+    count += (uint32_t)(bits - 1) < 0x007fffffu;
+  }
+  *tiny = count;
+  return (uint32_t)peak;
+}
+
+/* Sum of x[i]^2.  NaN or Inf anywhere makes it non-finite. */
+static inline float fs_sum_squares(const float *x, size_t n) {
+  float lane[FS_SUM_LANES] = {0.0f};
+  const size_t whole = n - n % FS_SUM_LANES;
+  for (size_t i = 0; i < whole; i += FS_SUM_LANES) {
+    for (size_t j = 0; j < FS_SUM_LANES; ++j) {
+      lane[j] += x[i + j] * x[i + j];
+    }
+  }
+  for (size_t i = whole; i < n; ++i) {
+    lane[i - whole] += x[i] * x[i];
+  }
+  for (size_t width = FS_SUM_LANES / 2; width > 0; width /= 2) {
+    for (size_t j = 0; j < width; ++j) {
+      lane[j] += lane[j + width];
+    }
+  }
+  return lane[0];
+}
+
+/* Sum of x[i]. */
+static inline float fs_sum(const float *x, size_t n) {
+  float lane[FS_SUM_LANES] = {0.0f};
+  const size_t whole = n - n % FS_SUM_LANES;
+  for (size_t i = 0; i < whole; i += FS_SUM_LANES) {
+    for (size_t j = 0; j < FS_SUM_LANES; ++j) {
+      lane[j] += x[i + j];
+    }
+  }
+  for (size_t i = whole; i < n; ++i) {
+    lane[i - whole] += x[i];
+  }
+  for (size_t width = FS_SUM_LANES / 2; width > 0; width /= 2) {
+    for (size_t j = 0; j < width; ++j) {
+      lane[j] += lane[j + width];
+    }
+  }
+  return lane[0];
+}
+
+/* What the safety net wants of a block: its peak's bits (as fs_peak_bits
+   gives them) and its sum and sum of squares (bit for bit those of fs_sum
+   and fs_sum_squares: the same lanes, added in the same order). */
+typedef struct {
+  uint32_t peak_bits;
+  float sum;
+  float sum_squares;
+} fs_block_measure;
+
+/* The shared body: `copy` (when not NULL) receives the block as it is
+   read; inlined with a constant, the test on it costs nothing. */
+static inline fs_block_measure fs_measure_block_into(const float *x, float *copy, size_t n) {
+  /* Two passes, each of a shape the vectoriser takes whole: the integer
+     maximum, then both sums (and the copy) together. */
+  fs_block_measure m = {fs_peak_bits(x, n), 0.0f, 0.0f};
+  float sum_lane[FS_SUM_LANES] = {0.0f}, square_lane[FS_SUM_LANES] = {0.0f};
+  const size_t whole = n - n % FS_SUM_LANES;
+  for (size_t i = 0; i < whole; i += FS_SUM_LANES) {
+    const float *restrict chunk = x + i;
+    for (size_t j = 0; j < FS_SUM_LANES; ++j) {
+      sum_lane[j] += chunk[j];
+      square_lane[j] += chunk[j] * chunk[j];
+    }
+    if (copy) {
+      memcpy(copy + i, chunk, FS_SUM_LANES * sizeof(float));
+    }
+  }
+  for (size_t i = whole; i < n; ++i) {
+    sum_lane[i - whole] += x[i];
+    square_lane[i - whole] += x[i] * x[i];
+    if (copy) {
+      copy[i] = x[i];
+    }
+  }
+  for (size_t width = FS_SUM_LANES / 2; width > 0; width /= 2) {
+    for (size_t j = 0; j < width; ++j) {
+      sum_lane[j] += sum_lane[j + width];
+      square_lane[j] += square_lane[j + width];
+    }
+  }
+  m.sum = sum_lane[0];
+  m.sum_squares = square_lane[0];
+  return m;
+}
+
+static inline fs_block_measure fs_measure_block(const float *x, size_t n) {
+  return fs_measure_block_into(x, NULL, n);
+}
+
+/* The same, copying the block to `copy` (not overlapping x) on the way. */
+static inline fs_block_measure fs_measure_and_copy(const float *x, float *copy, size_t n) {
+  return fs_measure_block_into(x, copy, n);
 }
 
 /* The float a finite peak's bits stand for. */

@@ -52,21 +52,19 @@ static uint32_t longest_clip_run(const float *x, uint32_t n) {
   return longest;
 }
 
-void fs_input_check(fs_input_monitor *m, const float *const *in, uint32_t channels, uint32_t hop,
-                    fs_findings *findings, fs_input_summary *summary) {
+void fs_input_check(fs_input_monitor *m, const float *const *in, const fs_block_measure *measured,
+                    uint32_t channels, uint32_t hop, fs_findings *findings, fs_input_summary *summary) {
   float peak = 0.0f;
   uint32_t nonfinite = 0, longest_run = 0;
   double sum = 0.0, sum_squares = 0.0;
   for (uint32_t c = 0; c < channels; ++c) {
     /* One branch-free pass for the usual hop... */
     const float *x = in[c];
-    const uint32_t peak_bits = fs_peak_bits(x, hop);
-    float channel_peak = fs_bits_value(peak_bits), channel_sum = 0.0f, channel_squares = 0.0f;
-    if (peak_bits <= FS_FINITE_BITS_MAX) {
-      for (uint32_t i = 0; i < hop; ++i) {
-        channel_sum += x[i];
-        channel_squares += x[i] * x[i];
-      }
+    const fs_block_measure measure = measured ? measured[c] : fs_measure_block(x, hop);
+    float channel_peak = fs_bits_value(measure.peak_bits), channel_sum = 0.0f, channel_squares = 0.0f;
+    if (measure.peak_bits <= FS_FINITE_BITS_MAX) {
+      channel_sum = measure.sum;
+      channel_squares = measure.sum_squares;
     } else {
       /* ...and a careful one when something is not finite. */
       channel_peak = 0.0f;
@@ -83,6 +81,10 @@ void fs_input_check(fs_input_monitor *m, const float *const *in, uint32_t channe
     if (channel_peak >= CLIP_LEVEL) {
       const uint32_t run = longest_clip_run(x, hop);
       longest_run = run > longest_run ? run : longest_run;
+    }
+    if (c < FS_INPUT_MAX_CHANNELS) {
+      summary->channel_peak[c] = channel_peak;
+      summary->channel_energy[c] = channel_squares;
     }
     peak = fmaxf(peak, channel_peak);
     sum += channel_sum;

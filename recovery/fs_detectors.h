@@ -16,6 +16,7 @@
 #define FS_DETECTORS_H
 
 #include "fs_cause.h"
+#include "fs_sanitize.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -62,18 +63,27 @@ typedef struct {
   float smoothing;
 } fs_input_monitor;
 
+#define FS_INPUT_MAX_CHANNELS 2u
+
 typedef struct {
   float peak;         /* largest finite |x| of the hop, all channels */
   uint32_t nonfinite; /* NaN/Inf samples */
+  /* Per channel, of the finite samples (NaN/Inf counted as 0): what the
+     tiers and the detectors downstream need, so nothing reads the hop twice. */
+  float channel_peak[FS_INPUT_MAX_CHANNELS];
+  float channel_energy[FS_INPUT_MAX_CHANNELS]; /* sum x^2 */
 } fs_input_summary;
 
 /* smoothing_hops: time constant of the DC and power trackers, in hops. */
 void fs_input_monitor_init(fs_input_monitor *monitor, float smoothing_hops);
 void fs_input_monitor_reset(fs_input_monitor *monitor);
 
-/* Checks one hop of raw input; appends findings; fills summary. */
-void fs_input_check(fs_input_monitor *monitor, const float *const *in, uint32_t channels, uint32_t hop,
-                    fs_findings *findings, fs_input_summary *summary);
+/* Checks one hop of raw input; appends findings; fills summary.
+   `measured` holds each channel's fs_measure_block() when the caller has
+   read the hop already (the supervisor copies it as it measures), or is
+   NULL to have it measured here. */
+void fs_input_check(fs_input_monitor *monitor, const float *const *in, const fs_block_measure *measured,
+                    uint32_t channels, uint32_t hop, fs_findings *findings, fs_input_summary *summary);
 
 /* ---- Tiers ---------------------------------------------------------- */
 

@@ -184,18 +184,20 @@ static void push_key(fs_guard *g, float key, float ceiling) {
 }
 
 void fs_guard_analyse(fs_guard *g, const float *const *hop_in, float ceiling) {
-  /* The usual hop: nothing near the ceiling, the limiter fully released.
-     Every gain this hop would store is unity, which is what the ring
-     already holds, so only the bookkeeping moves on. */
   uint32_t peak_bits = 0;
   for (uint32_t c = 0; c < g->channels; ++c) {
     const uint32_t bits = fs_peak_bits(hop_in[c], g->hop);
     peak_bits = bits > peak_bits ? bits : peak_bits;
   }
-  const bool nonfinite = peak_bits > FS_FINITE_BITS_MAX;
-  const float peak = nonfinite ? INFINITY : fs_bits_value(peak_bits);
+  fs_guard_analyse_peak(g, hop_in, ceiling, peak_bits > FS_FINITE_BITS_MAX ? INFINITY : fs_bits_value(peak_bits));
+}
+
+void fs_guard_analyse_peak(fs_guard *g, const float *const *hop_in, float ceiling, float peak) {
+  /* The usual hop: nothing near the ceiling, the limiter fully released.
+     Every gain this hop would store is unity, which is what the ring
+     already holds, so only the bookkeeping moves on. */
   const bool window_unity = g->deque_size == 0 || g->deque_value[g->deque_head] >= 1.0f;
-  if (!nonfinite && peak <= ceiling && g->box_below == 0 && g->released >= 1.0f && window_unity) {
+  if (peak <= ceiling && g->box_below == 0 && g->released >= 1.0f && window_unity) {
     g->keys_in += g->hop;
     /* What pushing unity keys leaves behind: one entry, the newest. */
     g->deque_head = 0;
@@ -216,6 +218,11 @@ void fs_guard_analyse(fs_guard *g, const float *const *hop_in, float ceiling) {
 }
 
 void fs_guard_apply(fs_guard *g, float *const *hop_out, float ceiling, fs_guard_stats *stats) {
+  fs_guard_apply_known(g, hop_out, ceiling, NULL, stats);
+}
+
+void fs_guard_apply_known(fs_guard *g, float *const *hop_out, float ceiling, const fs_guard_level *known,
+                          fs_guard_stats *stats) {
   fs_guard_stats s = {.min_gain = 1.0f};
   const uint32_t hop = g->hop;
   /* Output sample number gains_out lines up with key gains_out -
@@ -241,7 +248,9 @@ void fs_guard_apply(fs_guard *g, float *const *hop_out, float ceiling, fs_guard_
     float *restrict y = hop_out[c];
     /* Non-finite samples become 0 (rare: a careful pass only when the
        cheap test says there are some). */
-    uint32_t peak_bits = fs_peak_bits(y, hop);
+    uint32_t tiny = 0;
+    uint32_t peak_bits = known ? known[c].peak_bits : fs_peak_bits_tiny(y, hop, &tiny);
+    tiny = known ? known[c].tiny : tiny;
     if (peak_bits > FS_FINITE_BITS_MAX) {
       for (uint32_t i = 0; i < hop; ++i) {
         if (!isfinite(y[i])) {
@@ -249,10 +258,13 @@ void fs_guard_apply(fs_guard *g, float *const *hop_out, float ceiling, fs_guard_
           s.nonfinite++;
         }
       }
-      peak_bits = fs_peak_bits(y, hop);
+      peak_bits = fs_peak_bits_tiny(y, hop, &tiny);
     }
     const float peak = fs_bits_value(peak_bits);
     s.peak_in = peak > s.peak_in ? peak : s.peak_in;
+    if (!limiting && peak <= ceiling && tiny == 0) {
+      continue; /* the usual hop: nothing to turn down, clamp or flush */
+    }
     if (limiting) {
       for (uint32_t i = 0; i < hop; ++i) {
         y[i] *= gains[i];

@@ -40,12 +40,29 @@ void fs_guard_reset(fs_guard *guard);
    next fs_guard_apply() call guards). */
 void fs_guard_analyse(fs_guard *guard, const float *const *hop_in, float ceiling);
 
+/* The same for a caller that has already measured the hop: `peak` is its
+   largest |x| over all channels, INFINITY when any sample is not finite. */
+void fs_guard_analyse_peak(fs_guard *guard, const float *const *hop_in, float ceiling, float peak);
+
 /* The linear ceiling for a level in dBFS, rounded down to the float just
    under the exact value: a float power rounded up would let samples pass
    a hair over the promised ceiling. */
 float fs_guard_ceiling(float ceiling_db);
 
-/* Guards one hop of output in place. */
+/* Guards one hop of output in place.  A hop with every sample finite,
+   none above the ceiling, no denormal and no limiting in flight is left as
+   it is after one read-only pass. */
 void fs_guard_apply(fs_guard *guard, float *const *hop_out, float ceiling, fs_guard_stats *stats);
+
+/* What a caller already knows of one channel of the hop it offers. */
+typedef struct {
+  uint32_t peak_bits; /* fs_peak_bits() of the hop */
+  uint32_t tiny;      /* its denormals, as fs_peak_bits_tiny() counts them */
+} fs_guard_level;
+
+/* fs_guard_apply() without that pass: known[c] describes hop_out[c]
+   exactly (NULL: measure).  The usual hop then costs nothing per sample. */
+void fs_guard_apply_known(fs_guard *guard, float *const *hop_out, float ceiling, const fs_guard_level *known,
+                          fs_guard_stats *stats);
 
 #endif

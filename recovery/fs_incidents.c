@@ -12,6 +12,7 @@ void fs_incidents_init(fs_incidents *s, fs_event_ring *ring, uint64_t settle, ui
 void fs_incidents_reset(fs_incidents *s) {
   memset(s->by_cause, 0, sizeof(s->by_cause));
   s->count = 0;
+  s->open = 0;
   s->last_cause = FS_CAUSE_NONE;
 }
 
@@ -47,6 +48,7 @@ int fs_incidents_on_finding(fs_incidents *s, const fs_strategy_table *table, con
   s->last_cause = cause;
 
   if (!inc->open) {
+    s->open++;
     *inc = (fs_incident){.open = true,
                          .id = ++s->count,
                          .step = 0,
@@ -78,6 +80,9 @@ int fs_incidents_on_finding(fs_incidents *s, const fs_strategy_table *table, con
 }
 
 void fs_incidents_tick(fs_incidents *s, uint8_t heard, bool settled, uint64_t now, const fs_event *context) {
+  if (s->open == 0) {
+    return; /* the usual hop */
+  }
   for (int cause = 1; cause < FS_CAUSE_COUNT; ++cause) {
     fs_incident *inc = &s->by_cause[cause];
     if (!inc->open) {
@@ -96,9 +101,12 @@ void fs_incidents_tick(fs_incidents *s, uint8_t heard, bool settled, uint64_t no
       emit(s, &e, FS_EVENT_OUTCOME, inc, cause, now, true);
       emit(s, &e, FS_EVENT_RECOVERED, inc, cause, now, false);
       inc->open = false;
+      s->open--;
     }
   }
 }
+
+bool fs_incidents_any_open(const fs_incidents *s) { return s->open > 0; }
 
 void fs_incidents_note(fs_incidents *s, fs_event_kind kind, uint8_t tier, uint64_t now, const fs_event *context) {
   /* Attribute it to the open incident on that tier, if any. */

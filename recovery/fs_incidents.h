@@ -46,6 +46,7 @@ typedef struct {
 typedef struct {
   fs_incident by_cause[FS_CAUSE_COUNT];
   uint32_t count; /* incidents opened since reset */
+  uint32_t open;  /* incidents open now */
   int last_cause;
   fs_event_ring *ring; /* not owned */
   uint64_t settle;     /* samples a strategy gets before a recurrence counts against it */
@@ -69,5 +70,8 @@ void fs_incidents_tick(fs_incidents *incidents, uint8_t heard, bool settled, uin
 
 /* Records a probe failure or quarantine of a tier for the cause that sent it away. */
 void fs_incidents_note(fs_incidents *incidents, fs_event_kind kind, uint8_t tier, uint64_t now, const fs_event *context);
+
+/* True while some incident is open: only then can tick() write a record. */
+bool fs_incidents_any_open(const fs_incidents *incidents);
 
 #endif

@@ -34,11 +34,14 @@
 #define FS_NET_ADJUST_CALM_MS 5000.0 /* adjustments ease back after this long without the cause */
 
 /* The enhancer's whole state is scanned every so many hops (cheaper checks
-   run every hop). */
-#define FS_NET_STATE_SCAN_HOPS 32u
+   run every hop: the noise estimate's sum, the output).  A scan reads all
+   of the state, as much as a snapshot copies, so both are kept rare:
+   64 hops is 0.34 s at 48 kHz. */
+#define FS_NET_STATE_SCAN_HOPS 64u
 
-/* Snapshots of the enhancer: taken every so many clean hops. */
-#define FS_NET_SNAPSHOT_HOPS 32u
+/* Snapshots of the enhancer: taken after at least this many clean hops, on
+   a hop whose whole-state scan passed, so every snapshot is known good. */
+#define FS_NET_SNAPSHOT_HOPS 64u
 
 /* Incident ring. */
 #define FS_NET_RING_CAPACITY 1024u
@@ -53,5 +56,7 @@ static_assert(FS_NET_COOLDOWN_CAP_MS >= FS_NET_COOLDOWN_MS, "cap below first coo
 static_assert(FS_NET_COOLDOWN_CAP_MS + FS_NET_PROBE_MS + 20.0 <= 250.0,
               "a transient fault must be heard back within 250 ms");
 static_assert(FS_NET_VERIFY_MS >= FS_NET_SETTLE_MS, "verify after settle");
+static_assert(FS_NET_STATE_SCAN_HOPS >= 1 && FS_NET_SNAPSHOT_HOPS % FS_NET_STATE_SCAN_HOPS == 0,
+              "snapshots are taken on scanned hops");
 
 #endif

@@ -13,14 +13,23 @@
 #include "fs_net_tuning.h"
 #include "fs_sanitize.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define TIER_COUNT 3u
 #define NO_TIER 255u
+
+static_assert(FS_MAX_CHANNELS <= FS_INPUT_MAX_CHANNELS, "the input check measures every channel");
+
+/* Where fs_fpu_flush_denormals() really sets flush-to-zero (see fs_fpu.h). */
+#if defined(__SSE__) || defined(__x86_64__) || defined(__aarch64__)
+#define FLUSHES_DENORMALS true
+#else
+#define FLUSHES_DENORMALS false
+#endif
 
 /* The load meter averages over this much audio before it updates. */
 #define LOAD_WINDOW_SECONDS 0.1
@@ -34,22 +43,36 @@ struct fs_supervisor {
   uint32_t channels;
   fs_hopper *hopper;
 
-  /* The tiers, one instance per channel, all late by geometry.hop_latency. */
+  /* The tiers, one instance per channel, all late by geometry.hop_latency.
+     The full tier writes its hop straight into the hop's output; the dry
+     line holds the input with non-finite samples zeroed, and is both the
+     bypass tier and what the light tier's gain is applied to. */
   fs_enhancer *full[FS_MAX_CHANNELS];
   fs_light *light[FS_MAX_CHANNELS];
-  fs_delay *dry[FS_MAX_CHANNELS];
-  float *clean_in[FS_MAX_CHANNELS];             /* the hop's input, non-finite samples zeroed */
-  uint32_t tier_nonfinite[2];                   /* this hop's non-finite samples, full and light */
-  float *tier_out[TIER_COUNT][FS_MAX_CHANNELS]; /* each tier's hop output */
+  fs_hop_delay *dry[FS_MAX_CHANNELS];
+  float *light_out[FS_MAX_CHANNELS]; /* the light tier's hop, rendered only when it is used */
+  fs_guard_level full_level[FS_MAX_CHANNELS]; /* the full tier's hop as the guard would measure it */
+  uint32_t full_nonfinite;                    /* this hop's non-finite full-tier samples */
+
+  /* Peak and energy of each input hop still in the dry line, so the dry
+     signal leaving it is never measured again (ring of delay hops + 1). */
+  float *input_peak[FS_MAX_CHANNELS];
+  float *input_energy[FS_MAX_CHANNELS];
+  uint32_t input_slots;
+  uint32_t input_next;
 
   /* Known-good copies of the enhancers' state, two slots taken in turn. */
   void *snapshot[2][FS_MAX_CHANNELS];
   bool snapshot_valid[2];
   uint64_t snapshot_at[2];
   uint32_t snapshot_next;
-  uint32_t clean_hops;
+  uint32_t clean_hops;  /* clean hops since the last snapshot */
+  bool scanned_whole;   /* this hop's state check read the whole state */
 
   fs_guard *guard;
+  float ceiling_db; /* the ceiling control the linear one below was made from */
+  float ceiling;
+  float reduction_db; /* last reduction handed to the tiers (NaN: hand it again) */
   fs_mixer mixer;
   fs_breaker breaker[2]; /* full, light; the bypass cannot fail */
   bool full_resting;     /* full breaker opened for time: do not even run it */
@@ -86,10 +109,15 @@ struct fs_supervisor {
   uint32_t call_block;
   uint64_t call_start_ns;
   double call_budget_ns;
+  uint32_t budget_period; /* what call_budget_ns was made from */
+  float budget_pct;
+  float budget_scale;
   bool budget_spent;
 
   uint64_t now; /* hop-grid clock, samples */
   float health_penalty;
+  float health_decay;   /* per hop */
+  uint64_t adjust_calm; /* samples */
 
   /* Load meter. */
   uint64_t load_ns;
@@ -144,15 +172,19 @@ fs_supervisor *fs_supervisor_create(double sample_rate, uint32_t channels) {
   ok = ok && (sup->guard = fs_guard_create(channels, g->hop, g->hop_latency, lookahead,
                                            (uint32_t)ms_to_samples(sup, FS_NET_RELEASE_MS))) != NULL;
   ok = ok && (sup->ring = fs_event_ring_create(FS_NET_RING_CAPACITY)) != NULL;
+  /* Every tier is late by a whole number of hops (the frame is a whole
+     number of hops), so the dry line works hop by hop. */
+  ok = ok && g->hop_latency % g->hop == 0;
+  sup->input_slots = g->hop_latency / g->hop + 1;
   for (uint32_t c = 0; ok && c < channels; ++c) {
     sup->full[c] = fs_enhancer_create(g->sample_rate);
     sup->light[c] = fs_light_create(g->sample_rate);
-    sup->dry[c] = fs_delay_create(g->hop_latency);
-    sup->clean_in[c] = calloc(g->hop, sizeof(float));
-    ok = sup->full[c] && sup->light[c] && sup->dry[c] && sup->clean_in[c];
-    for (uint32_t t = 0; ok && t < TIER_COUNT; ++t) {
-      ok = (sup->tier_out[t][c] = calloc(g->hop, sizeof(float))) != NULL;
-    }
+    sup->dry[c] = fs_hop_delay_create(g->hop_latency / g->hop, g->hop);
+    sup->light_out[c] = calloc(g->hop, sizeof(float));
+    sup->input_peak[c] = calloc(sup->input_slots, sizeof(float));
+    sup->input_energy[c] = calloc(sup->input_slots, sizeof(float));
+    ok = sup->full[c] && sup->light[c] && sup->dry[c] && sup->light_out[c] && sup->input_peak[c] &&
+         sup->input_energy[c];
     for (uint32_t s = 0; ok && s < 2; ++s) {
       ok = (sup->snapshot[s][c] = malloc(fs_enhancer_snapshot_size(sup->full[c]))) != NULL;
     }
@@ -162,6 +194,8 @@ fs_supervisor *fs_supervisor_create(double sample_rate, uint32_t channels) {
     return NULL;
   }
   init_breakers(sup);
+  sup->health_decay = expf(-(float)(g->hop / g->sample_rate) / HEALTH_RECOVERY_SECONDS);
+  sup->adjust_calm = ms_to_samples(sup, FS_NET_ADJUST_CALM_MS);
   fs_incidents_init(&sup->incidents, sup->ring, ms_to_samples(sup, FS_NET_SETTLE_MS),
                     ms_to_samples(sup, FS_NET_VERIFY_MS));
   fs_input_monitor_init(&sup->input_monitor, 0.1f * (float)g->sample_rate / (float)g->hop);
@@ -181,11 +215,10 @@ void fs_supervisor_destroy(fs_supervisor *sup) {
   for (uint32_t c = 0; c < FS_MAX_CHANNELS; ++c) {
     fs_enhancer_destroy(sup->full[c]);
     fs_light_destroy(sup->light[c]);
-    fs_delay_destroy(sup->dry[c]);
-    free(sup->clean_in[c]);
-    for (uint32_t t = 0; t < TIER_COUNT; ++t) {
-      free(sup->tier_out[t][c]);
-    }
+    fs_hop_delay_destroy(sup->dry[c]);
+    free(sup->light_out[c]);
+    free(sup->input_peak[c]);
+    free(sup->input_energy[c]);
     for (uint32_t s = 0; s < 2; ++s) {
       free(sup->snapshot[s][c]);
     }
@@ -215,8 +248,11 @@ void fs_supervisor_reset(fs_supervisor *sup) {
   for (uint32_t c = 0; c < sup->channels; ++c) {
     fs_enhancer_reset(sup->full[c]);
     fs_light_reset(sup->light[c]);
-    fs_delay_reset(sup->dry[c]);
+    fs_hop_delay_reset(sup->dry[c]);
+    memset(sup->input_peak[c], 0, sup->input_slots * sizeof(float));
+    memset(sup->input_energy[c], 0, sup->input_slots * sizeof(float));
   }
+  sup->input_next = 0;
   fs_guard_reset(sup->guard);
   for (uint32_t t = 0; t < 2; ++t) {
     fs_breaker_reset(&sup->breaker[t]);
@@ -233,6 +269,8 @@ void fs_supervisor_reset(fs_supervisor *sup) {
   sup->quarantined_by_chaos[0] = sup->quarantined_by_chaos[1] = false;
   sup->chaos_off_since = UINT64_MAX;
   sup->active = sup->pending;
+  sup->ceiling_db = NAN; /* made again at the first hop */
+  sup->reduction_db = NAN;
   sup->first_hop = true;
   sup->protection = 0.0f;
   sup->trim_db = 0.0f;
@@ -302,10 +340,20 @@ static void begin_hop(fs_supervisor *sup) {
     }
     sup->chaos_off_since = UINT64_MAX;
   }
+  /* Controls that cost a power to turn into numbers are turned only when
+     they move (setting the same value again changes nothing). */
+  const bool new_reduction = !(sup->active.reduction_db == sup->reduction_db);
+  sup->reduction_db = sup->active.reduction_db;
   for (uint32_t c = 0; c < sup->channels; ++c) {
-    fs_enhancer_set_reduction(sup->full[c], sup->active.reduction_db);
+    if (new_reduction) {
+      fs_enhancer_set_reduction(sup->full[c], sup->active.reduction_db);
+      fs_light_set_reduction(sup->light[c], sup->active.reduction_db);
+    }
     fs_enhancer_set_fault(sup->full[c], fault_for(sup->active.chaos));
-    fs_light_set_reduction(sup->light[c], sup->active.reduction_db);
+  }
+  if (!(sup->active.ceiling_db == sup->ceiling_db)) {
+    sup->ceiling_db = sup->active.ceiling_db;
+    sup->ceiling = fs_guard_ceiling(sup->ceiling_db);
   }
 }
 
@@ -412,56 +460,54 @@ static fs_event hop_context(const fs_supervisor *sup, float in_peak, float out_p
                     .breaker_opens = sup->breaker[FS_TIER_FULL].opened};
 }
 
-/* Peaks, energies and non-finite counts of the full and light tiers
-   against the dry, in one branch-free pass (a careful pass follows only
-   when a tier produced something not finite). */
-static void observe_tiers(const fs_supervisor *sup, bool with_full, fs_tier_observation *full,
-                          fs_tier_observation *light) {
+/* The full tier's hop, where it was written (the hop's output): peak,
+   denormals and energy in two branch-free reads, non-finite samples
+   counted only when there are some.  The dry reference is the input that
+   went into the dry line hop_latency ago, measured when it came in. */
+static void observe_full(fs_supervisor *sup, float *const *out, const float *ref_peak, const float *ref_energy,
+                         fs_tier_observation *full) {
   memset(full, 0, sizeof(*full));
-  memset(light, 0, sizeof(*light));
-  full->state_finite = light->state_finite = true;
-  full->samples = light->samples = sup->geometry.hop * sup->channels;
+  full->state_finite = true;
+  full->samples = sup->geometry.hop * sup->channels;
   const uint32_t hop = sup->geometry.hop;
   for (uint32_t c = 0; c < sup->channels; ++c) {
-    const float *restrict f = sup->tier_out[FS_TIER_FULL][c];
-    const float *restrict l = sup->tier_out[FS_TIER_LIGHT][c];
-    const float *restrict d = sup->tier_out[FS_TIER_BYPASS][c];
-    const uint32_t f_bits = fs_peak_bits(f, hop), l_bits = fs_peak_bits(l, hop), d_bits = fs_peak_bits(d, hop);
-    const bool f_bad = f_bits > FS_FINITE_BITS_MAX, l_bad = l_bits > FS_FINITE_BITS_MAX;
-    const float f_peak = f_bad ? 0.0f : fs_bits_value(f_bits);
-    const float l_peak = l_bad ? 0.0f : fs_bits_value(l_bits);
-    const float d_peak = fs_bits_value(d_bits); /* the dry is always finite: the input was cleaned */
-    float f_energy = 0.0f, l_energy = 0.0f, d_energy = 0.0f;
-    for (uint32_t i = 0; i < hop; ++i) {
-      f_energy += f[i] * f[i];
-      l_energy += l[i] * l[i];
-      d_energy += d[i] * d[i];
+    const float *y = out[c];
+    fs_guard_level *level = &sup->full_level[c];
+    level->peak_bits = fs_peak_bits(y, hop);
+    /* Denormals: none can come out of arithmetic under flush-to-zero (see
+       below for the state); counted while faults are injected, and where
+       the CPU does not flush. */
+    level->tiny = 0;
+    if (sup->active.chaos != FS_CHAOS_OFF || !FLUSHES_DENORMALS) {
+      (void)fs_peak_bits_tiny(y, hop, &level->tiny);
     }
-    for (uint32_t i = 0; (f_bad || l_bad) && i < hop; ++i) {
-      full->nonfinite += f_bad && !isfinite(f[i]);
-      light->nonfinite += l_bad && !isfinite(l[i]);
+    const bool bad = level->peak_bits > FS_FINITE_BITS_MAX;
+    for (uint32_t i = 0; bad && i < hop; ++i) {
+      full->nonfinite += !isfinite(y[i]);
     }
-    full->out_peak = fmaxf(full->out_peak, f_peak);
-    light->out_peak = fmaxf(light->out_peak, l_peak);
-    full->ref_peak = light->ref_peak = fmaxf(full->ref_peak, d_peak);
-    full->out_energy += f_energy;
-    light->out_energy += l_energy;
-    full->ref_energy += d_energy;
-    light->ref_energy += d_energy;
-  }
-  if (!with_full) {
-    return;
+    full->out_peak = fmaxf(full->out_peak, bad ? 0.0f : fs_bits_value(level->peak_bits));
+    full->out_energy += fs_sum_squares(y, hop);
+    full->ref_peak = fmaxf(full->ref_peak, ref_peak[c]);
+    full->ref_energy += ref_energy[c];
   }
   full->has_spectrum = true;
   /* The whole state is scanned every few hops; in between, the sum of the
      noise estimate (which the enhancer forms anyway) stands for it: a NaN
-     anywhere in the tracker reaches that estimate within a hop or two. */
+     anywhere in the tracker reaches that estimate within a hop or two.
+     Denormals: with flush-to-zero and denormals-are-zero set around every
+     call, no arithmetic can leave one in the state, only a value stored
+     whole can (chaos 6 stores them).  So they are looked for with the
+     whole-state scan, and on every hop while faults are being injected,
+     where the flood must be seen in its own hop; on a CPU without the
+     flush, on every hop. */
   const bool thorough = (sup->now / sup->geometry.hop) % FS_NET_STATE_SCAN_HOPS == 0;
+  sup->scanned_whole = thorough;
+  const bool denormal_scan = thorough || sup->active.chaos != FS_CHAOS_OFF || !FLUSHES_DENORMALS;
   for (uint32_t c = 0; c < sup->channels; ++c) {
     const fs_enhancer_stats *s = fs_enhancer_stats_last(sup->full[c]);
     const bool cheap_ok = isfinite(s->noise_energy) && isfinite(s->output_energy);
     full->state_finite = full->state_finite && cheap_ok && (!thorough || fs_enhancer_state_is_finite(sup->full[c]));
-    full->state_denormals += fs_enhancer_state_denormals(sup->full[c]);
+    full->state_denormals += denormal_scan ? fs_enhancer_state_denormals(sup->full[c]) : 0;
     full->max_gain = fmaxf(full->max_gain, s->max_gain);
     full->bins_above_unity += s->bins_above_unity;
     full->spectrum_in_energy += s->input_energy;
@@ -471,20 +517,40 @@ static void observe_tiers(const fs_supervisor *sup, bool with_full, fs_tier_obse
   }
 }
 
-/* Runs the full path for one hop, with its injected faults, and checks
-   the clock.  Returns false when it was not run. */
-static bool run_full(fs_supervisor *sup, const float *const *tier_in, fs_findings *findings) {
+/* The light tier's hop without rendering it: it is the dry reference times
+   a gain ramp that never exceeds fs_light_gain_peak() <= 1, so its peak and
+   energy are bounded by the reference's, and it is finite because the dry
+   line is.  (Those bounds are all its detectors need: a tier that only
+   turns the dry signal down can neither run away nor clip past it.) */
+static void observe_light(const fs_supervisor *sup, const float *ref_peak, const float *ref_energy,
+                          fs_tier_observation *light) {
+  memset(light, 0, sizeof(*light));
+  light->state_finite = true;
+  light->samples = sup->geometry.hop * sup->channels;
+  for (uint32_t c = 0; c < sup->channels; ++c) {
+    const float gain = fs_light_gain_peak(sup->light[c]);
+    light->out_peak = fmaxf(light->out_peak, gain * ref_peak[c]);
+    light->out_energy += gain * gain * ref_energy[c];
+    light->ref_peak = fmaxf(light->ref_peak, ref_peak[c]);
+    light->ref_energy += ref_energy[c];
+  }
+}
+
+/* Runs the full path for one hop into `out`, with its injected faults, and
+   checks the clock.  Returns false when it was not run. */
+static bool run_full(fs_supervisor *sup, const float *const *tier_in, float *const *out, fs_findings *findings) {
   const fs_breaker_state state = sup->breaker[FS_TIER_FULL].state;
   const bool wanted =
       state != FS_BREAKER_QUARANTINED && !(state == FS_BREAKER_OPEN && sup->full_resting) && !sup->budget_spent;
   const uint32_t hop = sup->geometry.hop;
   if (!wanted) {
+    /* Not run, but its hum combs keep time with the input. */
+    for (uint32_t c = 0; c < sup->channels; ++c) {
+      fs_enhancer_skip_hop(sup->full[c]);
+    }
     sup->full_needs_resync = true;
     if (sup->budget_spent) {
       sup->status.deadline_skips++;
-    }
-    for (uint32_t c = 0; c < sup->channels; ++c) {
-      memcpy(sup->tier_out[FS_TIER_FULL][c], sup->tier_out[FS_TIER_LIGHT][c], hop * sizeof(float));
     }
     return false;
   }
@@ -495,11 +561,12 @@ static bool run_full(fs_supervisor *sup, const float *const *tier_in, fs_finding
     sup->full_needs_resync = false;
     sup->full_warmup = sup->geometry.frame / hop + 1;
   }
-  const uint64_t start = monotonic_ns();
+  const bool stall = sup->active.chaos == FS_CHAOS_CPU_STALL;
+  const uint64_t start = stall ? monotonic_ns() : 0;
   for (uint32_t c = 0; c < sup->channels; ++c) {
-    fs_enhancer_process_hop(sup->full[c], tier_in[c], sup->tier_out[FS_TIER_FULL][c]);
+    fs_enhancer_process_hop(sup->full[c], tier_in[c], out[c]);
   }
-  if (sup->active.chaos == FS_CHAOS_CPU_STALL) {
+  if (stall) {
     /* A real stall: spin past the budget (bounded, in case the clock stops). */
     const uint64_t until = start + (uint64_t)(FS_NET_CHAOS_STALL * sup->call_budget_ns);
     for (uint32_t spins = 0; spins < 100000000u && monotonic_ns() < until; ++spins) {
@@ -507,7 +574,7 @@ static bool run_full(fs_supervisor *sup, const float *const *tier_in, fs_finding
   } else if (sup->active.chaos == FS_CHAOS_CLIPPING_BOOST) {
     for (uint32_t c = 0; c < sup->channels; ++c) {
       for (uint32_t i = 0; i < hop; ++i) {
-        sup->tier_out[FS_TIER_FULL][c][i] *= FS_NET_CHAOS_BOOST;
+        out[c][i] *= FS_NET_CHAOS_BOOST;
       }
     }
   }
@@ -577,19 +644,36 @@ static void handle_findings(fs_supervisor *sup, const fs_findings *findings, uin
   }
 }
 
-/* Blends the tiers into `out`, sample by sample, with a lower tier's
-   sample standing in for any non-finite one. */
-static void mix(fs_supervisor *sup, float *const *out) {
+/* Puts the heard tier, or the blend of tiers while a fade runs, into `out`,
+   which holds the full tier's hop when it ran.  A lower tier's sample
+   stands in for any non-finite one.  Returns true when `out` is the full
+   tier's hop untouched, as observe_full() measured it. */
+static bool mix(fs_supervisor *sup, float *const *out, bool full_ran, const float *const *dry) {
   const uint32_t hop = sup->geometry.hop;
   const uint32_t target = sup->mixer.target;
-  const bool clean = target == FS_TIER_BYPASS || (sup->tier_nonfinite[FS_TIER_LIGHT] == 0 &&
-                                                  (target == FS_TIER_LIGHT || sup->tier_nonfinite[FS_TIER_FULL] == 0));
-  if (fs_mixer_settled(&sup->mixer) && clean) {
-    /* The usual hop: one clean tier, passed as it is. */
-    for (uint32_t c = 0; c < sup->channels; ++c) {
-      memcpy(out[c], sup->tier_out[target][c], hop * sizeof(float));
+  if (fs_mixer_settled(&sup->mixer)) {
+    /* One tier alone, passed as it is, bit for bit. */
+    if (target == FS_TIER_FULL && full_ran && sup->full_nonfinite == 0) {
+      return true; /* the usual hop: already in place */
     }
-    return;
+    if (target == FS_TIER_BYPASS) {
+      for (uint32_t c = 0; c < sup->channels; ++c) {
+        memcpy(out[c], dry[c], hop * sizeof(float));
+      }
+      return false;
+    }
+    if (target == FS_TIER_LIGHT || !full_ran) {
+      /* The light tier, or the light standing in for a full tier that did
+         not run. */
+      for (uint32_t c = 0; c < sup->channels; ++c) {
+        fs_light_render(sup->light[c], dry[c], out[c]);
+      }
+      return false;
+    }
+  }
+  /* A fade, or the full tier heard with non-finite samples: sample by sample. */
+  for (uint32_t c = 0; c < sup->channels; ++c) {
+    fs_light_render(sup->light[c], dry[c], sup->light_out[c]);
   }
   const float fade = (float)(sup->active.xfade_ms * sup->geometry.sample_rate / 1000.0);
   for (uint32_t i = 0; i < hop; ++i) {
@@ -598,11 +682,11 @@ static void mix(fs_supervisor *sup, float *const *out) {
     const float w_light = sup->mixer.weight[FS_TIER_LIGHT];
     const float w_dry = sup->mixer.weight[FS_TIER_BYPASS];
     for (uint32_t c = 0; c < sup->channels; ++c) {
-      const float dry = sup->tier_out[FS_TIER_BYPASS][c][i];
-      float light = sup->tier_out[FS_TIER_LIGHT][c][i];
-      float full = sup->tier_out[FS_TIER_FULL][c][i];
+      const float d = dry[c][i];
+      float light = sup->light_out[c][i];
+      float full = full_ran ? out[c][i] : light;
       if (!isfinite(light)) {
-        light = dry;
+        light = d;
         sup->status.substituted++;
       }
       if (!isfinite(full)) {
@@ -611,20 +695,19 @@ static void mix(fs_supervisor *sup, float *const *out) {
       }
       float y;
       if (settled) {
-        /* One tier alone: pass it as it is, bit for bit. */
-        y = sup->mixer.target == FS_TIER_FULL ? full : (sup->mixer.target == FS_TIER_LIGHT ? light : dry);
+        y = target == FS_TIER_FULL ? full : (target == FS_TIER_LIGHT ? light : d);
       } else {
-        y = w_full * full + w_light * light + w_dry * dry;
+        y = w_full * full + w_light * light + w_dry * d;
       }
       out[c][i] = y;
     }
     fs_mixer_step(&sup->mixer, fade);
   }
+  return false;
 }
 
 static void update_health(fs_supervisor *sup, uint32_t incidents_before) {
-  const float hop_seconds = (float)(sup->geometry.hop / sup->geometry.sample_rate);
-  sup->health_penalty *= expf(-hop_seconds / HEALTH_RECOVERY_SECONDS);
+  sup->health_penalty *= sup->health_decay;
   sup->health_penalty += HEALTH_INCIDENT_PENALTY * (float)(sup->incidents.count - incidents_before);
   const uint32_t heard = sup->mixer.target;
   float base = 100.0f;
@@ -641,45 +724,63 @@ static void process_hop(void *context, const float *const *in, float *const *out
   fs_supervisor *sup = context;
   const uint32_t hop = sup->geometry.hop;
   begin_hop(sup);
-  const float ceiling = fs_guard_ceiling(sup->active.ceiling_db);
+  const float ceiling = sup->ceiling;
   const uint32_t incidents_before = sup->incidents.count;
 
-  /* 1. The input: checked, cleaned for the tiers, keyed for the guard. */
-  fs_findings input_findings = {0};
+  /* 1. The input: checked and measured in one read, copied into the dry
+     line with NaN/Inf zeroed (the tiers read that copy), keyed for the
+     guard.  Its measures wait in a ring for the hop that leaves the dry
+     line, whose reference they are. */
+  fs_findings input_findings; /* only items[0 .. count) are ever read */
+  input_findings.count = 0;
   fs_input_summary input;
-  fs_input_check(&sup->input_monitor, in, sup->channels, hop, &input_findings, &input);
-  /* The tiers read the input as it is, or a copy with NaN/Inf zeroed. */
-  const float *tier_in[FS_MAX_CHANNELS];
+  fs_block_measure measured[FS_MAX_CHANNELS];
   for (uint32_t c = 0; c < sup->channels; ++c) {
-    tier_in[c] = in[c];
+    measured[c] = fs_measure_and_copy(in[c], fs_hop_delay_in(sup->dry[c]), hop);
+  }
+  fs_input_check(&sup->input_monitor, in, measured, sup->channels, hop, &input_findings, &input);
+  const uint32_t newest = sup->input_next;
+  const uint32_t oldest = newest + 1 == sup->input_slots ? 0 : newest + 1;
+  const float *tier_in[FS_MAX_CHANNELS], *dry[FS_MAX_CHANNELS];
+  float ref_peak[FS_MAX_CHANNELS], ref_energy[FS_MAX_CHANNELS];
+  for (uint32_t c = 0; c < sup->channels; ++c) {
+    float *clean = fs_hop_delay_in(sup->dry[c]); /* holds the hop as it came */
     if (input.nonfinite > 0) {
       for (uint32_t i = 0; i < hop; ++i) {
-        const float x = in[c][i];
-        sup->clean_in[c][i] = isfinite(x) ? x : 0.0f;
+        clean[i] = isfinite(clean[i]) ? clean[i] : 0.0f;
       }
-      tier_in[c] = sup->clean_in[c];
     }
+    tier_in[c] = clean;
+    dry[c] = fs_hop_delay_out(sup->dry[c]);
+    sup->input_peak[c][newest] = input.channel_peak[c];
+    sup->input_energy[c][newest] = input.channel_energy[c];
+    ref_peak[c] = sup->input_peak[c][oldest];
+    ref_energy[c] = sup->input_energy[c][oldest];
   }
-  fs_guard_analyse(sup->guard, in, ceiling);
+  fs_guard_analyse_peak(sup->guard, in, ceiling, input.nonfinite > 0 ? INFINITY : input.peak);
 
-  /* 2. The tiers.  Light and dry always run, so they are ready at any sample. */
+  /* 2. The tiers.  The light tier decides its gain every hop, so it is
+     ready at any sample; its samples are made only when they are used.
+     The full tier writes into `out`. */
   for (uint32_t c = 0; c < sup->channels; ++c) {
-    fs_delay_process(sup->dry[c], tier_in[c], sup->tier_out[FS_TIER_BYPASS][c], hop);
-    fs_light_process_hop(sup->light[c], tier_in[c], sup->tier_out[FS_TIER_LIGHT][c]);
+    fs_light_update(sup->light[c], input.channel_energy[c]);
   }
-  fs_findings full_findings = {0}, light_findings = {0};
-  const bool full_ran = run_full(sup, tier_in, &full_findings);
+  fs_findings full_findings, light_findings;
+  full_findings.count = light_findings.count = 0;
+  const bool full_ran = run_full(sup, tier_in, out, &full_findings);
 
   /* 3. The detectors. */
   const fs_tier_thresholds thresholds = {.ceiling = ceiling,
                                          .musical_noise_threshold = current_table(sup)->musical_noise_threshold,
                                          .flux_threshold = current_table(sup)->flux_threshold};
   fs_tier_observation full_obs, light_obs;
-  observe_tiers(sup, full_ran, &full_obs, &light_obs);
-  sup->tier_nonfinite[FS_TIER_FULL] = full_ran ? full_obs.nonfinite : 0;
-  sup->tier_nonfinite[FS_TIER_LIGHT] = light_obs.nonfinite;
+  sup->full_nonfinite = 0;
+  sup->scanned_whole = false;
+  observe_light(sup, ref_peak, ref_energy, &light_obs);
   float out_peak = light_obs.out_peak;
   if (full_ran) {
+    observe_full(sup, out, ref_peak, ref_energy, &full_obs);
+    sup->full_nonfinite = full_obs.nonfinite;
     fs_tier_check(&sup->tier_monitor[FS_TIER_FULL], &thresholds, &full_obs, &full_findings);
     out_peak = full_obs.out_peak;
     if (sup->full_warmup > 0) {
@@ -696,8 +797,11 @@ static void process_hop(void *context, const float *const *in, float *const *out
   }
   fs_tier_check(&sup->tier_monitor[FS_TIER_LIGHT], &thresholds, &light_obs, &light_findings);
 
-  /* 4. Acting on them, before this hop is mixed. */
-  const fs_event context_record = hop_context(sup, input.peak, out_peak);
+  /* 4. Acting on them, before this hop is mixed.  The record context is
+     only made for a hop that may write a record. */
+  const bool may_record = input_findings.count > 0 || full_findings.count > 0 || light_findings.count > 0 ||
+                          fs_incidents_any_open(&sup->incidents);
+  const fs_event context_record = may_record ? hop_context(sup, input.peak, out_peak) : (fs_event){0};
   handle_findings(sup, &input_findings, NO_TIER, &context_record);
   handle_findings(sup, &full_findings, FS_TIER_FULL, &context_record);
   handle_findings(sup, &light_findings, FS_TIER_LIGHT, &context_record);
@@ -712,7 +816,7 @@ static void process_hop(void *context, const float *const *in, float *const *out
       sup->full_resting = false;
     }
   }
-  if (sup->now - sup->last_adjust_need > ms_to_samples(sup, FS_NET_ADJUST_CALM_MS) &&
+  if (sup->now - sup->last_adjust_need > sup->adjust_calm &&
       (sup->protection > 0.0f || sup->trim_db < 0.0f)) {
     sup->protection = 0.0f;
     sup->trim_db = 0.0f;
@@ -726,10 +830,10 @@ static void process_hop(void *context, const float *const *in, float *const *out
     fs_mixer_set_target(&sup->mixer, target);
   }
 
-  /* 5. Mix and guard. */
-  mix(sup, out);
+  /* 5. Mix and guard (which need not measure the full tier's hop again). */
+  const bool untouched = mix(sup, out, full_ran, dry);
   fs_guard_stats guard;
-  fs_guard_apply(sup->guard, out, ceiling, &guard);
+  fs_guard_apply_known(sup->guard, out, ceiling, untouched ? sup->full_level : NULL, &guard);
   sup->status.guard_limited += guard.limited;
   sup->status.guard_clamped += guard.clamped;
   sup->status.guard_nonfinite += guard.nonfinite;
@@ -738,9 +842,14 @@ static void process_hop(void *context, const float *const *in, float *const *out
   const bool clean = full_ran && full_findings.count == 0 && sup->full_warmup == 0 &&
                      sup->breaker[FS_TIER_FULL].state == FS_BREAKER_CLOSED;
   sup->clean_hops = clean ? sup->clean_hops + 1 : 0;
-  if (clean && sup->clean_hops % FS_NET_SNAPSHOT_HOPS == 0) {
-    take_snapshot(sup);
+  if (clean && sup->scanned_whole && sup->clean_hops >= FS_NET_SNAPSHOT_HOPS) {
+    take_snapshot(sup); /* clean on a scanned hop: the whole state is finite */
+    sup->clean_hops = 0;
   }
+  for (uint32_t c = 0; c < sup->channels; ++c) {
+    fs_hop_delay_advance(sup->dry[c]);
+  }
+  sup->input_next = oldest;
   sup->now += hop;
   fs_incidents_tick(&sup->incidents, (uint8_t)sup->mixer.target, fs_mixer_settled(&sup->mixer), sup->now,
                     &context_record);
@@ -786,11 +895,18 @@ void fs_supervisor_process(fs_supervisor *sup, const float *const *in, float *co
   if (period < sup->geometry.hop) {
     period = sup->geometry.hop;
   }
-  /* The learner may tighten or loosen the budget, never past the control's range. */
-  const fs_control_range *range = fs_control_range_of(FS_CONTROL_BUDGET);
-  double budget_pct = (double)sup->pending.budget_pct * (double)current_table(sup)->budget_scale;
-  budget_pct = fmax(range->minimum, fmin(range->maximum, budget_pct));
-  sup->call_budget_ns = budget_pct / 100.0 * 1e9 * (double)period / sup->geometry.sample_rate;
+  /* The learner may tighten or loosen the budget, never past the control's
+     range.  Worked out again only when something it depends on moved. */
+  const float scale = current_table(sup)->budget_scale;
+  if (period != sup->budget_period || !(sup->pending.budget_pct == sup->budget_pct) || !(scale == sup->budget_scale)) {
+    sup->budget_period = period;
+    sup->budget_pct = sup->pending.budget_pct;
+    sup->budget_scale = scale;
+    const fs_control_range *range = fs_control_range_of(FS_CONTROL_BUDGET);
+    double budget_pct = (double)sup->pending.budget_pct * (double)scale;
+    budget_pct = fmax(range->minimum, fmin(range->maximum, budget_pct));
+    sup->call_budget_ns = budget_pct / 100.0 * 1e9 * (double)period / sup->geometry.sample_rate;
+  }
   sup->budget_spent = false;
 
   fs_hopper_process(sup->hopper, in, out, n, process_hop, sup);

@@ -24,7 +24,7 @@ static fs_findings check_input(fs_input_monitor *m, const float *x) {
   fs_findings f = {0};
   fs_input_summary s;
   const float *in[1] = {x};
-  fs_input_check(m, in, 1, HOP, &f, &s);
+  fs_input_check(m, in, NULL, 1, HOP, &f, &s);
   return f;
 }
 

@@ -10,6 +10,7 @@
 
 #include "fs_delay.h"
 #include "fs_guard.h"
+#include "fs_sanitize.h"
 
 #define HOP 128u
 #define HOP_LATENCY 384u
@@ -147,6 +148,44 @@ static void nonfinite_output_becomes_zero(void **state) {
   fs_guard_destroy(NULL);
 }
 
+/* A caller that measured the hops itself (fs_guard_analyse_peak,
+   fs_guard_apply_known) gets exactly what the measuring calls give, on
+   quiet hops, loud bursts, NaN and denormals alike. */
+static void known_levels_give_the_same_output(void **state) {
+  (void)state;
+  for (uint32_t i = 0; i < LEN; ++i) {
+    const uint32_t phase = i % 9000;
+    input[i] = (phase > 6000 ? 3.0f : 0.3f) * sinf((float)i * 0.02f);
+    input[i] = phase == 100 ? NAN : (phase == 200 ? 1e-41f : input[i]);
+  }
+  fs_guard *a = fs_guard_create(1, HOP, HOP_LATENCY, LOOKAHEAD, 4800);
+  fs_guard *b = fs_guard_create(1, HOP, HOP_LATENCY, LOOKAHEAD, 4800);
+  fs_delay *tier = fs_delay_create(HOP_LATENCY);
+  float ya[HOP], yb[HOP];
+  uint64_t skipped = 0;
+  for (uint32_t k = 0; k < LEN / HOP; ++k) {
+    const float *in[1] = {input + k * HOP};
+    fs_guard_analyse(a, in, 0.5f);
+    const uint32_t bits = fs_peak_bits(in[0], HOP);
+    fs_guard_analyse_peak(b, in, 0.5f, bits > FS_FINITE_BITS_MAX ? INFINITY : fs_bits_value(bits));
+    fs_delay_process(tier, in[0], ya, HOP);
+    memcpy(yb, ya, sizeof(ya));
+    fs_guard_level level[1];
+    level[0].peak_bits = fs_peak_bits_tiny(yb, HOP, &level[0].tiny);
+    float *out_a[1] = {ya}, *out_b[1] = {yb};
+    fs_guard_stats sa, sb;
+    fs_guard_apply(a, out_a, 0.5f, &sa);
+    fs_guard_apply_known(b, out_b, 0.5f, level, &sb);
+    assert_memory_equal(ya, yb, sizeof(ya));
+    assert_memory_equal(&sa, &sb, sizeof(sa));
+    skipped += sa.limited == 0 && sa.clamped == 0;
+  }
+  assert_true(skipped > 0);
+  fs_delay_destroy(tier);
+  fs_guard_destroy(a);
+  fs_guard_destroy(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(quiet_signal_passes_bit_exact),
@@ -154,6 +193,7 @@ int main(void) {
       cmocka_unit_test(nonfinite_input_fades_to_zero),
       cmocka_unit_test(overshooting_tier_is_clamped_and_counted),
       cmocka_unit_test(nonfinite_output_becomes_zero),
+      cmocka_unit_test(known_levels_give_the_same_output),
   };
   return cmocka_run_group_tests_name("fs_guard", tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fs_light.h"
 #include "test_support.h"
@@ -112,12 +113,52 @@ static void odd_inputs_stay_finite(void **state) {
   }
 }
 
+/* The two-step way in (the safety net's): update() with the input hop's
+   energy and render() on a caller's own hop_latency delay give what
+   process_hop() gives, and never more than fs_light_gain_peak() times the
+   delayed input. */
+static void update_and_render_match_process_hop(void **state) {
+  (void)state;
+  const size_t n = 48000;
+  float *in = malloc(n * sizeof(float)), *want = malloc(n * sizeof(float)), *got = malloc(n * sizeof(float));
+  test_speechlike(in, n, 48000.0, 150.0);
+  fs_light *a = fs_light_create(48000.0), *b = fs_light_create(48000.0);
+  const fs_geometry *g = fs_light_geometry(a);
+  float *delayed = calloc(n + g->hop_latency, sizeof(float));
+  memcpy(delayed + g->hop_latency, in, n * sizeof(float)); /* the caller's delay line */
+  for (size_t k = 0; k + g->hop <= n; k += g->hop) {
+    fs_light_process_hop(a, in + k, want + k);
+    float energy = 0.0f;
+    for (uint32_t i = 0; i < g->hop; ++i) {
+      energy += in[k + i] * in[k + i];
+    }
+    fs_light_update(b, energy);
+    fs_light_render(b, delayed + k, got + k);
+    const float bound = fs_light_gain_peak(b);
+    assert_true(bound <= 1.0f);
+    for (uint32_t i = 0; i < g->hop; ++i) {
+      assert_true(fabsf(got[k + i]) <= bound * fabsf(delayed[k + i]) * 1.000001f);
+    }
+  }
+  /* The energies were summed in another order: equal to rounding. */
+  for (size_t i = 0; i + g->hop <= n; ++i) {
+    assert_float_equal(got[i], want[i], 1e-4f);
+  }
+  free(in);
+  free(want);
+  free(got);
+  free(delayed);
+  fs_light_destroy(a);
+  fs_light_destroy(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(impulse_comes_out_exactly_late),
       cmocka_unit_test(clean_speech_is_not_harmed),
       cmocka_unit_test(noise_alone_is_turned_down),
       cmocka_unit_test(odd_inputs_stay_finite),
+      cmocka_unit_test(update_and_render_match_process_hop),
   };
   return cmocka_run_group_tests_name("fs_light", tests, NULL, NULL);
 }
