@@ -38,7 +38,6 @@
 #include <lv2/urid/urid.h>
 #include <lv2/worker/worker.h>
 
-#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -397,22 +396,10 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
   if (!self->map) {
     return LV2_STATE_ERR_NO_FEATURE;
   }
-  const LV2_State_Make_Path *make_path = NULL;
-  const LV2_State_Free_Path *free_path = NULL;
-  for (int i = 0; features && features[i]; ++i) {
-    if (!strcmp(features[i]->URI, LV2_STATE__makePath)) {
-      make_path = features[i]->data;
-    } else if (!strcmp(features[i]->URI, LV2_STATE__freePath)) {
-      free_path = features[i]->data;
-    }
-  }
-  if (make_path) {
-    char dir[PATH_MAX];
-    state_directory(make_path, free_path, dir, sizeof(dir));
-    if (dir[0]) {
-      fs_worker_set_journal_dir(self->worker, dir);
-    }
-  }
+  /* The journal stays where it is.  A makePath offered here points into
+     this save's own state folder, which a host may delete again (Ardour
+     does when the state turns out unchanged), journal and all. */
+  (void)features;
   uint8_t blob[FS_LEARNER_BLOB_MAX];
   const size_t size = fs_worker_save(self->worker, blob, sizeof(blob));
   if (size == 0) {

@@ -235,19 +235,6 @@ int fs_worker_restore(fs_worker *w, const uint8_t *blob, size_t size, fs_strateg
 
 bool fs_worker_delivers_tables(const fs_worker *w) { return w->thread_running; }
 
-void fs_worker_set_journal_dir(fs_worker *w, const char *dir) {
-  pthread_mutex_lock(&w->lock);
-  if (dir && strcmp(dir, w->journal_dir) != 0) {
-    snprintf(w->journal_dir, sizeof(w->journal_dir), "%s", dir);
-    if (w->journal) {
-      fs_journal_close(w->journal);
-      w->journal = NULL;
-    }
-    w->journal_tried = false;
-  }
-  pthread_mutex_unlock(&w->lock);
-}
-
 void fs_worker_stats_get(fs_worker *w, fs_worker_stats *stats) {
   pthread_mutex_lock(&w->lock);
   *stats = w->stats;

@@ -71,9 +71,6 @@ int fs_worker_restore(fs_worker *worker, const uint8_t *blob, size_t size, fs_st
    one that offers tables to the supervisor, so nobody else may. */
 bool fs_worker_delivers_tables(const fs_worker *worker);
 
-/* Worker.  Moves the journal into the host's state directory. */
-void fs_worker_set_journal_dir(fs_worker *worker, const char *dir);
-
 /* Instantiation.  For hosts without a worker: a low-priority thread that
    drains every `period_ms` and offers tables to the supervisor itself. */
 bool fs_worker_start_thread(fs_worker *worker, uint32_t period_ms);
