@@ -108,6 +108,7 @@ struct fs_supervisor {
   uint32_t host_period;
   uint32_t call_block;
   uint64_t call_start_ns;
+  uint64_t clock_ns; /* the call's last clock reading, 0 for none yet */
   double call_budget_ns;
   uint32_t budget_period; /* what call_budget_ns was made from */
   float budget_pct;
@@ -473,7 +474,8 @@ static void observe_full(fs_supervisor *sup, float *const *out, const float *ref
   for (uint32_t c = 0; c < sup->channels; ++c) {
     const float *y = out[c];
     fs_guard_level *level = &sup->full_level[c];
-    level->peak_bits = fs_peak_bits(y, hop);
+    const fs_block_measure measure = fs_measure_block(y, hop);
+    level->peak_bits = measure.peak_bits;
     /* Denormals: none can come out of arithmetic under flush-to-zero (see
        below for the state); counted while faults are injected, and where
        the CPU does not flush. */
@@ -486,7 +488,7 @@ static void observe_full(fs_supervisor *sup, float *const *out, const float *ref
       full->nonfinite += !isfinite(y[i]);
     }
     full->out_peak = fmaxf(full->out_peak, bad ? 0.0f : fs_bits_value(level->peak_bits));
-    full->out_energy += fs_sum_squares(y, hop);
+    full->out_energy += measure.sum_squares;
     full->ref_peak = fmaxf(full->ref_peak, ref_peak[c]);
     full->ref_energy += ref_energy[c];
   }
@@ -579,7 +581,8 @@ static bool run_full(fs_supervisor *sup, const float *const *tier_in, float *con
     }
   }
   if (!sup->active.freewheel) {
-    const double elapsed = (double)(monotonic_ns() - sup->call_start_ns);
+    sup->clock_ns = monotonic_ns(); /* the meter reuses it at the end of the call */
+    const double elapsed = (double)(sup->clock_ns - sup->call_start_ns);
     if (elapsed > sup->call_budget_ns) {
       fs_deadline_check(elapsed, sup->call_budget_ns, findings);
       sup->budget_spent = true; /* the rest of this call goes light */
@@ -886,7 +889,15 @@ void fs_supervisor_process(fs_supervisor *sup, const float *const *in, float *co
     return;
   }
   const fs_fpu_state fpu = fs_fpu_flush_denormals();
-  sup->call_start_ns = monotonic_ns();
+  /* The clock is read only around work: at the start of a call that will
+     complete a hop, after each hop's full tier (the deadline check), and
+     that last reading closes the call for the load meter too (what
+     follows it, detectors and mixing, takes a few hundred nanoseconds).
+     A call that only fills the framer costs next to nothing and is metered
+     as nothing. */
+  const bool hops_ahead = fs_hopper_fill(sup->hopper) + n >= sup->geometry.hop;
+  sup->call_start_ns = hops_ahead ? monotonic_ns() : 0;
+  sup->clock_ns = 0;
   sup->call_block = n;
   /* The real-time period this call must fit in: the host's nominal block
      when it said, else this call's own length, and never less than a hop
@@ -911,7 +922,11 @@ void fs_supervisor_process(fs_supervisor *sup, const float *const *in, float *co
 
   fs_hopper_process(sup->hopper, in, out, n, process_hop, sup);
 
-  meter_load(sup, monotonic_ns() - sup->call_start_ns, n);
+  uint64_t elapsed_ns = 0;
+  if (hops_ahead) {
+    elapsed_ns = (sup->clock_ns ? sup->clock_ns : monotonic_ns()) - sup->call_start_ns;
+  }
+  meter_load(sup, elapsed_ns, n);
   sup->status.events_dropped = fs_event_ring_dropped(sup->ring);
   fs_fpu_restore(fpu);
 }
