@@ -76,10 +76,12 @@ fs_breaker_state fs_breaker_trip(fs_breaker *breaker, uint64_t now);
    after a calm spell.  Call once per hop after any failure of that hop. */
 fs_breaker_state fs_breaker_tick(fs_breaker *breaker, uint64_t now);
 
-/* Changes the backoff cap from now on: causes that cost CPU to probe (an
-   overrun) deserve longer pauses than faults of the signal. */
-static inline void fs_breaker_set_cooldown_cap(fs_breaker *breaker, uint64_t cap) {
-  breaker->config.cooldown_max = cap > breaker->config.cooldown ? cap : breaker->config.cooldown;
+/* Changes the first cooldown and the backoff cap from now on: causes that
+   cost CPU to probe (an overrun) deserve longer pauses than faults of the
+   signal.  A cap below the first cooldown is raised to it. */
+static inline void fs_breaker_set_cooldown(fs_breaker *breaker, uint64_t first, uint64_t cap) {
+  breaker->config.cooldown = first;
+  breaker->config.cooldown_max = cap > first ? cap : first;
 }
 
 /* The tier may be heard. */

@@ -17,7 +17,8 @@
 #define FS_NET_FAILURE_WINDOW_MS 500.0
 #define FS_NET_COOLDOWN_MS 40.0     /* first cooldown */
 #define FS_NET_COOLDOWN_CAP_MS 120.0  /* backoff cap for faults of the signal path */
-#define FS_NET_COOLDOWN_CAP_DEADLINE_MS 4000.0 /* backoff cap after overruns: probing costs CPU */
+#define FS_NET_COOLDOWN_DEADLINE_MS 400.0      /* first cooldown after an overrun: probing costs CPU */
+#define FS_NET_COOLDOWN_CAP_DEADLINE_MS 4000.0 /* ...and its backoff cap */
 #define FS_NET_JITTER 0.2f
 #define FS_NET_PROBE_MS 100.0       /* clean shadow time before a tier is heard again */
 #define FS_NET_QUARANTINE_AFTER 12u /* failed probes in a row */
@@ -56,6 +57,9 @@ static_assert(FS_NET_COOLDOWN_CAP_MS >= FS_NET_COOLDOWN_MS, "cap below first coo
 static_assert(FS_NET_COOLDOWN_CAP_MS + FS_NET_PROBE_MS + 20.0 <= 250.0,
               "a transient fault must be heard back within 250 ms");
 static_assert(FS_NET_VERIFY_MS >= FS_NET_SETTLE_MS, "verify after settle");
+static_assert(FS_NET_COOLDOWN_DEADLINE_MS >= FS_NET_COOLDOWN_MS &&
+                  FS_NET_COOLDOWN_CAP_DEADLINE_MS >= FS_NET_COOLDOWN_DEADLINE_MS,
+              "an overrun waits at least as long as a fault of the signal");
 static_assert(FS_NET_STATE_SCAN_HOPS >= 1 && FS_NET_SNAPSHOT_HOPS % FS_NET_STATE_SCAN_HOPS == 0,
               "snapshots are taken on scanned hops");
 

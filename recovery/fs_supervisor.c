@@ -403,8 +403,12 @@ static void trip(fs_supervisor *sup, uint32_t tier, fs_cause cause) {
     return;
   }
   const bool for_time = cause == FS_CAUSE_DEADLINE;
-  fs_breaker_set_cooldown_cap(&sup->breaker[tier], ms_to_samples(sup, for_time ? FS_NET_COOLDOWN_CAP_DEADLINE_MS
-                                                                               : FS_NET_COOLDOWN_CAP_MS));
+  /* A probe of a path that overran costs what the overrun cost: wait
+     longer before it, or every probe in a lasting CPU shortage is one more
+     late block. */
+  fs_breaker_set_cooldown(&sup->breaker[tier],
+                          ms_to_samples(sup, for_time ? FS_NET_COOLDOWN_DEADLINE_MS : FS_NET_COOLDOWN_MS),
+                          ms_to_samples(sup, for_time ? FS_NET_COOLDOWN_CAP_DEADLINE_MS : FS_NET_COOLDOWN_CAP_MS));
   const fs_breaker_state before = sup->breaker[tier].state;
   fs_breaker_trip(&sup->breaker[tier], sup->now);
   if (tier == FS_TIER_FULL && before != sup->breaker[tier].state) {
