@@ -57,7 +57,9 @@ static void size_comb(comb *k, double rate, double hz) {
   k->periods = 1;
   k->length = (uint32_t)lround(period);
   double best_drift = fabs(period - k->length);
-  for (uint32_t periods = 2; periods * period <= FS_DEHUM_MAX_COMB && best_drift > 1e-9; ++periods) {
+  /* Room is left for the neighbours, a little longer (see create()). */
+  const double longest = 0.99 * FS_DEHUM_MAX_COMB;
+  for (uint32_t periods = 2; periods * period <= longest && best_drift > 1e-9; ++periods) {
     const double span = periods * period;
     const double drift = fabs(span - round(span)) / periods;
     if (drift < best_drift) {

@@ -260,6 +260,13 @@ static void skipped_hops_keep_phase(void **state) {
 
 static void refuses_bad_arguments(void **state) {
   (void)state;
+  /* ...but takes every rate the plugin does, at its hop. */
+  for (double rate = FS_MIN_SAMPLE_RATE; rate <= FS_MAX_SAMPLE_RATE; rate += 7.0) {
+    const fs_geometry g = fs_geometry_for_rate(rate);
+    fs_dehum *d = fs_dehum_create(g.sample_rate, g.hop);
+    assert_non_null(d);
+    fs_dehum_destroy(d);
+  }
   assert_null(fs_dehum_create(0.0, 256));
   assert_null(fs_dehum_create(NAN, 256));
   assert_null(fs_dehum_create(48000.0, 0));
