@@ -154,8 +154,8 @@ void fs_dehum_reset(fs_dehum *d) {
    become zeros (a comb fed silence decays towards the denormal range). */
 static void measure(comb *k) {
   /* Four lanes of partial sums keep the adds independent, so the loop
-     vectorises (and the result is the same every run); the comb lengths
-     used are multiples of four or end in a short tail. */
+     vectorises (and the result is the same every run); a comb length
+     that is not a multiple of four ends in a short tail. */
   float sum[4] = {0}, squares[4] = {0};
   float *restrict average = k->average;
   const uint32_t n = k->length, whole = n & ~3u;
@@ -227,8 +227,8 @@ static void judge(fs_dehum *d) {
   const int candidate = d->combs[best].power > FS_DEHUM_SWITCH_RATIO * d->combs[nominal].power ? best : nominal;
   const float hum = d->combs[best].power;
   d->checks += d->checks < d->settle_checks;
-  const bool present = d->checks == d->settle_checks && hum > d->engage_ratio * d->input_power && hum > d->contrast_ratio * other &&
-                       hum < FS_DEHUM_QUIET_RATIO * d->quiet_power &&
+  const bool present = d->checks == d->settle_checks && hum > d->engage_ratio * d->input_power &&
+                       hum > d->contrast_ratio * other && hum < FS_DEHUM_QUIET_RATIO * d->quiet_power &&
                        low_harmonic_share(&d->combs[best]) > FS_DEHUM_LOW_SHARE;
   if (present && (d->selected < 0 || d->weight == 0.0f)) {
     d->selected = candidate;
@@ -280,7 +280,7 @@ static void predict(const comb *k, float *prediction, uint32_t n) {
 
 void fs_dehum_process(fs_dehum *d, float *hop) {
   const uint32_t n = d->hop;
-  /* The hop is a power of two of at least 128 samples: whole lanes. */
+  /* The hop is a multiple of four (create() insists): whole lanes. */
   float power[4] = {0};
   for (uint32_t i = 0; i < n; i += 4) {
     for (uint32_t lane = 0; lane < 4; ++lane) {
