@@ -21,13 +21,9 @@ export HOME="$work/home"
 mkdir -p "$HOME" "$work/export"
 
 # One session and one export per process (see ardour_export.lua).  The
-# export renders faster than real time; four minutes is plenty.
-#
-# Ardour 7.3 headless is not steady on its own: with no plugin at all about
-# one run in four dies of heap corruption (more under MALLOC_PERTURB_, which
-# meson sets and which is therefore removed here).  A run that dies of a
-# signal is tried again, up to three times, and every retry is reported;
-# a plugin that crashes Ardour every time still fails.
+# export renders faster than real time; four minutes is plenty.  A run
+# that dies of a signal is tried again (see ardour_verdict.sh).
+. "$(dirname "$0")/ardour_verdict.sh"
 run_ardour() {
   which=$1
   log=$work/ardour-$which.log
@@ -37,15 +33,11 @@ run_ardour() {
     env -u MALLOC_PERTURB_ timeout 240 ardour7-lua "$lua" "$work/session-$which" "$work/export" "$seconds" "$which" \
       >"$log" 2>&1
     rc=$?
-    if [ $rc -eq 0 ] && grep -q '^done$' "$log"; then
-      return 0
-    fi
-    if [ $rc -lt 128 ] || [ $attempt -ge 3 ]; then
-      echo "FAIL: ardour7-lua ($which) exited with $rc (attempt $attempt)"
-      grep -v 'encoder is not available\|call-slot' "$log" | sed 's/^/     /' | tail -n 30
-      return 1
-    fi
-    echo "note: ardour7-lua ($which) died with status $rc on attempt $attempt; trying again"
+    ardour_verdict "$rc" "$log" "$which" "$attempt"
+    case $? in
+      0) return 0 ;;
+      1) return 1 ;;
+    esac
     attempt=$((attempt + 1))
   done
 }

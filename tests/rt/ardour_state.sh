@@ -36,14 +36,13 @@ mkdir -p "$HOME"
 unset FAILSAFE_JOURNAL FAILSAFE_NO_JOURNAL
 
 session=$work/session
+. "$(dirname "$0")/ardour_verdict.sh"
 
 # run_ardour MODE: one ardour7-lua process on the session.  The reload
 # works on a copy, so that a retry starts from the session as trained.
-# Ardour 7.3 headless now and then dies of a signal on its own (see
-# ardour_export.sh): such a run is tried again, up to three times, and
-# every retry is reported.
+# A run that dies of a signal is tried again (see ardour_verdict.sh).
 run_ardour() {
-  local mode=$1 dir log rc attempt=1
+  local mode=$1 dir log rc verdict attempt=1
   log=$work/ardour-$mode.log
   while :; do
     if [ "$mode" = train ]; then
@@ -57,17 +56,14 @@ run_ardour() {
     rc=0
     env -u MALLOC_PERTURB_ timeout 240 stdbuf -oL ardour7-lua "$lua" "$dir" "$mode" \
       >"$log" 2>&1 || rc=$?
-    if [ $rc -eq 0 ] && grep -q '^done$' "$log"; then
+    verdict=0
+    ardour_verdict "$rc" "$log" "$mode" "$attempt" || verdict=$?
+    if [ $verdict -eq 0 ]; then
       grep -v 'encoder is not available\|call-slot\|call slot\|Reasonable Synth\|Butler drops\|^done$' "$log" |
         sed "s/^/     $mode: /"
       return 0
     fi
-    if [ $rc -lt 128 ] || [ $attempt -ge 3 ]; then
-      echo "FAIL: ardour7-lua ($mode) exited with $rc (attempt $attempt)"
-      grep -v 'encoder is not available\|call-slot' "$log" | sed 's/^/     /' | tail -n 30
-      return 1
-    fi
-    echo "note: ardour7-lua ($mode) died with status $rc on attempt $attempt; trying again"
+    [ $verdict -eq 2 ] || return 1
     attempt=$((attempt + 1))
   done
 }
