@@ -280,14 +280,7 @@ static void predict(const comb *k, float *prediction, uint32_t n) {
 
 void fs_dehum_process(fs_dehum *d, float *hop) {
   const uint32_t n = d->hop;
-  /* The hop is a multiple of four (create() insists): whole lanes. */
-  float power[4] = {0};
-  for (uint32_t i = 0; i < n; i += 4) {
-    for (uint32_t lane = 0; lane < 4; ++lane) {
-      power[lane] += hop[i + lane] * hop[i + lane];
-    }
-  }
-  d->hop_power += (power[0] + power[1]) + (power[2] + power[3]);
+  d->hop_power += fs_sum_squares(hop, n);
 
   const float start = d->weight;
   float end = start;
