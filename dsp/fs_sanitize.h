@@ -177,6 +177,39 @@ typedef struct {
   float sum_squares;
 } fs_block_measure;
 
+/* The end of every measuring pass, whatever vectors it used: the samples
+   after the last whole group of lanes, then the lanes added up in a fixed
+   order.  Kept in one place so every pass gives the same bits. */
+static inline fs_block_measure fs_measure_finish(const float *x, float *copy, size_t whole, size_t n,
+                                                 float *peak_lane, float *sum_lane, float *square_lane) {
+  for (size_t i = whole; i < n; ++i) {
+    const float magnitude = fabsf(x[i]);
+    peak_lane[0] = magnitude > peak_lane[0] ? magnitude : peak_lane[0];
+    sum_lane[i - whole] += x[i];
+    square_lane[i - whole] += x[i] * x[i];
+    if (copy) {
+      copy[i] = x[i];
+    }
+  }
+  float peak_value = 0.0f;
+  for (size_t j = 0; j < FS_SUM_LANES; ++j) {
+    peak_value = peak_lane[j] > peak_value ? peak_lane[j] : peak_value;
+  }
+  for (size_t width = FS_SUM_LANES / 2; width > 0; width /= 2) {
+    for (size_t j = 0; j < width; ++j) {
+      sum_lane[j] += sum_lane[j + width];
+      square_lane[j] += square_lane[j + width];
+    }
+  }
+  fs_block_measure m = {0u, sum_lane[0], square_lane[0]};
+  if (isfinite(m.sum_squares)) {
+    memcpy(&m.peak_bits, &peak_value, sizeof(m.peak_bits));
+  } else {
+    m.peak_bits = fs_peak_bits(x, n); /* NaN, Inf, or squares beyond float */
+  }
+  return m;
+}
+
 /* The shared body: `copy` (when not NULL) receives the block as it is
    read; inlined with a constant, the test on it costs nothing.  The peak
    is a float maximum of |x|, which for finite values is the same as the
@@ -224,32 +257,7 @@ static inline fs_block_measure fs_measure_block_into(const float *x, float *copy
     }
   }
 #endif
-  for (size_t i = whole; i < n; ++i) {
-    const float magnitude = fabsf(x[i]);
-    peak_lane[0] = magnitude > peak_lane[0] ? magnitude : peak_lane[0];
-    sum_lane[i - whole] += x[i];
-    square_lane[i - whole] += x[i] * x[i];
-    if (copy) {
-      copy[i] = x[i];
-    }
-  }
-  float peak_value = 0.0f;
-  for (size_t j = 0; j < FS_SUM_LANES; ++j) {
-    peak_value = peak_lane[j] > peak_value ? peak_lane[j] : peak_value;
-  }
-  for (size_t width = FS_SUM_LANES / 2; width > 0; width /= 2) {
-    for (size_t j = 0; j < width; ++j) {
-      sum_lane[j] += sum_lane[j + width];
-      square_lane[j] += square_lane[j + width];
-    }
-  }
-  fs_block_measure m = {0u, sum_lane[0], square_lane[0]};
-  if (isfinite(m.sum_squares)) {
-    memcpy(&m.peak_bits, &peak_value, sizeof(m.peak_bits));
-  } else {
-    m.peak_bits = fs_peak_bits(x, n); /* NaN, Inf, or squares beyond float */
-  }
-  return m;
+  return fs_measure_finish(x, copy, whole, n, peak_lane, sum_lane, square_lane);
 }
 
 static inline fs_block_measure fs_measure_block(const float *x, size_t n) {

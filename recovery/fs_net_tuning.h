@@ -52,6 +52,17 @@
 #define FS_NET_CHAOS_BOOST 2.0f /* chaos 5: +6 dB after the enhancer */
 #define FS_NET_CHAOS_OVER_MS 1000.0 /* chaos off this long lifts quarantines it caused */
 
+/* The deadline clock (fs_clock): the counter's rate is learnt over this
+   span, checked again this often, and given up after this many checks in
+   a row that found it moved by more than the tolerance.  The sane range of
+   the rate covers counters from 10 MHz to 100 GHz. */
+#define FS_NET_CLOCK_LEARN_MS 20.0
+#define FS_NET_CLOCK_RECHECK_MS 1000.0
+#define FS_NET_CLOCK_TOLERANCE 0.01
+#define FS_NET_CLOCK_STRIKES 3u
+#define FS_NET_CLOCK_MIN_NS_PER_TICK 0.01
+#define FS_NET_CLOCK_MAX_NS_PER_TICK 100.0
+
 static_assert(FS_NET_FAILURES_TO_OPEN >= 1 && FS_NET_FAILURES_TO_OPEN <= 8, "breaker ring holds at most 8");
 static_assert(FS_NET_COOLDOWN_CAP_MS >= FS_NET_COOLDOWN_MS, "cap below first cooldown");
 static_assert(FS_NET_COOLDOWN_CAP_MS + FS_NET_PROBE_MS + 20.0 <= 250.0,
@@ -62,5 +73,9 @@ static_assert(FS_NET_COOLDOWN_DEADLINE_MS >= FS_NET_COOLDOWN_MS &&
               "an overrun waits at least as long as a fault of the signal");
 static_assert(FS_NET_STATE_SCAN_HOPS >= 1 && FS_NET_SNAPSHOT_HOPS % FS_NET_STATE_SCAN_HOPS == 0,
               "snapshots are taken on scanned hops");
+static_assert(FS_NET_CLOCK_LEARN_MS > 1.0 && FS_NET_CLOCK_RECHECK_MS >= FS_NET_CLOCK_LEARN_MS,
+              "the rate is learnt over a span long against two readings' gap, and checked no faster");
+static_assert(FS_NET_CLOCK_TOLERANCE > 0.0 && FS_NET_CLOCK_TOLERANCE < 0.1 && FS_NET_CLOCK_STRIKES >= 1,
+              "a counter is given up only on a lasting change of rate");
 
 #endif

@@ -1,5 +1,6 @@
 #include "fs_supervisor.h"
 
+#include "fs_clock.h"
 #include "fs_delay.h"
 #include "fs_detectors.h"
 #include "fs_enhancer.h"
@@ -9,6 +10,7 @@
 #include "fs_hopper.h"
 #include "fs_incidents.h"
 #include "fs_light.h"
+#include "fs_measure.h"
 #include "fs_mixer.h"
 #include "fs_net_tuning.h"
 #include "fs_sanitize.h"
@@ -18,7 +20,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define NO_TIER 255u
 
@@ -42,6 +43,7 @@ struct fs_supervisor {
   fs_geometry geometry;
   uint32_t channels;
   fs_hopper *hopper;
+  fs_measure_fn measure; /* the widest measuring pass this CPU runs */
 
   /* The tiers, one instance per channel, all late by geometry.hop_latency.
      The full tier writes its hop straight into the hop's output; the dry
@@ -104,7 +106,8 @@ struct fs_supervisor {
   uint64_t last_adjust_need;
   uint64_t start_light_until;
 
-  /* The current host call. */
+  /* The current host call, timed by the deadline clock. */
+  fs_clock clock;
   uint32_t host_period;
   uint32_t call_block;
   uint64_t call_start_ns;
@@ -128,11 +131,7 @@ struct fs_supervisor {
   fs_status status;
 };
 
-static uint64_t monotonic_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+static uint64_t monotonic_ns(fs_supervisor *sup) { return fs_clock_now(&sup->clock); }
 
 static uint64_t ms_to_samples(const fs_supervisor *sup, double ms) {
   return (uint64_t)(ms * sup->geometry.sample_rate / 1000.0 + 0.5);
@@ -168,6 +167,8 @@ fs_supervisor *fs_supervisor_create(double sample_rate, uint32_t channels) {
   sup->geometry = fs_geometry_for_rate(sample_rate);
   sup->channels = channels;
   const fs_geometry *g = &sup->geometry;
+  sup->measure = fs_measure_best();
+  fs_clock_init(&sup->clock);
   bool ok = (sup->hopper = fs_hopper_create(channels, g->hop)) != NULL;
   uint32_t lookahead = (uint32_t)ms_to_samples(sup, FS_NET_LOOKAHEAD_MS);
   ok = ok && (sup->guard = fs_guard_create(channels, g->hop, g->hop_latency, lookahead,
@@ -478,7 +479,7 @@ static void observe_full(fs_supervisor *sup, float *const *out, const float *ref
   for (uint32_t c = 0; c < sup->channels; ++c) {
     const float *y = out[c];
     fs_guard_level *level = &sup->full_level[c];
-    const fs_block_measure measure = fs_measure_block(y, hop);
+    const fs_block_measure measure = sup->measure(y, NULL, hop);
     level->peak_bits = measure.peak_bits;
     /* Denormals: none can come out of arithmetic under flush-to-zero (see
        below for the state); counted while faults are injected, and where
@@ -568,14 +569,14 @@ static bool run_full(fs_supervisor *sup, const float *const *tier_in, float *con
     sup->full_warmup = sup->geometry.frame / hop + 1;
   }
   const bool stall = sup->active.chaos == FS_CHAOS_CPU_STALL;
-  const uint64_t start = stall ? monotonic_ns() : 0;
+  const uint64_t start = stall ? monotonic_ns(sup) : 0;
   for (uint32_t c = 0; c < sup->channels; ++c) {
     fs_enhancer_process_hop(sup->full[c], tier_in[c], out[c]);
   }
   if (stall) {
     /* A real stall: spin past the budget (bounded, in case the clock stops). */
     const uint64_t until = start + (uint64_t)(FS_NET_CHAOS_STALL * sup->call_budget_ns);
-    for (uint32_t spins = 0; spins < 100000000u && monotonic_ns() < until; ++spins) {
+    for (uint32_t spins = 0; spins < 100000000u && monotonic_ns(sup) < until; ++spins) {
     }
   } else if (sup->active.chaos == FS_CHAOS_CLIPPING_BOOST) {
     for (uint32_t c = 0; c < sup->channels; ++c) {
@@ -585,7 +586,7 @@ static bool run_full(fs_supervisor *sup, const float *const *tier_in, float *con
     }
   }
   if (!sup->active.freewheel) {
-    sup->clock_ns = monotonic_ns(); /* the meter reuses it at the end of the call */
+    sup->clock_ns = monotonic_ns(sup); /* the meter reuses it at the end of the call */
     const double elapsed = (double)(sup->clock_ns - sup->call_start_ns);
     if (elapsed > sup->call_budget_ns) {
       fs_deadline_check(elapsed, sup->call_budget_ns, findings);
@@ -743,7 +744,7 @@ static void process_hop(void *context, const float *const *in, float *const *out
   fs_input_summary input;
   fs_block_measure measured[FS_MAX_CHANNELS];
   for (uint32_t c = 0; c < sup->channels; ++c) {
-    measured[c] = fs_measure_and_copy(in[c], fs_hop_delay_in(sup->dry[c]), hop);
+    measured[c] = sup->measure(in[c], fs_hop_delay_in(sup->dry[c]), hop);
   }
   fs_input_check(&sup->input_monitor, in, measured, sup->channels, hop, &input_findings, &input);
   const uint32_t newest = sup->input_next;
@@ -900,7 +901,7 @@ void fs_supervisor_process(fs_supervisor *sup, const float *const *in, float *co
      A call that only fills the framer costs next to nothing and is metered
      as nothing. */
   const bool hops_ahead = fs_hopper_fill(sup->hopper) + n >= sup->geometry.hop;
-  sup->call_start_ns = hops_ahead ? monotonic_ns() : 0;
+  sup->call_start_ns = hops_ahead ? monotonic_ns(sup) : 0;
   sup->clock_ns = 0;
   sup->call_block = n;
   /* The real-time period this call must fit in: the host's nominal block
@@ -928,7 +929,7 @@ void fs_supervisor_process(fs_supervisor *sup, const float *const *in, float *co
 
   uint64_t elapsed_ns = 0;
   if (hops_ahead) {
-    elapsed_ns = (sup->clock_ns ? sup->clock_ns : monotonic_ns()) - sup->call_start_ns;
+    elapsed_ns = (sup->clock_ns ? sup->clock_ns : monotonic_ns(sup)) - sup->call_start_ns;
   }
   meter_load(sup, elapsed_ns, n);
   sup->status.events_dropped = fs_event_ring_dropped(sup->ring);
