@@ -22,6 +22,7 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <math.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -45,10 +46,13 @@ typedef struct {
   const char *input_path;
   const char *json_path;
   const char *blocks_csv;
+  const char *baseline_csv;
   const char *host_api;
   const char *device;
   int bypass_baseline;
+  double segment_seconds; /* 0: the default */
   int start_jack;
+  int no_realtime;
   int list_devices;
   int verbose;
 } fs_rt_options;
@@ -61,21 +65,40 @@ typedef struct {
 } fs_rt_file;
 
 /* Everything the callback touches.  The main thread reads `done` and
- * `count` while the stream runs and the rest only after it has stopped. */
+ * `count` while the stream runs and the rest only after it has stopped.
+ *
+ * With a bypass baseline, the plugin and a plain copy share one stream in
+ * alternating segments; each condition has its own block records, frame
+ * count and input position, so the plugin's timeline (its chaos schedule,
+ * its blocks) counts its own segments only and simply pauses in between,
+ * as under a host that stops processing it. */
 typedef struct {
-  fs_rt_plugin *plugin; /* NULL: the bypass baseline, a plain copy */
-  const fs_rt_schedule *schedule;
-  const fs_rt_file *file; /* NULL: the device's input */
+  fs_rt_plugin *plugin;
+  const fs_rt_schedule *schedule; /* in the plugin's frames */
+  const fs_rt_file *file;         /* NULL: the device's input */
   uint32_t frames;
   int device_in, device_out; /* channels of the stream */
   float *in[FS_RT_MAX_AUDIO], *out[FS_RT_MAX_AUDIO];
-  fs_rt_block *blocks;
-  uint64_t total_blocks;
-  uint64_t frame;
-  uint64_t file_pos;
-  _Atomic uint64_t count;
+  uint64_t segment_blocks; /* callbacks per segment */
+  uint64_t late_ns;        /* a callback longer than this overran its buffer */
+  /* Per condition (fs_rt_condition). */
+  fs_rt_block *blocks[FS_RT_CONDITIONS];
+  uint64_t quota[FS_RT_CONDITIONS];     /* blocks it gets; 0: not run */
+  uint64_t filled[FS_RT_CONDITIONS];
+  uint64_t frame[FS_RT_CONDITIONS];
+  uint64_t file_pos[FS_RT_CONDITIONS];
+  uint64_t segments[FS_RT_CONDITIONS];
+  uint64_t last_late[FS_RT_CONDITIONS]; /* seq + 1 of its last late callback, 0: none */
+  unsigned long violations[FS_RT_CONDITIONS];
+  int last_condition; /* of the previous callback, -1 before the first */
+  unsigned long violations_seen;
+  /* The callback thread's scheduling, as the first callback found it. */
+  atomic_int sched_known;
+  int sched_policy, sched_priority;
+  _Atomic uint64_t count; /* callbacks run, both conditions */
   atomic_int done;
   void (*guard_arm)(int on); /* the real-time guard when preloaded, else NULL */
+  unsigned long (*guard_violations)(void);
 } fs_rt_stream;
 
 /* The real-time guard (fs_rt_guard.so from the test suite), when it is
@@ -109,15 +132,25 @@ static uint64_t now_ns(void) {
 
 /* ---- the audio callback ------------------------------------------------ */
 
-static void fill_inputs(fs_rt_stream *s, const float *device_in, uint32_t n) {
-  const uint32_t channels = s->plugin ? s->plugin->n_audio_in : FS_RT_MAX_AUDIO;
+static uint32_t in_channels(const fs_rt_stream *s, int cond) {
+  return cond == FS_RT_PLUGIN ? s->plugin->n_audio_in : FS_RT_MAX_AUDIO;
+}
+
+static uint32_t out_channels(const fs_rt_stream *s, int cond) {
+  return cond == FS_RT_PLUGIN ? s->plugin->n_audio_out : FS_RT_MAX_AUDIO;
+}
+
+static void fill_inputs(fs_rt_stream *s, int cond, const float *device_in, uint32_t n) {
+  const uint32_t channels = in_channels(s, cond);
   if (s->file) {
     const fs_rt_file *f = s->file;
+    uint64_t pos = s->file_pos[cond];
     for (uint32_t i = 0; i < n; ++i) {
-      const float *frame = f->samples + s->file_pos * f->channels;
+      const float *frame = f->samples + pos * f->channels;
       for (uint32_t c = 0; c < channels; ++c) s->in[c][i] = frame[c < f->channels ? c : f->channels - 1];
-      if (++s->file_pos == f->frames) s->file_pos = 0; /* loops */
+      if (++pos == f->frames) pos = 0; /* loops */
     }
+    s->file_pos[cond] = pos;
   } else if (device_in && s->device_in > 0) {
     const uint32_t stride = (uint32_t)s->device_in;
     for (uint32_t c = 0; c < channels; ++c) {
@@ -136,7 +169,7 @@ static uint64_t run_plugin(fs_rt_stream *s, uint32_t n) {
   uint64_t spent = 0;
   uint32_t done = 0;
   while (done < n) {
-    const uint64_t at = s->frame + done;
+    const uint64_t at = s->frame[FS_RT_PLUGIN] + done;
     const uint64_t edge = fs_rt_schedule_next_edge(s->schedule, at);
     const uint32_t len = edge - at < (uint64_t)(n - done) ? (uint32_t)(edge - at) : n - done;
     if (p->port_chaos >= 0 && s->schedule->count > 0) {
@@ -153,11 +186,26 @@ static uint64_t run_plugin(fs_rt_stream *s, uint32_t n) {
   return spent;
 }
 
-/* Writes the plugin's outputs to the device, counting what a listener
+/* The plugin's block, or the baseline's plain copy (the plugin is not
+ * called at all: it pauses). */
+static void process(fs_rt_stream *s, int cond, uint32_t n, fs_rt_block *b) {
+  if (cond == FS_RT_PLUGIN) {
+    b->run_ns = run_plugin(s, n);
+    b->tier = fs_rt_plugin_output(s->plugin, s->plugin->port_tier);
+    b->incidents = fs_rt_plugin_output(s->plugin, s->plugin->port_incidents);
+    b->cause = fs_rt_plugin_output(s->plugin, s->plugin->port_cause);
+  } else {
+    for (uint32_t c = 0; c < FS_RT_MAX_AUDIO; ++c) memcpy(s->out[c], s->in[c], n * sizeof(float));
+    b->run_ns = 0;
+    b->tier = b->incidents = b->cause = NAN;
+  }
+}
+
+/* Writes the block's outputs to the device, counting what a listener
  * would hear: non-finite samples (replaced by silence: a real speaker is
  * never fed NaN, whatever the plugin does) and the peak. */
-static void write_outputs(fs_rt_stream *s, float *device_out, uint32_t n, fs_rt_block *b) {
-  const uint32_t channels = s->plugin ? s->plugin->n_audio_out : FS_RT_MAX_AUDIO;
+static void write_outputs(fs_rt_stream *s, int cond, float *device_out, uint32_t n, fs_rt_block *b) {
+  const uint32_t channels = out_channels(s, cond);
   float peak = 0.0f;
   uint32_t nonfinite = 0;
   for (uint32_t c = 0; c < channels; ++c) {
@@ -180,40 +228,83 @@ static void write_outputs(fs_rt_stream *s, float *device_out, uint32_t n, fs_rt_
   b->nonfinite = nonfinite;
 }
 
+/* The condition of callback seq, -1 once both have all their blocks.
+ * Segments go baseline, plugin, plugin, baseline, and again (ABBA): a
+ * drift of the machine's noise that is linear in time weighs on both
+ * conditions alike, and the stream starts and ends on the baseline. */
+static int condition_at(const fs_rt_stream *s, uint64_t seq) {
+  const int plugin_left = s->filled[FS_RT_PLUGIN] < s->quota[FS_RT_PLUGIN];
+  const int baseline_left = s->filled[FS_RT_BASELINE] < s->quota[FS_RT_BASELINE];
+  if (!plugin_left || !baseline_left) return plugin_left ? FS_RT_PLUGIN : baseline_left ? FS_RT_BASELINE : -1;
+  const uint64_t phase = (seq / s->segment_blocks) % 4;
+  return phase == 1 || phase == 2 ? FS_RT_PLUGIN : FS_RT_BASELINE;
+}
+
+static uint8_t callbacks_since(uint64_t seq, uint64_t last_late) {
+  if (last_late == 0 || seq + 1 - last_late >= FS_RT_NOT_LATE) return FS_RT_NOT_LATE;
+  return (uint8_t)(seq + 1 - last_late);
+}
+
+/* The block's record, before the work. */
+static fs_rt_block *open_block(fs_rt_stream *s, int cond, uint64_t seq, PaStreamCallbackFlags status,
+                               const PaStreamCallbackTimeInfo *time_info) {
+  if (seq % s->segment_blocks == 0 || cond != s->last_condition) ++s->segments[cond];
+  s->last_condition = cond;
+  fs_rt_block *b = &s->blocks[cond][s->filled[cond]];
+  b->frame = s->frame[cond];
+  b->seq = seq;
+  b->status = (uint32_t)status;
+  b->dac_time = time_info ? time_info->outputBufferDacTime : 0.0;
+  b->chaos = cond == FS_RT_PLUGIN ? fs_rt_schedule_mode_at(s->schedule, s->frame[cond]) : 0;
+  for (int c = 0; c < FS_RT_CONDITIONS; ++c) b->since_late[c] = callbacks_since(seq, s->last_late[c]);
+  return b;
+}
+
+/* The block's record, after the work: whether it ran late, and any
+ * real-time violation the guard counted during it, charged to its
+ * condition. */
+static void close_block(fs_rt_stream *s, int cond, uint64_t seq, fs_rt_block *b, uint64_t start) {
+  b->callback_ns = now_ns() - start;
+  if (b->callback_ns > s->late_ns) s->last_late[cond] = seq + 1;
+  if (s->guard_violations) {
+    const unsigned long seen = s->guard_violations();
+    s->violations[cond] += seen - s->violations_seen;
+    s->violations_seen = seen;
+  }
+  ++s->filled[cond];
+}
+
+/* Records the callback thread's scheduling once, so the summary can say
+ * whether the callback really ran real-time.  One system call, no lock. */
+static void note_scheduling(fs_rt_stream *s) {
+  struct sched_param param = {0};
+  s->sched_policy = sched_getscheduler(0);
+  s->sched_priority = sched_getparam(0, &param) == 0 ? param.sched_priority : -1;
+  atomic_store(&s->sched_known, 1);
+}
+
 static int stream_callback(const void *input, void *output, unsigned long frame_count,
                            const PaStreamCallbackTimeInfo *time_info, PaStreamCallbackFlags status, void *user) {
-  const uint64_t start = now_ns();
   fs_rt_stream *s = user;
+  if (!atomic_load_explicit(&s->sched_known, memory_order_relaxed)) note_scheduling(s);
+  const uint64_t start = now_ns();
   if (s->guard_arm) s->guard_arm(1);
-  const uint64_t index = atomic_load_explicit(&s->count, memory_order_relaxed);
+  const uint64_t seq = atomic_load_explicit(&s->count, memory_order_relaxed);
   const uint32_t n = (uint32_t)frame_count;
-  if (index >= s->total_blocks || n > s->frames) {
+  const int cond = condition_at(s, seq);
+  if (cond < 0 || n > s->frames) {
     memset(output, 0, frame_count * (size_t)s->device_out * sizeof(float));
     atomic_store(&s->done, 1);
     if (s->guard_arm) s->guard_arm(0);
     return paComplete;
   }
-  fs_rt_block *b = &s->blocks[index];
-  b->frame = s->frame;
-  b->status = (uint32_t)status;
-  b->dac_time = time_info ? time_info->outputBufferDacTime : 0.0;
-  b->chaos = fs_rt_schedule_mode_at(s->schedule, s->frame);
-
-  fill_inputs(s, input, n);
-  if (s->plugin) {
-    b->run_ns = run_plugin(s, n);
-    b->tier = fs_rt_plugin_output(s->plugin, s->plugin->port_tier);
-    b->incidents = fs_rt_plugin_output(s->plugin, s->plugin->port_incidents);
-    b->cause = fs_rt_plugin_output(s->plugin, s->plugin->port_cause);
-  } else {
-    for (uint32_t c = 0; c < FS_RT_MAX_AUDIO; ++c) memcpy(s->out[c], s->in[c], n * sizeof(float));
-    b->run_ns = 0;
-    b->tier = b->incidents = b->cause = NAN;
-  }
-  write_outputs(s, output, n, b);
-  s->frame += n;
-  b->callback_ns = now_ns() - start;
-  atomic_store_explicit(&s->count, index + 1, memory_order_release);
+  fs_rt_block *b = open_block(s, cond, seq, status, time_info);
+  fill_inputs(s, cond, input, n);
+  process(s, cond, n, b);
+  write_outputs(s, cond, output, n, b);
+  s->frame[cond] += n;
+  close_block(s, cond, seq, b, start);
+  atomic_store_explicit(&s->count, seq + 1, memory_order_release);
   if (s->guard_arm) s->guard_arm(0);
   return paContinue;
 }
@@ -230,12 +321,19 @@ static void usage(FILE *out) {
         "  --set SYM=VAL         set a control input (repeatable)\n"
         "  --chaos SCHEDULE      MODE@START-END,... e.g. 4@2s-3s,1@5s-5.5s (times in s or ms)\n"
         "  --input FILE          play a WAV/FLAC file (looped) instead of the device's input\n"
-        "  --bypass-baseline     first run the same stream with a plain copy, then the plugin\n"
-        "  --start-jack          start a private dummy jackd and use PortAudio's JACK host API\n"
+        "  --bypass-baseline     also run a plain copy for as long, in the same stream: segments\n"
+        "                        alternate baseline, plugin, plugin, baseline... (the plugin pauses\n"
+        "                        in the baseline's; its chaos times count its own segments only)\n"
+        "  --segment-seconds N   segment length with --bypass-baseline (default 5, or half of\n"
+        "                        --seconds when that is shorter)\n"
+        "  --start-jack          start a private dummy jackd and use PortAudio's JACK host API;\n"
+        "                        real-time (SCHED_FIFO) when the process may use it\n"
+        "  --no-realtime         start that jackd without real-time scheduling\n"
         "  --host-api NAME       host API to use (JACK, ALSA, OSS; default: the default devices')\n"
         "  --device NAME|INDEX   device of that host API (default: its default device)\n"
         "  --json FILE           also write the summary to FILE\n"
-        "  --blocks-csv FILE     write the plugin run's per-block records to FILE\n"
+        "  --blocks-csv FILE     write the plugin's per-block records to FILE\n"
+        "  --baseline-csv FILE   write the baseline's per-block records to FILE\n"
         "  --list-devices        list PortAudio's devices and exit\n"
         "  --verbose             keep the host APIs' start-up chatter on stderr\n"
         "With the test suite's fs_rt_guard.so preloaded (LD_PRELOAD), every callback is checked for\n"
@@ -266,6 +364,8 @@ static int parse_args(int argc, char **argv, fs_rt_options *o) {
       o->bypass_baseline = 1, takes_value = 0;
     } else if (!strcmp(a, "--start-jack")) {
       o->start_jack = 1, takes_value = 0;
+    } else if (!strcmp(a, "--no-realtime")) {
+      o->no_realtime = 1, takes_value = 0;
     } else if (!strcmp(a, "--list-devices")) {
       o->list_devices = 1, takes_value = 0;
     } else if (!strcmp(a, "--verbose")) {
@@ -277,6 +377,8 @@ static int parse_args(int argc, char **argv, fs_rt_options *o) {
       o->uri = v;
     } else if (!strcmp(a, "--seconds")) {
       if (parse_number(v, 0.01, 86400.0, &o->seconds) != 0) goto bad;
+    } else if (!strcmp(a, "--segment-seconds")) {
+      if (parse_number(v, 0.05, 86400.0, &o->segment_seconds) != 0) goto bad;
     } else if (!strcmp(a, "--frames")) {
       if (parse_number(v, 16, 8192, &number) != 0) goto bad;
       o->frames = (uint32_t)number;
@@ -293,6 +395,8 @@ static int parse_args(int argc, char **argv, fs_rt_options *o) {
       o->json_path = v;
     } else if (!strcmp(a, "--blocks-csv")) {
       o->blocks_csv = v;
+    } else if (!strcmp(a, "--baseline-csv")) {
+      o->baseline_csv = v;
     } else if (!strcmp(a, "--host-api")) {
       o->host_api = v;
     } else if (!strcmp(a, "--device")) {
@@ -408,41 +512,20 @@ static PaDeviceIndex choose_device(const fs_rt_options *o, int need_input) {
   return d;
 }
 
-/* One stream from start to stop: the plugin, or the baseline when plugin
- * is NULL.  Fills blocks and returns how many it filled, -1 on error. */
-static int64_t run_stream(const fs_rt_options *o, PaDeviceIndex device, const fs_rt_guard *guard, fs_rt_stream *s,
-                          fs_rt_result *r) {
-  const PaDeviceInfo *info = Pa_GetDeviceInfo(device);
-  PaStreamParameters in_params = {device, s->device_in, paFloat32, info->defaultLowInputLatency, NULL};
-  PaStreamParameters out_params = {device, s->device_out, paFloat32, info->defaultLowOutputLatency, NULL};
-  atomic_store(&s->count, 0);
-  atomic_store(&s->done, 0);
-  s->frame = 0;
-  s->file_pos = 0;
-  PaStream *stream = NULL;
-  PaError err = Pa_OpenStream(&stream, s->device_in > 0 ? &in_params : NULL, &out_params, o->rate, o->frames,
-                              paClipOff | paDitherOff, stream_callback, s);
-  if (err != paNoError) {
-    fprintf(stderr, "failsafe-rt: cannot open a %.0f Hz, %u-frame stream on '%s': %s\n", o->rate, o->frames,
-            info->name, Pa_GetErrorText(err));
-    return -1;
-  }
-  r->rss_start_kb = fs_rt_rss_kb();
-  if (guard->reset) guard->reset();
-  s->guard_arm = guard->arm;
-  err = Pa_StartStream(stream);
-  if (err != paNoError) {
-    fprintf(stderr, "failsafe-rt: cannot start the stream: %s\n", Pa_GetErrorText(err));
-    Pa_CloseStream(stream);
-    return -1;
-  }
-  /* Waits for the callback to finish its blocks, watching for a stream
-   * that stopped calling back (a dead server) or an interrupt. */
+/* Waits for the callback to finish its blocks, watching for a stream
+ * that stopped calling back (a dead server) or an interrupt.  Reads VmRSS
+ * once the stream has warmed up (warm_callbacks run: the server's and
+ * PortAudio's buffers, the plugin's first touch of its pages and the
+ * worker's first journal lines are in by then) into rss_kb[1], and again
+ * when the callbacks are done, before the stream stops, into rss_kb[2].
+ * Returns 1 when it stalled. */
+static int wait_for_stream(PaStream *stream, fs_rt_stream *s, uint64_t warm_callbacks, long rss_kb[3]) {
   uint64_t last_count = 0, last_progress = now_ns();
   int stalled = 0;
   while (!atomic_load(&s->done) && !fs_rt_interrupted && Pa_IsStreamActive(stream) == 1) {
     Pa_Sleep(20);
     const uint64_t count = atomic_load_explicit(&s->count, memory_order_acquire);
+    if (rss_kb[1] < 0 && count >= warm_callbacks) rss_kb[1] = fs_rt_rss_kb();
     if (count != last_count) {
       last_count = count;
       last_progress = now_ns();
@@ -451,51 +534,134 @@ static int64_t run_stream(const fs_rt_options *o, PaDeviceIndex device, const fs
       break;
     }
   }
+  rss_kb[2] = fs_rt_rss_kb();
+  return stalled;
+}
+
+/* The stream from start to stop, both conditions.  VmRSS is read just
+ * before it starts (rss_kb[0]), once warm and at the end (see
+ * wait_for_stream).  Returns the callbacks run, -1 on error. */
+static int64_t run_stream(const fs_rt_options *o, PaDeviceIndex device, const fs_rt_guard *guard, fs_rt_stream *s,
+                          long rss_kb[3]) {
+  const PaDeviceInfo *info = Pa_GetDeviceInfo(device);
+  PaStreamParameters in_params = {device, s->device_in, paFloat32, info->defaultLowInputLatency, NULL};
+  PaStreamParameters out_params = {device, s->device_out, paFloat32, info->defaultLowOutputLatency, NULL};
+  PaStream *stream = NULL;
+  PaError err = Pa_OpenStream(&stream, s->device_in > 0 ? &in_params : NULL, &out_params, o->rate, o->frames,
+                              paClipOff | paDitherOff, stream_callback, s);
+  if (err != paNoError) {
+    fprintf(stderr, "failsafe-rt: cannot open a %.0f Hz, %u-frame stream on '%s': %s\n", o->rate, o->frames,
+            info->name, Pa_GetErrorText(err));
+    return -1;
+  }
+  rss_kb[0] = fs_rt_rss_kb();
+  if (guard->reset) guard->reset();
+  s->guard_arm = guard->arm;
+  s->guard_violations = guard->violations;
+  err = Pa_StartStream(stream);
+  if (err != paNoError) {
+    fprintf(stderr, "failsafe-rt: cannot start the stream: %s\n", Pa_GetErrorText(err));
+    Pa_CloseStream(stream);
+    return -1;
+  }
+  /* Warm after 2 s, or a tenth of a shorter run. */
+  const uint64_t total = s->quota[FS_RT_PLUGIN] + s->quota[FS_RT_BASELINE];
+  const uint64_t two_seconds = (uint64_t)(2.0 * o->rate / o->frames);
+  const int stalled = wait_for_stream(stream, s, total / 10 < two_seconds ? total / 10 : two_seconds, rss_kb);
   if (Pa_IsStreamStopped(stream) == 0) Pa_StopStream(stream);
   Pa_CloseStream(stream);
-  r->rss_end_kb = fs_rt_rss_kb();
-  r->rt_violations = guard->violations ? (long)guard->violations() : -1;
   if (stalled) fprintf(stderr, "failsafe-rt: the stream stopped calling back; summary covers what ran\n");
   return (int64_t)atomic_load(&s->count);
+}
+
+/* Segment length: the option, else 5 s, or half the run when that is
+ * shorter so even a short run gets one whole baseline-plugin-plugin-
+ * baseline round.  5 s is long enough that the plugin's pauses (one per
+ * two segments) are rare next to its blocks, and short enough that the
+ * machine's slower swings of load fall on both conditions. */
+static double segment_seconds(const fs_rt_options *o) {
+  if (o->segment_seconds > 0.0) return o->segment_seconds;
+  return o->seconds / 2.0 < 5.0 ? o->seconds / 2.0 : 5.0;
+}
+
+/* Writes one byte per page, so the pages are resident before the stream
+ * starts.  Through a volatile pointer: the compiler knows calloc's memory
+ * is zero and drops a memset of zeros, leaving the callback to fault the
+ * pages in one by one (seen as VmRSS growing all through a run). */
+static void touch_pages(void *memory, size_t bytes) {
+  volatile unsigned char *p = memory;
+  for (size_t i = 0; i < bytes; i += 4096) p[i] = 0;
+  if (bytes) p[bytes - 1] = 0;
 }
 
 /* Allocates the block records and plugin buffers, touching every page so
  * the callback never faults one in. */
 static int prepare_stream(fs_rt_stream *s, const fs_rt_options *o) {
-  s->total_blocks = (uint64_t)ceil(o->seconds * o->rate / o->frames);
-  s->blocks = calloc(s->total_blocks, sizeof *s->blocks);
-  if (!s->blocks) return -1;
-  memset(s->blocks, 0, s->total_blocks * sizeof *s->blocks);
+  const uint64_t blocks = (uint64_t)ceil(o->seconds * o->rate / o->frames);
+  s->quota[FS_RT_PLUGIN] = blocks;
+  s->quota[FS_RT_BASELINE] = o->bypass_baseline ? blocks : 0;
+  for (int c = 0; c < FS_RT_CONDITIONS; ++c) {
+    if (!s->quota[c]) continue;
+    s->blocks[c] = calloc(s->quota[c], sizeof *s->blocks[c]);
+    if (!s->blocks[c]) return -1;
+    touch_pages(s->blocks[c], s->quota[c] * sizeof *s->blocks[c]);
+  }
   for (uint32_t c = 0; c < FS_RT_MAX_AUDIO; ++c) {
     s->in[c] = calloc(o->frames, sizeof(float));
     s->out[c] = calloc(o->frames, sizeof(float));
     if (!s->in[c] || !s->out[c]) return -1;
   }
+  const double segment_blocks = llround(segment_seconds(o) * o->rate / o->frames);
+  s->segment_blocks = o->bypass_baseline && segment_blocks >= 1.0 ? (uint64_t)segment_blocks : UINT64_MAX;
   s->frames = o->frames;
+  s->late_ns = (uint64_t)(1e9 * o->frames / o->rate);
+  s->last_condition = -1;
   return 0;
 }
 
 static void release_stream(fs_rt_stream *s) {
-  free(s->blocks);
+  for (int c = 0; c < FS_RT_CONDITIONS; ++c) free(s->blocks[c]);
   for (uint32_t c = 0; c < FS_RT_MAX_AUDIO; ++c) {
     free(s->in[c]);
     free(s->out[c]);
   }
 }
 
-/* One line per callback, for plots and post-mortems. */
+/* Summarises one condition's blocks.  The guard's count is the
+ * condition's own; any it saw outside both (the closing callback) is
+ * charged to the plugin rather than lost. */
+static int summarise(fs_rt_result *r, const fs_rt_stream *s, int cond, const fs_rt_schedule *schedule,
+                     const fs_rt_options *o, const long rss_kb[3], const fs_rt_guard *guard) {
+  r->rss_open_kb = rss_kb[0];
+  r->rss_start_kb = rss_kb[1];
+  r->rss_end_kb = rss_kb[2];
+  r->segments = s->segments[cond];
+  r->rt_violations = -1;
+  if (guard->violations) {
+    const unsigned long total = guard->violations();
+    r->rt_violations = (long)(cond == FS_RT_PLUGIN ? total - s->violations[FS_RT_BASELINE] : s->violations[cond]);
+  }
+  return fs_rt_result_compute(r, s->blocks[cond], s->filled[cond], schedule, o->rate, o->frames);
+}
+
+/* One line per callback of one condition, for plots and post-mortems;
+ * time_s is the condition's own time, stream_block the callback's index
+ * in the whole stream. */
 static int write_blocks_csv(const char *path, const fs_rt_block *blocks, uint64_t n, double rate) {
   FILE *f = fopen(path, "w");
   if (!f) {
     fprintf(stderr, "failsafe-rt: cannot write %s\n", path);
     return -1;
   }
-  fputs("block,time_s,callback_ns,run_ns,dac_time,status,chaos,tier,incidents,cause,peak,nonfinite\n", f);
+  fputs("block,time_s,callback_ns,run_ns,dac_time,status,chaos,tier,incidents,cause,peak,nonfinite,"
+        "stream_block,since_late_plugin,since_late_baseline\n",
+        f);
   for (uint64_t i = 0; i < n; ++i) {
     const fs_rt_block *b = &blocks[i];
-    fprintf(f, "%llu,%.6f,%llu,%llu,%.6f,%u,%d,%g,%g,%g,%g,%u\n", (unsigned long long)i, (double)b->frame / rate,
-            (unsigned long long)b->callback_ns, (unsigned long long)b->run_ns, b->dac_time, b->status, b->chaos,
-            b->tier, b->incidents, b->cause, b->peak, b->nonfinite);
+    fprintf(f, "%llu,%.6f,%llu,%llu,%.6f,%u,%d,%g,%g,%g,%g,%u,%llu,%u,%u\n", (unsigned long long)i,
+            (double)b->frame / rate, (unsigned long long)b->callback_ns, (unsigned long long)b->run_ns, b->dac_time,
+            b->status, b->chaos, b->tier, b->incidents, b->cause, b->peak, b->nonfinite, (unsigned long long)b->seq,
+            b->since_late[FS_RT_PLUGIN], b->since_late[FS_RT_BASELINE]);
   }
   return fclose(f) == 0 ? 0 : -1;
 }
@@ -514,21 +680,65 @@ static void json_string(FILE *out, const char *text) {
   fputc('"', out);
 }
 
-static void write_summary(FILE *out, const fs_rt_options *o, const char *device_name, const char *api_name,
-                          const fs_rt_result *plugin, const fs_rt_result *baseline, int interrupted) {
+/* What the summary says about the run besides the two results. */
+typedef struct {
+  const char *device_name, *api_name;
+  int realtime;    /* our jackd real-time: 1, 0; -1 when we started none */
+  int sched_known; /* a callback ran and recorded its scheduling */
+  int sched_policy, sched_priority;
+  double segment_s; /* 0 without a baseline */
+  int interrupted;
+} fs_rt_run_info;
+
+static const char *policy_name(int policy) {
+  switch (policy) {
+    case SCHED_FIFO: return "SCHED_FIFO";
+    case SCHED_RR: return "SCHED_RR";
+    case SCHED_OTHER: return "SCHED_OTHER";
+#ifdef SCHED_BATCH
+    case SCHED_BATCH: return "SCHED_BATCH";
+#endif
+#ifdef SCHED_IDLE
+    case SCHED_IDLE: return "SCHED_IDLE";
+#endif
+    default: return "unknown";
+  }
+}
+
+static void write_run_info(FILE *out, const fs_rt_run_info *info) {
+  fprintf(out, "  \"interrupted\": %s,\n", info->interrupted ? "true" : "false");
+  fprintf(out, "  \"realtime\": %s,\n", info->realtime < 0 ? "null" : info->realtime ? "true" : "false");
+  if (info->sched_known) {
+    fprintf(out, "  \"callback_scheduling\": {\"policy\": \"%s\", \"priority\": %d},\n",
+            policy_name(info->sched_policy), info->sched_priority);
+  } else {
+    fputs("  \"callback_scheduling\": null,\n", out);
+  }
+  if (info->segment_s > 0.0) {
+    fprintf(out, "  \"segment_seconds\": %.6g,\n", info->segment_s);
+  } else {
+    fputs("  \"segment_seconds\": null,\n", out);
+  }
+}
+
+/* The summary: the plugin's result at the top level, the baseline's in
+ * "baseline" (both cover `seconds` of their own). */
+static void write_summary(FILE *out, const fs_rt_options *o, const fs_rt_run_info *info, const fs_rt_result *plugin,
+                          const fs_rt_result *baseline) {
   fputs("{\n  \"plugin\": ", out);
   json_string(out, o->uri);
   fputs(",\n  \"host_api\": ", out);
-  json_string(out, api_name);
+  json_string(out, info->api_name);
   fputs(",\n  \"device\": ", out);
-  json_string(out, device_name);
+  json_string(out, info->device_name);
   fputs(",\n  \"input\": ", out);
   json_string(out, o->input_path ? o->input_path : "device");
   fprintf(out, ",\n  \"rate\": %.0f,\n  \"frames\": %u,\n  \"seconds\": %.3f,\n  \"buffer_ns\": %.0f,\n", o->rate,
           o->frames, o->seconds, 1e9 * o->frames / o->rate);
   fputs("  \"chaos\": ", out);
   json_string(out, o->chaos ? o->chaos : "");
-  fprintf(out, ",\n  \"interrupted\": %s,\n", interrupted ? "true" : "false");
+  fputs(",\n", out);
+  write_run_info(out, info);
   if (baseline) {
     fputs("  \"baseline\": {\n", out);
     fs_rt_result_json(out, baseline, "    ", 0);
@@ -536,6 +746,26 @@ static void write_summary(FILE *out, const fs_rt_options *o, const char *device_
   }
   fs_rt_result_json(out, plugin, "  ", 1);
   fputs("}\n", out);
+}
+
+static int write_json_file(const char *path, const fs_rt_options *o, const fs_rt_run_info *info,
+                           const fs_rt_result *plugin, const fs_rt_result *baseline) {
+  FILE *json = fopen(path, "w");
+  if (!json) {
+    fprintf(stderr, "failsafe-rt: cannot write %s\n", path);
+    return -1;
+  }
+  write_summary(json, o, info, plugin, baseline);
+  return fclose(json) == 0 ? 0 : -1;
+}
+
+/* Says so when the server was meant to run real-time and the callback
+ * did not: the figures are then those of a starved client. */
+static void check_scheduling(const fs_rt_run_info *info) {
+  if (info->realtime == 1 && info->sched_known && info->sched_policy != SCHED_FIFO && info->sched_policy != SCHED_RR) {
+    fprintf(stderr, "failsafe-rt: jackd runs real-time but the callback ran under %s\n",
+            policy_name(info->sched_policy));
+  }
 }
 
 int main(int argc, char **argv) {
@@ -550,7 +780,7 @@ int main(int argc, char **argv) {
   if (o.input_path && load_file(o.input_path, o.rate, &file) != 0) return 1;
 
   fs_rt_jack jack = {0};
-  if (o.start_jack && fs_rt_jack_start(&jack, o.rate, o.frames) != 0) return 1;
+  if (o.start_jack && fs_rt_jack_start(&jack, o.rate, o.frames, !o.no_realtime) != 0) return 1;
   int status = 1;
   fs_rt_plugin plugin = {0};
   fs_rt_stream stream = {0};
@@ -587,6 +817,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "failsafe-rt: out of memory for %.0f s of block records\n", o.seconds);
     goto out_stream;
   }
+  stream.plugin = &plugin;
   stream.schedule = schedule;
   stream.file = o.input_path ? &file : NULL;
   const int want_in = (int)plugin.n_audio_in;
@@ -598,35 +829,34 @@ int main(int argc, char **argv) {
     goto out_stream;
   }
 
-  int have_baseline = 0;
-  if (o.bypass_baseline) {
-    stream.plugin = NULL;
-    const int64_t n = run_stream(&o, device, &guard, &stream, &baseline);
-    if (n < 0 || fs_rt_result_compute(&baseline, stream.blocks, (uint64_t)n, schedule, o.rate, o.frames) != 0)
-      goto out_results;
-    have_baseline = 1;
-  }
-  if (!fs_rt_interrupted) {
-    stream.plugin = &plugin;
-    lilv_instance_activate(plugin.instance);
-    const int64_t n = run_stream(&o, device, &guard, &stream, &result);
-    lilv_instance_deactivate(plugin.instance);
-    if (n < 0 || fs_rt_result_compute(&result, stream.blocks, (uint64_t)n, schedule, o.rate, o.frames) != 0)
-      goto out_results;
-    if (o.blocks_csv && write_blocks_csv(o.blocks_csv, stream.blocks, (uint64_t)n, o.rate) != 0) goto out_results;
-  }
-  write_summary(stdout, &o, device_info->name, api_name, &result, have_baseline ? &baseline : NULL,
-                fs_rt_interrupted);
-  if (o.json_path) {
-    FILE *json = fopen(o.json_path, "w");
-    if (!json) {
-      fprintf(stderr, "failsafe-rt: cannot write %s\n", o.json_path);
-      goto out_results;
-    }
-    write_summary(json, &o, device_info->name, api_name, &result, have_baseline ? &baseline : NULL,
-                  fs_rt_interrupted);
-    fclose(json);
-  }
+  static const fs_rt_schedule no_faults = {.count = 0}; /* the baseline has no faults */
+  long rss_kb[3] = {-1, -1, -1};
+  lilv_instance_activate(plugin.instance);
+  const int64_t n = run_stream(&o, device, &guard, &stream, rss_kb);
+  lilv_instance_deactivate(plugin.instance);
+  if (n < 0 || summarise(&result, &stream, FS_RT_PLUGIN, schedule, &o, rss_kb, &guard) != 0 ||
+      (o.bypass_baseline && summarise(&baseline, &stream, FS_RT_BASELINE, &no_faults, &o, rss_kb, &guard) != 0))
+    goto out_results;
+  if (o.blocks_csv && write_blocks_csv(o.blocks_csv, stream.blocks[FS_RT_PLUGIN], stream.filled[FS_RT_PLUGIN],
+                                       o.rate) != 0)
+    goto out_results;
+  if (o.baseline_csv && o.bypass_baseline &&
+      write_blocks_csv(o.baseline_csv, stream.blocks[FS_RT_BASELINE], stream.filled[FS_RT_BASELINE], o.rate) != 0)
+    goto out_results;
+  const fs_rt_run_info info = {
+      .device_name = device_info->name,
+      .api_name = api_name,
+      .realtime = o.start_jack ? jack.realtime : -1,
+      .sched_known = atomic_load(&stream.sched_known),
+      .sched_policy = stream.sched_policy,
+      .sched_priority = stream.sched_priority,
+      .segment_s = o.bypass_baseline ? (double)stream.segment_blocks * o.frames / o.rate : 0.0,
+      .interrupted = fs_rt_interrupted,
+  };
+  check_scheduling(&info);
+  const fs_rt_result *base = o.bypass_baseline ? &baseline : NULL;
+  write_summary(stdout, &o, &info, &result, base);
+  if (o.json_path && write_json_file(o.json_path, &o, &info, &result, base) != 0) goto out_results;
   status = fs_rt_interrupted ? 1 : 0;
 
 out_results:

@@ -31,6 +31,10 @@ static int percentiles(const fs_rt_block *blocks, uint64_t n, size_t member, fs_
 
 static int tier_of(const fs_rt_block *b) { return isfinite(b->tier) ? (int)b->tier : -1; }
 
+static int is_xrun(const fs_rt_block *b) {
+  return (b->status & (paInputUnderflow | paInputOverflow | paOutputUnderflow | paOutputOverflow)) != 0;
+}
+
 static void summarise_window(fs_rt_window_result *w, const fs_rt_window *win, uint64_t next_start,
                              const fs_rt_block *blocks, uint64_t n, double rate, uint64_t late_ns) {
   w->mode = win->mode;
@@ -53,6 +57,7 @@ static void summarise_window(fs_rt_window_result *w, const fs_rt_window *win, ui
     if (b->frame < win->end) {
       ++w->blocks;
       w->late_blocks += (uint64_t)late;
+      w->xruns += (uint64_t)is_xrun(b);
     }
     if (!fell_back && late) ++w->late_before_fallback;
     if (!fell_back && tier_of(b) != tier_before) {
@@ -64,43 +69,61 @@ static void summarise_window(fs_rt_window_result *w, const fs_rt_window *win, ui
   w->incidents_delta = incidents_after - incidents_before;
 }
 
+/* Adds one block's flags, lateness and output to r; prev is the
+ * condition's previous block (NULL for the first). */
+static void count_block(fs_rt_result *r, const fs_rt_block *b, const fs_rt_block *prev, const fs_rt_schedule *schedule,
+                        uint64_t late_ns, double buffer_s) {
+  const uint32_t s = b->status;
+  const int in_chaos = fs_rt_schedule_mode_at(schedule, b->frame) != 0;
+  r->input_underflow += (s & paInputUnderflow) != 0;
+  r->input_overflow += (s & paInputOverflow) != 0;
+  r->output_underflow += (s & paOutputUnderflow) != 0;
+  r->output_overflow += (s & paOutputOverflow) != 0;
+  if (is_xrun(b)) {
+    ++r->xruns;
+    const int after_plugin = b->since_late[FS_RT_PLUGIN] <= FS_RT_XRUN_LAG;
+    r->xruns_after_late += after_plugin || b->since_late[FS_RT_BASELINE] <= FS_RT_XRUN_LAG;
+    r->xruns_after_late_plugin += (uint64_t)after_plugin;
+    r->xruns_in_chaos += (uint64_t)in_chaos;
+  }
+  /* Only between callbacks that followed each other: across a segment of
+   * the other condition the DAC time jumps by the whole segment. */
+  if (prev && b->seq == prev->seq + 1 && b->dac_time - prev->dac_time > 1.5 * buffer_s) ++r->time_gaps;
+  if (b->callback_ns > late_ns) {
+    ++r->late_blocks;
+    r->late_blocks_outside_chaos += (uint64_t)!in_chaos;
+  }
+  if (b->peak > r->max_abs_output) r->max_abs_output = b->peak;
+  r->nonfinite_output += b->nonfinite;
+  if (prev && tier_of(b) != tier_of(prev)) {
+    if (r->tier_change_count < FS_RT_MAX_TIER_CHANGES) {
+      r->tier_changes[r->tier_change_count] = (fs_rt_tier_change){(double)b->frame / (double)r->rate, tier_of(prev),
+                                                                   tier_of(b)};
+    }
+    ++r->tier_change_count;
+  }
+}
+
 int fs_rt_result_compute(fs_rt_result *r, const fs_rt_block *blocks, uint64_t n, const fs_rt_schedule *schedule,
                          double rate, uint32_t frames) {
   /* Set by the caller while the stream ran. */
-  const long rss_start = r->rss_start_kb, rss_end = r->rss_end_kb, violations = r->rt_violations;
+  const long rss_open = r->rss_open_kb, rss_start = r->rss_start_kb, rss_end = r->rss_end_kb;
+  const long violations = r->rt_violations;
+  const uint64_t segments = r->segments;
   memset(r, 0, sizeof *r);
+  r->rss_open_kb = rss_open;
   r->rss_start_kb = rss_start;
   r->rss_end_kb = rss_end;
   r->rt_violations = violations;
+  r->segments = segments;
+  r->rate = rate;
   r->callbacks = n;
   r->incidents = r->final_tier = r->final_cause = NAN;
   const double buffer_s = (double)frames / rate;
   const uint64_t late_ns = (uint64_t)(buffer_s * 1e9);
   r->tier_changes = calloc(FS_RT_MAX_TIER_CHANGES, sizeof *r->tier_changes);
   if (!r->tier_changes) return -1;
-  for (uint64_t i = 0; i < n; ++i) {
-    const fs_rt_block *b = &blocks[i];
-    const uint32_t s = b->status;
-    r->input_underflow += (s & paInputUnderflow) != 0;
-    r->input_overflow += (s & paInputOverflow) != 0;
-    r->output_underflow += (s & paOutputUnderflow) != 0;
-    r->output_overflow += (s & paOutputOverflow) != 0;
-    r->xruns += (s & (paInputUnderflow | paInputOverflow | paOutputUnderflow | paOutputOverflow)) != 0;
-    if (i > 0 && b->dac_time - blocks[i - 1].dac_time > 1.5 * buffer_s) ++r->time_gaps;
-    if (b->callback_ns > late_ns) {
-      ++r->late_blocks;
-      if (fs_rt_schedule_mode_at(schedule, b->frame) == 0) ++r->late_blocks_outside_chaos;
-    }
-    if (b->peak > r->max_abs_output) r->max_abs_output = b->peak;
-    r->nonfinite_output += b->nonfinite;
-    if (i > 0 && tier_of(b) != tier_of(&blocks[i - 1])) {
-      if (r->tier_change_count < FS_RT_MAX_TIER_CHANGES) {
-        r->tier_changes[r->tier_change_count] =
-            (fs_rt_tier_change){(double)b->frame / rate, tier_of(&blocks[i - 1]), tier_of(b)};
-      }
-      ++r->tier_change_count;
-    }
-  }
+  for (uint64_t i = 0; i < n; ++i) count_block(r, &blocks[i], i > 0 ? &blocks[i - 1] : NULL, schedule, late_ns, buffer_s);
   if (n > 0) {
     r->incidents = blocks[n - 1].incidents;
     r->final_tier = blocks[n - 1].tier;
@@ -142,7 +165,11 @@ static void json_percentiles(FILE *out, const char *indent, const char *name, co
 
 void fs_rt_result_json(FILE *out, const fs_rt_result *r, const char *indent, int with_plugin_fields) {
   fprintf(out, "%s\"callbacks\": %llu,\n", indent, (unsigned long long)r->callbacks);
+  fprintf(out, "%s\"segments\": %llu,\n", indent, (unsigned long long)r->segments);
   fprintf(out, "%s\"xruns\": %llu,\n", indent, (unsigned long long)r->xruns);
+  fprintf(out, "%s\"xruns_after_late\": %llu,\n", indent, (unsigned long long)r->xruns_after_late);
+  fprintf(out, "%s\"xruns_after_late_plugin\": %llu,\n", indent, (unsigned long long)r->xruns_after_late_plugin);
+  if (with_plugin_fields) fprintf(out, "%s\"xruns_in_chaos\": %llu,\n", indent, (unsigned long long)r->xruns_in_chaos);
   fprintf(out,
           "%s\"xrun_flags\": {\"input_underflow\": %llu, \"input_overflow\": %llu, \"output_underflow\": %llu, "
           "\"output_overflow\": %llu},\n",
@@ -172,9 +199,10 @@ void fs_rt_result_json(FILE *out, const fs_rt_result *r, const char *indent, int
       const fs_rt_window_result *w = &r->windows[i];
       fprintf(out,
               "%s\n%s  {\"mode\": %d, \"start_s\": %.6f, \"end_s\": %.6f, \"blocks\": %llu, \"late_blocks\": %llu, "
-              "\"late_before_fallback\": %llu, \"fallback_after_s\": ",
+              "\"xruns\": %llu, \"late_before_fallback\": %llu, \"fallback_after_s\": ",
               i ? "," : "", indent, w->mode, w->start_s, w->end_s, (unsigned long long)w->blocks,
-              (unsigned long long)w->late_blocks, (unsigned long long)w->late_before_fallback);
+              (unsigned long long)w->late_blocks, (unsigned long long)w->xruns,
+              (unsigned long long)w->late_before_fallback);
       json_number(out, w->fallback_after_s >= 0.0 ? w->fallback_after_s : NAN);
       fputs(", \"incidents_delta\": ", out);
       json_number(out, w->incidents_delta);
@@ -189,6 +217,7 @@ void fs_rt_result_json(FILE *out, const fs_rt_result *r, const char *indent, int
   } else {
     fprintf(out, "%s\"rt_violations\": null,\n", indent);
   }
+  fprintf(out, "%s\"rss_open_kb\": %ld,\n", indent, r->rss_open_kb);
   fprintf(out, "%s\"rss_start_kb\": %ld,\n", indent, r->rss_start_kb);
   fprintf(out, "%s\"rss_end_kb\": %ld\n", indent, r->rss_end_kb);
 }

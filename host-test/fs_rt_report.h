@@ -11,9 +11,24 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* Which condition a callback served.  With a bypass baseline both share
+ * one stream, in alternating segments. */
+typedef enum { FS_RT_PLUGIN = 0, FS_RT_BASELINE = 1, FS_RT_CONDITIONS = 2 } fs_rt_condition;
+
+/* A client can only cause an xrun by finishing late.  JACK tells its
+ * clients of an xrun through their notification thread, and PortAudio
+ * flags it in the next callback after that, so the flag lands one to a few
+ * callbacks after the late one: an xrun flagged within FS_RT_XRUN_LAG
+ * callbacks of a late callback may be that callback's doing, any other is
+ * not. */
+#define FS_RT_XRUN_LAG 4u
+#define FS_RT_NOT_LATE 255u /* no late callback in the last 254 */
+
 /* One callback. */
 typedef struct {
-  uint64_t frame;       /* stream frame at the block's start */
+  uint64_t frame;       /* the condition's own frame at the block's start:
+                           the plugin's timeline counts plugin blocks only */
+  uint64_t seq;         /* the callback's index in the whole stream */
   uint64_t callback_ns; /* whole callback, CLOCK_MONOTONIC */
   uint64_t run_ns;      /* inside run() (all segments), 0 for the baseline */
   double dac_time;      /* PortAudio's outputBufferDacTime, seconds */
@@ -22,6 +37,9 @@ typedef struct {
   uint32_t nonfinite;   /* non-finite output samples in the block */
   uint32_t status;      /* PaStreamCallbackFlags */
   int32_t chaos;        /* chaos value at the block's start */
+  /* Callbacks since the stream's last late callback of each condition
+   * (1: the one just before), FS_RT_NOT_LATE when longer ago. */
+  uint8_t since_late[FS_RT_CONDITIONS];
 } fs_rt_block;
 
 typedef struct {
@@ -38,6 +56,7 @@ typedef struct {
   int mode;
   double start_s, end_s;
   uint64_t blocks, late_blocks;
+  uint64_t xruns; /* callbacks inside the window flagged with an xrun */
   /* Late blocks from the window's start up to the first block that shows
    * a tier other than the one in force when the window opened (all of the
    * window's late blocks when the tier never changed).  The safety net's
@@ -49,8 +68,12 @@ typedef struct {
 } fs_rt_window_result;
 
 typedef struct {
+  double rate;
   uint64_t callbacks;
   uint64_t xruns; /* callbacks flagged with any under/overflow */
+  uint64_t xruns_after_late;        /* ...within FS_RT_XRUN_LAG of a late callback of either condition */
+  uint64_t xruns_after_late_plugin; /* ...within FS_RT_XRUN_LAG of a late plugin callback */
+  uint64_t xruns_in_chaos;   /* ...inside a chaos window */
   uint64_t input_underflow, input_overflow, output_underflow, output_overflow;
   uint64_t time_gaps; /* DAC time advanced by more than 1.5 buffers */
   fs_rt_percentiles callback_ns, run_ns;
@@ -62,15 +85,23 @@ typedef struct {
   fs_rt_tier_change *tier_changes; /* the first FS_RT_MAX_TIER_CHANGES */
   double max_abs_output;
   uint64_t nonfinite_output;
-  long rss_start_kb, rss_end_kb;
-  long rt_violations; /* counted by a preloaded real-time guard; -1 without one */
+  /* VmRSS of the whole process (both conditions share the stream): before
+   * the stream starts, once it has warmed up, and when its callbacks are
+   * done.  Memory is flat over a run when end equals start. */
+  long rss_open_kb, rss_start_kb, rss_end_kb;
+  long rt_violations; /* counted by a preloaded real-time guard in this
+                         condition's callbacks; -1 without one */
+  uint64_t segments;  /* stretches of the stream this condition had */
   uint32_t window_count;
   fs_rt_window_result *windows;
 } fs_rt_result;
 
 #define FS_RT_MAX_TIER_CHANGES 1000u
 
-/* Summarises n blocks.  Returns -1 when out of memory. */
+/* Summarises n blocks of one condition, in stream order (blocks of the
+ * other condition may sit between them: `seq` tells).  The caller sets
+ * rss_*, rt_violations and segments beforehand; they are kept.  Returns -1
+ * when out of memory. */
 int fs_rt_result_compute(fs_rt_result *r, const fs_rt_block *blocks, uint64_t n, const fs_rt_schedule *schedule,
                          double rate, uint32_t frames);
 void fs_rt_result_free(fs_rt_result *r);
