@@ -1,5 +1,6 @@
 #include "fs_detectors.h"
 
+#include "fs_compiler.h"
 #include "fs_sanitize.h"
 
 #include <math.h>
@@ -43,13 +44,33 @@ void fs_input_monitor_reset(fs_input_monitor *m) {
 }
 
 /* The longest run of samples at full scale in x (n samples). */
-static uint32_t longest_clip_run(const float *x, uint32_t n) {
+FS_COLD static uint32_t longest_clip_run(const float *x, uint32_t n) {
   uint32_t run = 0, longest = 0;
   for (uint32_t i = 0; i < n; ++i) {
     run = fabsf(x[i]) >= CLIP_LEVEL ? run + 1 : 0;
     longest = run > longest ? run : longest;
   }
   return longest;
+}
+
+/* For callers that have not measured the hop themselves. */
+FS_NOINLINE static fs_block_measure measure_block(const float *x, uint32_t hop) { return fs_measure_block(x, hop); }
+
+/* Peak, sum and sum of squares of the finite samples; returns how many
+   were not finite. */
+FS_COLD static uint32_t measure_finite_part(const float *x, uint32_t hop, float *peak, float *sum, float *squares) {
+  uint32_t nonfinite = 0;
+  *peak = *sum = *squares = 0.0f;
+  for (uint32_t i = 0; i < hop; ++i) {
+    if (!isfinite(x[i])) {
+      nonfinite++;
+      continue;
+    }
+    *peak = fs_maxf(*peak, fabsf(x[i]));
+    *sum += x[i];
+    *squares += x[i] * x[i];
+  }
+  return nonfinite;
 }
 
 void fs_input_check(fs_input_monitor *m, const float *const *in, const fs_block_measure *measured,
@@ -60,25 +81,16 @@ void fs_input_check(fs_input_monitor *m, const float *const *in, const fs_block_
   for (uint32_t c = 0; c < channels; ++c) {
     /* One branch-free pass for the usual hop... */
     const float *x = in[c];
-    const fs_block_measure measure = measured ? measured[c] : fs_measure_block(x, hop);
+    const fs_block_measure measure = measured ? measured[c] : measure_block(x, hop);
     float channel_peak = fs_bits_value(measure.peak_bits), channel_sum = 0.0f, channel_squares = 0.0f;
     if (measure.peak_bits <= FS_FINITE_BITS_MAX) {
       channel_sum = measure.sum;
       channel_squares = measure.sum_squares;
     } else {
       /* ...and a careful one when something is not finite. */
-      channel_peak = 0.0f;
-      for (uint32_t i = 0; i < hop; ++i) {
-        if (!isfinite(x[i])) {
-          nonfinite++;
-          continue;
-        }
-        channel_peak = fmaxf(channel_peak, fabsf(x[i]));
-        channel_sum += x[i];
-        channel_squares += x[i] * x[i];
-      }
+      nonfinite += measure_finite_part(x, hop, &channel_peak, &channel_sum, &channel_squares);
     }
-    if (channel_peak >= CLIP_LEVEL) {
+    if (FS_UNLIKELY(channel_peak >= CLIP_LEVEL)) {
       const uint32_t run = longest_clip_run(x, hop);
       longest_run = run > longest_run ? run : longest_run;
     }
@@ -86,7 +98,7 @@ void fs_input_check(fs_input_monitor *m, const float *const *in, const fs_block_
       summary->channel_peak[c] = channel_peak;
       summary->channel_energy[c] = channel_squares;
     }
-    peak = fmaxf(peak, channel_peak);
+    peak = fs_maxf(peak, channel_peak);
     sum += channel_sum;
     sum_squares += channel_squares;
   }

@@ -1,5 +1,6 @@
 #include "fs_guard.h"
 
+#include "fs_compiler.h"
 #include "fs_sanitize.h"
 
 #include <float.h>
@@ -192,6 +193,19 @@ void fs_guard_analyse(fs_guard *g, const float *const *hop_in, float ceiling) {
   fs_guard_analyse_peak(g, hop_in, ceiling, peak_bits > FS_FINITE_BITS_MAX ? INFINITY : fs_bits_value(peak_bits));
 }
 
+/* A hop near the ceiling, or the limiter still at work: key by key. */
+FS_COLD static void analyse_keys(fs_guard *g, const float *const *hop_in, float ceiling) {
+  for (uint32_t i = 0; i < g->hop; ++i) {
+    float key = 0.0f;
+    for (uint32_t c = 0; c < g->channels; ++c) {
+      const float x = hop_in[c][i];
+      const float magnitude = isfinite(x) ? fabsf(x) : INFINITY;
+      key = magnitude > key ? magnitude : key;
+    }
+    push_key(g, key, ceiling);
+  }
+}
+
 void fs_guard_analyse_peak(fs_guard *g, const float *const *hop_in, float ceiling, float peak) {
   /* The usual hop: nothing near the ceiling, the limiter fully released.
      Every gain this hop would store is unity, which is what the ring
@@ -206,23 +220,16 @@ void fs_guard_analyse_peak(fs_guard *g, const float *const *hop_in, float ceilin
     g->deque_position[0] = g->keys_in - 1;
     return;
   }
-  for (uint32_t i = 0; i < g->hop; ++i) {
-    float key = 0.0f;
-    for (uint32_t c = 0; c < g->channels; ++c) {
-      const float x = hop_in[c][i];
-      const float magnitude = isfinite(x) ? fabsf(x) : INFINITY;
-      key = magnitude > key ? magnitude : key;
-    }
-    push_key(g, key, ceiling);
-  }
+  analyse_keys(g, hop_in, ceiling);
 }
 
 void fs_guard_apply(fs_guard *g, float *const *hop_out, float ceiling, fs_guard_stats *stats) {
   fs_guard_apply_known(g, hop_out, ceiling, NULL, stats);
 }
 
-void fs_guard_apply_known(fs_guard *g, float *const *hop_out, float ceiling, const fs_guard_level *known,
-                          fs_guard_stats *stats) {
+/* Everything but the usual known hop: limiting, clamping, flushing. */
+FS_COLD static void apply_general(fs_guard *g, float *const *hop_out, float ceiling, const fs_guard_level *known,
+                                  fs_guard_stats *stats) {
   fs_guard_stats s = {.min_gain = 1.0f};
   const uint32_t hop = g->hop;
   /* Output sample number gains_out lines up with key gains_out -
@@ -238,7 +245,7 @@ void fs_guard_apply_known(fs_guard *g, float *const *hop_out, float ceiling, con
         g->gain_ring[slot] = 1.0f; /* consumed; unity until a key writes it */
         g->ring_below--;
         s.limited++;
-        s.min_gain = fminf(s.min_gain, gains[i]);
+        s.min_gain = fs_minf(s.min_gain, gains[i]);
       }
     }
   }
@@ -284,4 +291,26 @@ void fs_guard_apply_known(fs_guard *g, float *const *hop_out, float ceiling, con
   if (stats) {
     *stats = s;
   }
+}
+
+void fs_guard_apply_known(fs_guard *g, float *const *hop_out, float ceiling, const fs_guard_level *known,
+                          fs_guard_stats *stats) {
+  /* The usual hop, already measured by the caller: finite, under the
+     ceiling, no denormal, no limiting in flight.  Left as it is. */
+  if (known && g->ring_below == 0) {
+    uint32_t peak_bits = 0, tiny = 0;
+    for (uint32_t c = 0; c < g->channels; ++c) {
+      peak_bits = known[c].peak_bits > peak_bits ? known[c].peak_bits : peak_bits;
+      tiny |= known[c].tiny;
+    }
+    const float peak = fs_bits_value(peak_bits);
+    if (peak_bits <= FS_FINITE_BITS_MAX && peak <= ceiling && tiny == 0) {
+      g->gains_out += g->hop;
+      if (stats) {
+        *stats = (fs_guard_stats){.min_gain = 1.0f, .peak_in = peak};
+      }
+      return;
+    }
+  }
+  apply_general(g, hop_out, ceiling, known, stats);
 }

@@ -1,6 +1,7 @@
 #include "fs_supervisor.h"
 
 #include "fs_clock.h"
+#include "fs_compiler.h"
 #include "fs_delay.h"
 #include "fs_detectors.h"
 #include "fs_enhancer.h"
@@ -99,6 +100,7 @@ struct fs_supervisor {
      injection has been off for a while: the experiment is over. */
   bool quarantined_by_chaos[2];
   uint64_t chaos_off_since;
+  fs_enhancer_fault fault; /* what the enhancers were last told to inject */
 
   /* Graded responses in force on the full path. */
   float protection;
@@ -237,13 +239,15 @@ static const fs_strategy_table *current_table(const fs_supervisor *sup) {
   return &sup->tables[atomic_load_explicit(&sup->active_table, memory_order_relaxed)];
 }
 
-static void set_full_adjustments(fs_supervisor *sup) {
-  const float trim = fminf(sup->trim_db, current_table(sup)->preemptive_trim_db);
+FS_COLD static void set_full_adjustments(fs_supervisor *sup) {
+  const float trim = fs_minf(sup->trim_db, current_table(sup)->preemptive_trim_db);
   for (uint32_t c = 0; c < sup->channels; ++c) {
     fs_enhancer_set_protection(sup->full[c], sup->protection);
     fs_enhancer_set_trim(sup->full[c], trim);
   }
 }
+
+static void set_fault(fs_supervisor *sup);
 
 void fs_supervisor_reset(fs_supervisor *sup) {
   fs_hopper_reset(sup->hopper);
@@ -271,6 +275,7 @@ void fs_supervisor_reset(fs_supervisor *sup) {
   sup->quarantined_by_chaos[0] = sup->quarantined_by_chaos[1] = false;
   sup->chaos_off_since = UINT64_MAX;
   sup->active = sup->pending;
+  set_fault(sup);
   sup->ceiling_db = NAN; /* made again at the first hop */
   sup->reduction_db = NAN;
   sup->first_hop = true;
@@ -318,40 +323,34 @@ static fs_enhancer_fault fault_for(fs_chaos_mode chaos) {
   }
 }
 
-/* Start of a hop: the host's latest controls and the worker's latest table. */
-static void begin_hop(fs_supervisor *sup) {
-  if (atomic_load_explicit(&sup->table_pending, memory_order_acquire)) {
-    const int active = atomic_load_explicit(&sup->active_table, memory_order_relaxed);
-    atomic_store_explicit(&sup->active_table, 1 - active, memory_order_release);
-    atomic_store_explicit(&sup->table_pending, false, memory_order_release);
-    set_full_adjustments(sup);
-  }
-  const fs_chaos_mode previous_chaos = sup->active.chaos;
-  sup->active = sup->pending;
-  if (sup->active.chaos != FS_CHAOS_OFF) {
-    sup->chaos_off_since = UINT64_MAX;
-  } else if (previous_chaos != FS_CHAOS_OFF) {
-    sup->chaos_off_since = sup->now;
-  } else if (sup->chaos_off_since != UINT64_MAX &&
-             sup->now - sup->chaos_off_since >= ms_to_samples(sup, FS_NET_CHAOS_OVER_MS)) {
-    for (uint32_t t = 0; t < 2; ++t) {
-      if (sup->quarantined_by_chaos[t] && sup->breaker[t].state == FS_BREAKER_QUARANTINED) {
-        fs_breaker_reset(&sup->breaker[t]);
-      }
-      sup->quarantined_by_chaos[t] = false;
+/* The worker's new table takes over (rare: after an incident). */
+FS_COLD static void swap_table(fs_supervisor *sup) {
+  const int active = atomic_load_explicit(&sup->active_table, memory_order_relaxed);
+  atomic_store_explicit(&sup->active_table, 1 - active, memory_order_release);
+  atomic_store_explicit(&sup->table_pending, false, memory_order_release);
+  set_full_adjustments(sup);
+}
+
+/* Chaos has been off long enough: tiers it quarantined come back. */
+FS_COLD static void release_chaos_quarantine(fs_supervisor *sup) {
+  for (uint32_t t = 0; t < 2; ++t) {
+    if (sup->quarantined_by_chaos[t] && sup->breaker[t].state == FS_BREAKER_QUARANTINED) {
+      fs_breaker_reset(&sup->breaker[t]);
     }
-    sup->chaos_off_since = UINT64_MAX;
+    sup->quarantined_by_chaos[t] = false;
   }
-  /* Controls that cost a power to turn into numbers are turned only when
-     they move (setting the same value again changes nothing). */
-  const bool new_reduction = !(sup->active.reduction_db == sup->reduction_db);
-  sup->reduction_db = sup->active.reduction_db;
-  for (uint32_t c = 0; c < sup->channels; ++c) {
-    if (new_reduction) {
+  sup->chaos_off_since = UINT64_MAX;
+}
+
+/* Controls that cost a power to turn into numbers, turned only when they
+   move (setting the same value again changes nothing). */
+FS_COLD static void apply_level_controls(fs_supervisor *sup) {
+  if (!(sup->active.reduction_db == sup->reduction_db)) {
+    sup->reduction_db = sup->active.reduction_db;
+    for (uint32_t c = 0; c < sup->channels; ++c) {
       fs_enhancer_set_reduction(sup->full[c], sup->active.reduction_db);
       fs_light_set_reduction(sup->light[c], sup->active.reduction_db);
     }
-    fs_enhancer_set_fault(sup->full[c], fault_for(sup->active.chaos));
   }
   if (!(sup->active.ceiling_db == sup->ceiling_db)) {
     sup->ceiling_db = sup->active.ceiling_db;
@@ -359,7 +358,38 @@ static void begin_hop(fs_supervisor *sup) {
   }
 }
 
-static void take_snapshot(fs_supervisor *sup) {
+/* The enhancers' injected fault follows the chaos control. */
+FS_COLD static void set_fault(fs_supervisor *sup) {
+  sup->fault = fault_for(sup->active.chaos);
+  for (uint32_t c = 0; c < sup->channels; ++c) {
+    fs_enhancer_set_fault(sup->full[c], sup->fault);
+  }
+}
+
+/* Start of a hop: the host's latest controls and the worker's latest table. */
+static void begin_hop(fs_supervisor *sup) {
+  if (FS_UNLIKELY(atomic_load_explicit(&sup->table_pending, memory_order_acquire))) {
+    swap_table(sup);
+  }
+  const fs_chaos_mode previous_chaos = sup->active.chaos;
+  sup->active = sup->pending;
+  if (sup->active.chaos != FS_CHAOS_OFF) {
+    sup->chaos_off_since = UINT64_MAX;
+  } else if (previous_chaos != FS_CHAOS_OFF) {
+    sup->chaos_off_since = sup->now;
+  } else if (FS_UNLIKELY(sup->chaos_off_since != UINT64_MAX &&
+                         sup->now - sup->chaos_off_since >= ms_to_samples(sup, FS_NET_CHAOS_OVER_MS))) {
+    release_chaos_quarantine(sup);
+  }
+  if (FS_UNLIKELY(!(sup->active.reduction_db == sup->reduction_db) || !(sup->active.ceiling_db == sup->ceiling_db))) {
+    apply_level_controls(sup);
+  }
+  if (FS_UNLIKELY(fault_for(sup->active.chaos) != sup->fault)) {
+    set_fault(sup);
+  }
+}
+
+FS_COLD static void take_snapshot(fs_supervisor *sup) {
   const uint32_t slot = sup->snapshot_next;
   for (uint32_t c = 0; c < sup->channels; ++c) {
     fs_enhancer_snapshot(sup->full[c], sup->snapshot[slot][c]);
@@ -372,7 +402,7 @@ static void take_snapshot(fs_supervisor *sup) {
 /* Rolls the enhancers back to the older known-good snapshot (a fault may
    have started quietly before it was seen), or to a cold start when there
    is none yet, then lets them re-warm in shadow. */
-static void rebuild_full(fs_supervisor *sup) {
+FS_COLD static void rebuild_full(fs_supervisor *sup) {
   int slot = -1;
   for (int s = 0; s < 2; ++s) {
     if (sup->snapshot_valid[s] && (slot < 0 || sup->snapshot_at[s] < sup->snapshot_at[slot])) {
@@ -390,7 +420,7 @@ static void rebuild_full(fs_supervisor *sup) {
   sup->clean_hops = 0;
 }
 
-static bool full_state_finite(const fs_supervisor *sup) {
+FS_COLD static bool full_state_finite(const fs_supervisor *sup) {
   for (uint32_t c = 0; c < sup->channels; ++c) {
     if (!fs_enhancer_state_is_finite(sup->full[c])) {
       return false;
@@ -399,7 +429,7 @@ static bool full_state_finite(const fs_supervisor *sup) {
   return true;
 }
 
-static void trip(fs_supervisor *sup, uint32_t tier, fs_cause cause) {
+FS_COLD static void trip(fs_supervisor *sup, uint32_t tier, fs_cause cause) {
   if (tier > FS_TIER_LIGHT) {
     return;
   }
@@ -417,15 +447,15 @@ static void trip(fs_supervisor *sup, uint32_t tier, fs_cause cause) {
   }
 }
 
-static void apply_strategy(fs_supervisor *sup, int strategy, fs_cause cause, uint32_t tier) {
+FS_COLD static void apply_strategy(fs_supervisor *sup, int strategy, fs_cause cause, uint32_t tier) {
   switch (strategy) {
   case FS_STRATEGY_ADJUST:
     if (tier == FS_TIER_FULL && cause == FS_CAUSE_MUSICAL_NOISE) {
-      sup->protection = fminf(1.0f, sup->protection + FS_NET_PROTECTION_STEP);
+      sup->protection = fs_minf(1.0f, sup->protection + FS_NET_PROTECTION_STEP);
       sup->last_adjust_need = sup->now;
       set_full_adjustments(sup);
     } else if (tier == FS_TIER_FULL && cause == FS_CAUSE_OUTPUT_CLIPPING) {
-      sup->trim_db = fmaxf(FS_NET_TRIM_MIN_DB, sup->trim_db + FS_NET_TRIM_STEP_DB);
+      sup->trim_db = fs_maxf(FS_NET_TRIM_MIN_DB, sup->trim_db + FS_NET_TRIM_STEP_DB);
       sup->last_adjust_need = sup->now;
       set_full_adjustments(sup);
     } else {
@@ -450,7 +480,7 @@ static void apply_strategy(fs_supervisor *sup, int strategy, fs_cause cause, uin
 static float peak_db(float peak) { return peak > 1e-10f ? 20.0f * log10f(peak) : -200.0f; }
 
 /* The context every record of this hop carries. */
-static fs_event hop_context(const fs_supervisor *sup, float in_peak, float out_peak) {
+FS_COLD static fs_event hop_context(const fs_supervisor *sup, float in_peak, float out_peak) {
   const fs_controls *c = &sup->active;
   return (fs_event){.tier_after = (uint8_t)sup->mixer.target,
                     .chaos = (uint8_t)c->chaos,
@@ -470,6 +500,20 @@ static fs_event hop_context(const fs_supervisor *sup, float in_peak, float out_p
    denormals and energy in two branch-free reads, non-finite samples
    counted only when there are some.  The dry reference is the input that
    went into the dry line hop_latency ago, measured when it came in. */
+FS_COLD static uint32_t count_denormals(const float *y, uint32_t hop) {
+  uint32_t tiny = 0;
+  (void)fs_peak_bits_tiny(y, hop, &tiny);
+  return tiny;
+}
+
+FS_COLD static uint32_t count_nonfinite(const float *y, uint32_t hop) {
+  uint32_t nonfinite = 0;
+  for (uint32_t i = 0; i < hop; ++i) {
+    nonfinite += !isfinite(y[i]);
+  }
+  return nonfinite;
+}
+
 static void observe_full(fs_supervisor *sup, float *const *out, const float *ref_peak, const float *ref_energy,
                          fs_tier_observation *full) {
   memset(full, 0, sizeof(*full));
@@ -486,15 +530,15 @@ static void observe_full(fs_supervisor *sup, float *const *out, const float *ref
        the CPU does not flush. */
     level->tiny = 0;
     if (sup->active.chaos != FS_CHAOS_OFF || !FLUSHES_DENORMALS) {
-      (void)fs_peak_bits_tiny(y, hop, &level->tiny);
+      level->tiny = count_denormals(y, hop);
     }
     const bool bad = level->peak_bits > FS_FINITE_BITS_MAX;
-    for (uint32_t i = 0; bad && i < hop; ++i) {
-      full->nonfinite += !isfinite(y[i]);
+    if (FS_UNLIKELY(bad)) {
+      full->nonfinite += count_nonfinite(y, hop);
     }
-    full->out_peak = fmaxf(full->out_peak, bad ? 0.0f : fs_bits_value(level->peak_bits));
+    full->out_peak = fs_maxf(full->out_peak, bad ? 0.0f : fs_bits_value(level->peak_bits));
     full->out_energy += measure.sum_squares;
-    full->ref_peak = fmaxf(full->ref_peak, ref_peak[c]);
+    full->ref_peak = fs_maxf(full->ref_peak, ref_peak[c]);
     full->ref_energy += ref_energy[c];
   }
   full->has_spectrum = true;
@@ -515,12 +559,12 @@ static void observe_full(fs_supervisor *sup, float *const *out, const float *ref
     const bool cheap_ok = isfinite(s->noise_energy) && isfinite(s->output_energy);
     full->state_finite = full->state_finite && cheap_ok && (!thorough || fs_enhancer_state_is_finite(sup->full[c]));
     full->state_denormals += denormal_scan ? fs_enhancer_state_denormals(sup->full[c]) : 0;
-    full->max_gain = fmaxf(full->max_gain, s->max_gain);
+    full->max_gain = fs_maxf(full->max_gain, s->max_gain);
     full->bins_above_unity += s->bins_above_unity;
     full->spectrum_in_energy += s->input_energy;
     full->spectrum_out_energy += s->output_energy;
-    full->musical_noise = fmaxf(full->musical_noise, s->musical_noise);
-    full->flux_ratio = fmaxf(full->flux_ratio, s->flux_ratio);
+    full->musical_noise = fs_maxf(full->musical_noise, s->musical_noise);
+    full->flux_ratio = fs_maxf(full->flux_ratio, s->flux_ratio);
   }
 }
 
@@ -536,54 +580,72 @@ static void observe_light(const fs_supervisor *sup, const float *ref_peak, const
   light->samples = sup->geometry.hop * sup->channels;
   for (uint32_t c = 0; c < sup->channels; ++c) {
     const float gain = fs_light_gain_peak(sup->light[c]);
-    light->out_peak = fmaxf(light->out_peak, gain * ref_peak[c]);
+    light->out_peak = fs_maxf(light->out_peak, gain * ref_peak[c]);
     light->out_energy += gain * gain * ref_energy[c];
-    light->ref_peak = fmaxf(light->ref_peak, ref_peak[c]);
+    light->ref_peak = fs_maxf(light->ref_peak, ref_peak[c]);
     light->ref_energy += ref_energy[c];
   }
 }
 
 /* Runs the full path for one hop into `out`, with its injected faults, and
    checks the clock.  Returns false when it was not run. */
-static bool run_full(fs_supervisor *sup, const float *const *tier_in, float *const *out, fs_findings *findings) {
-  const fs_breaker_state state = sup->breaker[FS_TIER_FULL].state;
-  const bool wanted =
-      state != FS_BREAKER_QUARANTINED && !(state == FS_BREAKER_OPEN && sup->full_resting) && !sup->budget_spent;
-  const uint32_t hop = sup->geometry.hop;
-  if (!wanted) {
-    /* Not run, but its hum combs keep time with the input. */
-    for (uint32_t c = 0; c < sup->channels; ++c) {
-      fs_enhancer_skip_hop(sup->full[c]);
-    }
-    sup->full_needs_resync = true;
-    if (sup->budget_spent) {
-      sup->status.deadline_skips++;
-    }
-    return false;
-  }
-  if (sup->full_needs_resync) {
-    for (uint32_t c = 0; c < sup->channels; ++c) {
-      fs_enhancer_resync(sup->full[c]);
-    }
-    sup->full_needs_resync = false;
-    sup->full_warmup = sup->geometry.frame / hop + 1;
-  }
-  const bool stall = sup->active.chaos == FS_CHAOS_CPU_STALL;
-  const uint64_t start = stall ? monotonic_ns(sup) : 0;
+/* The full tier is not run this hop, but its hum combs keep time with
+   the input. */
+FS_COLD static void skip_full(fs_supervisor *sup) {
   for (uint32_t c = 0; c < sup->channels; ++c) {
-    fs_enhancer_process_hop(sup->full[c], tier_in[c], out[c]);
+    fs_enhancer_skip_hop(sup->full[c]);
   }
-  if (stall) {
-    /* A real stall: spin past the budget (bounded, in case the clock stops). */
+  sup->full_needs_resync = true;
+  if (sup->budget_spent) {
+    sup->status.deadline_skips++;
+  }
+}
+
+/* Back after skipped hops: the enhancers pick up the input's thread again
+   and re-warm in shadow. */
+FS_COLD static void resync_full(fs_supervisor *sup) {
+  for (uint32_t c = 0; c < sup->channels; ++c) {
+    fs_enhancer_resync(sup->full[c]);
+  }
+  sup->full_needs_resync = false;
+  sup->full_warmup = sup->geometry.frame / sup->geometry.hop + 1;
+}
+
+/* The chaos faults that act around the enhancers rather than inside them:
+   a CPU stall (a real one: spin past the budget, bounded in case the
+   clock stops) and a clipping boost. */
+FS_COLD static void inject_outer_fault(fs_supervisor *sup, uint64_t start, float *const *out) {
+  if (sup->active.chaos == FS_CHAOS_CPU_STALL) {
     const uint64_t until = start + (uint64_t)(FS_NET_CHAOS_STALL * sup->call_budget_ns);
     for (uint32_t spins = 0; spins < 100000000u && monotonic_ns(sup) < until; ++spins) {
     }
   } else if (sup->active.chaos == FS_CHAOS_CLIPPING_BOOST) {
     for (uint32_t c = 0; c < sup->channels; ++c) {
-      for (uint32_t i = 0; i < hop; ++i) {
+      for (uint32_t i = 0; i < sup->geometry.hop; ++i) {
         out[c][i] *= FS_NET_CHAOS_BOOST;
       }
     }
+  }
+}
+
+static bool run_full(fs_supervisor *sup, const float *const *tier_in, float *const *out, fs_findings *findings) {
+  const fs_breaker_state state = sup->breaker[FS_TIER_FULL].state;
+  const bool wanted =
+      state != FS_BREAKER_QUARANTINED && !(state == FS_BREAKER_OPEN && sup->full_resting) && !sup->budget_spent;
+  if (FS_UNLIKELY(!wanted)) {
+    skip_full(sup);
+    return false;
+  }
+  if (FS_UNLIKELY(sup->full_needs_resync)) {
+    resync_full(sup);
+  }
+  const bool outer_fault = sup->active.chaos == FS_CHAOS_CPU_STALL || sup->active.chaos == FS_CHAOS_CLIPPING_BOOST;
+  const uint64_t start = sup->active.chaos == FS_CHAOS_CPU_STALL ? monotonic_ns(sup) : 0;
+  for (uint32_t c = 0; c < sup->channels; ++c) {
+    fs_enhancer_process_hop(sup->full[c], tier_in[c], out[c]);
+  }
+  if (FS_UNLIKELY(outer_fault)) {
+    inject_outer_fault(sup, start, out);
   }
   if (!sup->active.freewheel) {
     sup->clock_ns = monotonic_ns(sup); /* the meter reuses it at the end of the call */
@@ -609,7 +671,8 @@ static uint32_t choose_tier(const fs_supervisor *sup) {
 
 /* Acts on one tier's findings.  Heard tier: the incident's strategy decides.
    Shadow tier: its breaker hears about it (a failed probe, or a count). */
-static void handle_findings(fs_supervisor *sup, const fs_findings *findings, uint32_t tier, const fs_event *context) {
+FS_COLD static void handle_findings(fs_supervisor *sup, const fs_findings *findings, uint32_t tier,
+                                    const fs_event *context) {
   const uint32_t heard = sup->mixer.target;
   for (uint32_t k = 0; k < findings->count; ++k) {
     const fs_finding *f = &findings->items[k];
@@ -656,6 +719,8 @@ static void handle_findings(fs_supervisor *sup, const fs_findings *findings, uin
    which holds the full tier's hop when it ran.  A lower tier's sample
    stands in for any non-finite one.  Returns true when `out` is the full
    tier's hop untouched, as observe_full() measured it. */
+static void mix_blend(fs_supervisor *sup, float *const *out, bool full_ran, const float *const *dry);
+
 static bool mix(fs_supervisor *sup, float *const *out, bool full_ran, const float *const *dry) {
   const uint32_t hop = sup->geometry.hop;
   const uint32_t target = sup->mixer.target;
@@ -679,7 +744,14 @@ static bool mix(fs_supervisor *sup, float *const *out, bool full_ran, const floa
       return false;
     }
   }
-  /* A fade, or the full tier heard with non-finite samples: sample by sample. */
+  mix_blend(sup, out, full_ran, dry);
+  return false;
+}
+
+/* A fade, or the full tier heard with non-finite samples: sample by sample. */
+FS_COLD static void mix_blend(fs_supervisor *sup, float *const *out, bool full_ran, const float *const *dry) {
+  const uint32_t hop = sup->geometry.hop;
+  const uint32_t target = sup->mixer.target;
   for (uint32_t c = 0; c < sup->channels; ++c) {
     fs_light_render(sup->light[c], dry[c], sup->light_out[c]);
   }
@@ -711,7 +783,6 @@ static bool mix(fs_supervisor *sup, float *const *out, bool full_ran, const floa
     }
     fs_mixer_step(&sup->mixer, fade);
   }
-  return false;
 }
 
 static void update_health(fs_supervisor *sup, uint32_t incidents_before) {
@@ -723,9 +794,33 @@ static void update_health(fs_supervisor *sup, uint32_t incidents_before) {
     base = heard == FS_TIER_FULL ? 100.0f : (heard == FS_TIER_LIGHT ? 70.0f : 40.0f);
   }
   if (sup->breaker[0].state == FS_BREAKER_QUARANTINED || sup->breaker[1].state == FS_BREAKER_QUARANTINED) {
-    base = fminf(base, 50.0f);
+    base = fs_minf(base, 50.0f);
   }
-  sup->status.health = fmaxf(0.0f, fminf(100.0f, base - sup->health_penalty));
+  sup->status.health = fs_maxf(0.0f, fs_minf(100.0f, base - sup->health_penalty));
+}
+
+FS_COLD static void zero_nonfinite(float *x, uint32_t n) {
+  for (uint32_t i = 0; i < n; ++i) {
+    x[i] = isfinite(x[i]) ? x[i] : 0.0f;
+  }
+}
+
+/* Re-warming after a rebuild: only hard faults count yet. */
+FS_COLD static void keep_severe(fs_findings *findings) {
+  uint32_t kept = 0;
+  for (uint32_t k = 0; k < findings->count; ++k) {
+    if (findings->items[k].severe) {
+      findings->items[kept++] = findings->items[k];
+    }
+  }
+  findings->count = kept;
+}
+
+/* Calm for long enough: the graded responses in force are lifted. */
+FS_COLD static void end_adjustments(fs_supervisor *sup) {
+  sup->protection = 0.0f;
+  sup->trim_db = 0.0f;
+  set_full_adjustments(sup);
 }
 
 static void process_hop(void *context, const float *const *in, float *const *out) {
@@ -753,10 +848,8 @@ static void process_hop(void *context, const float *const *in, float *const *out
   float ref_peak[FS_MAX_CHANNELS], ref_energy[FS_MAX_CHANNELS];
   for (uint32_t c = 0; c < sup->channels; ++c) {
     float *clean = fs_hop_delay_in(sup->dry[c]); /* holds the hop as it came */
-    if (input.nonfinite > 0) {
-      for (uint32_t i = 0; i < hop; ++i) {
-        clean[i] = isfinite(clean[i]) ? clean[i] : 0.0f;
-      }
+    if (FS_UNLIKELY(input.nonfinite > 0)) {
+      zero_nonfinite(clean, hop);
     }
     tier_in[c] = clean;
     dry[c] = fs_hop_delay_out(sup->dry[c]);
@@ -791,16 +884,9 @@ static void process_hop(void *context, const float *const *in, float *const *out
     sup->full_nonfinite = full_obs.nonfinite;
     fs_tier_check(&sup->tier_monitor[FS_TIER_FULL], &thresholds, &full_obs, &full_findings);
     out_peak = full_obs.out_peak;
-    if (sup->full_warmup > 0) {
-      /* Re-warming after a rebuild: only hard faults count yet. */
+    if (FS_UNLIKELY(sup->full_warmup > 0)) {
       sup->full_warmup--;
-      uint32_t kept = 0;
-      for (uint32_t k = 0; k < full_findings.count; ++k) {
-        if (full_findings.items[k].severe) {
-          full_findings.items[kept++] = full_findings.items[k];
-        }
-      }
-      full_findings.count = kept;
+      keep_severe(&full_findings);
     }
   }
   fs_tier_check(&sup->tier_monitor[FS_TIER_LIGHT], &thresholds, &light_obs, &light_findings);
@@ -810,25 +896,29 @@ static void process_hop(void *context, const float *const *in, float *const *out
   const bool may_record = input_findings.count > 0 || full_findings.count > 0 || light_findings.count > 0 ||
                           fs_incidents_any_open(&sup->incidents);
   const fs_event context_record = may_record ? hop_context(sup, input.peak, out_peak) : (fs_event){0};
-  handle_findings(sup, &input_findings, NO_TIER, &context_record);
-  handle_findings(sup, &full_findings, FS_TIER_FULL, &context_record);
-  handle_findings(sup, &light_findings, FS_TIER_LIGHT, &context_record);
+  if (FS_UNLIKELY(input_findings.count > 0)) {
+    handle_findings(sup, &input_findings, NO_TIER, &context_record);
+  }
+  if (FS_UNLIKELY(full_findings.count > 0)) {
+    handle_findings(sup, &full_findings, FS_TIER_FULL, &context_record);
+  }
+  if (FS_UNLIKELY(light_findings.count > 0)) {
+    handle_findings(sup, &light_findings, FS_TIER_LIGHT, &context_record);
+  }
   for (uint32_t t = 0; t < 2; ++t) {
     const fs_breaker_state before = sup->breaker[t].state;
     fs_breaker_tick(&sup->breaker[t], sup->now);
-    if (t == FS_TIER_FULL && before == FS_BREAKER_OPEN && sup->breaker[t].state == FS_BREAKER_HALF_OPEN &&
-        !full_state_finite(sup)) {
+    if (FS_UNLIKELY(t == FS_TIER_FULL && before == FS_BREAKER_OPEN && sup->breaker[t].state == FS_BREAKER_HALF_OPEN &&
+                    !full_state_finite(sup))) {
       rebuild_full(sup); /* a probe on broken state could only fail */
     }
     if (sup->breaker[t].state == FS_BREAKER_CLOSED && t == FS_TIER_FULL) {
       sup->full_resting = false;
     }
   }
-  if (sup->now - sup->last_adjust_need > sup->adjust_calm &&
-      (sup->protection > 0.0f || sup->trim_db < 0.0f)) {
-    sup->protection = 0.0f;
-    sup->trim_db = 0.0f;
-    set_full_adjustments(sup);
+  if (FS_UNLIKELY(sup->now - sup->last_adjust_need > sup->adjust_calm &&
+                  (sup->protection > 0.0f || sup->trim_db < 0.0f))) {
+    end_adjustments(sup);
   }
   const uint32_t target = choose_tier(sup);
   if (sup->first_hop) {
@@ -850,7 +940,7 @@ static void process_hop(void *context, const float *const *in, float *const *out
   const bool clean = full_ran && full_findings.count == 0 && sup->full_warmup == 0 &&
                      sup->breaker[FS_TIER_FULL].state == FS_BREAKER_CLOSED;
   sup->clean_hops = clean ? sup->clean_hops + 1 : 0;
-  if (clean && sup->scanned_whole && sup->clean_hops >= FS_NET_SNAPSHOT_HOPS) {
+  if (FS_UNLIKELY(clean && sup->scanned_whole && sup->clean_hops >= FS_NET_SNAPSHOT_HOPS)) {
     take_snapshot(sup); /* clean on a scanned hop: the whole state is finite */
     sup->clean_hops = 0;
   }
