@@ -831,7 +831,7 @@ static void process_hop(void *context, const float *const *in, float *const *out
   const uint32_t incidents_before = sup->incidents.count;
 
   /* 1. The input: checked and measured in one read, copied into the dry
-     line with NaN/Inf zeroed (the tiers read that copy), keyed for the
+     line (NaN/Inf zeroed there when there are any), keyed for the
      guard.  Its measures wait in a ring for the hop that leaves the dry
      line, whose reference they are. */
   fs_findings input_findings; /* only items[0 .. count) are ever read */
@@ -847,11 +847,14 @@ static void process_hop(void *context, const float *const *in, float *const *out
   const float *tier_in[FS_MAX_CHANNELS], *dry[FS_MAX_CHANNELS];
   float ref_peak[FS_MAX_CHANNELS], ref_energy[FS_MAX_CHANNELS];
   for (uint32_t c = 0; c < sup->channels; ++c) {
-    float *clean = fs_hop_delay_in(sup->dry[c]); /* holds the hop as it came */
+    /* The tiers read the hop where it is still in cache: the host's copy
+       when it is all finite, else the dry line's, with NaN/Inf zeroed. */
+    tier_in[c] = in[c];
     if (FS_UNLIKELY(input.nonfinite > 0)) {
+      float *clean = fs_hop_delay_in(sup->dry[c]); /* holds the hop as it came */
       zero_nonfinite(clean, hop);
+      tier_in[c] = clean;
     }
-    tier_in[c] = clean;
     dry[c] = fs_hop_delay_out(sup->dry[c]);
     sup->input_peak[c][newest] = input.channel_peak[c];
     sup->input_energy[c][newest] = input.channel_energy[c];
