@@ -8,7 +8,7 @@
   line and marked cold: the compiler then moves it into .text.unlikely,
   away from the hot path, and optimises it for size.  Measured with
   `valgrind --tool=callgrind --cache-sim=yes` on `failsafe-host bench
-  --only net`: see the README's "Cost of the net".
+  --only net` against `--only full`: see the README's Benchmarks.
 */
 #ifndef FS_COMPILER_H
 #define FS_COMPILER_H
