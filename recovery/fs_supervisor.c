@@ -496,10 +496,6 @@ FS_COLD static fs_event hop_context(const fs_supervisor *sup, float in_peak, flo
                     .breaker_opens = sup->breaker[FS_TIER_FULL].opened};
 }
 
-/* The full tier's hop, where it was written (the hop's output): peak,
-   denormals and energy in two branch-free reads, non-finite samples
-   counted only when there are some.  The dry reference is the input that
-   went into the dry line hop_latency ago, measured when it came in. */
 FS_COLD static uint32_t count_denormals(const float *y, uint32_t hop) {
   uint32_t tiny = 0;
   (void)fs_peak_bits_tiny(y, hop, &tiny);
@@ -514,6 +510,10 @@ FS_COLD static uint32_t count_nonfinite(const float *y, uint32_t hop) {
   return nonfinite;
 }
 
+/* The full tier's hop, where it was written (the hop's output): peak,
+   denormals and energy in two branch-free reads, non-finite samples
+   counted only when there are some.  The dry reference is the input that
+   went into the dry line hop_latency ago, measured when it came in. */
 static void observe_full(fs_supervisor *sup, float *const *out, const float *ref_peak, const float *ref_energy,
                          fs_tier_observation *full) {
   memset(full, 0, sizeof(*full));
@@ -587,8 +587,6 @@ static void observe_light(const fs_supervisor *sup, const float *ref_peak, const
   }
 }
 
-/* Runs the full path for one hop into `out`, with its injected faults, and
-   checks the clock.  Returns false when it was not run. */
 /* The full tier is not run this hop, but its hum combs keep time with
    the input. */
 FS_COLD static void skip_full(fs_supervisor *sup) {
@@ -628,6 +626,8 @@ FS_COLD static void inject_outer_fault(fs_supervisor *sup, uint64_t start, float
   }
 }
 
+/* Runs the full path for one hop into `out`, with its injected faults, and
+   checks the clock.  Returns false when it was not run. */
 static bool run_full(fs_supervisor *sup, const float *const *tier_in, float *const *out, fs_findings *findings) {
   const fs_breaker_state state = sup->breaker[FS_TIER_FULL].state;
   const bool wanted =
@@ -799,6 +799,7 @@ static void update_health(fs_supervisor *sup, uint32_t incidents_before) {
   sup->status.health = fs_maxf(0.0f, fs_minf(100.0f, base - sup->health_penalty));
 }
 
+/* NaN and Inf in a hop of input become silence. */
 FS_COLD static void zero_nonfinite(float *x, uint32_t n) {
   for (uint32_t i = 0; i < n; ++i) {
     x[i] = isfinite(x[i]) ? x[i] : 0.0f;
