@@ -50,6 +50,7 @@ typedef struct {
   const char *host_api;
   const char *device;
   int bypass_baseline;
+  int calibrate; /* A/A: the plugin's segments run the plain copy too */
   double segment_seconds; /* 0: the default */
   int start_jack;
   int no_realtime;
@@ -80,6 +81,7 @@ typedef struct {
   int device_in, device_out; /* channels of the stream */
   float *in[FS_RT_MAX_AUDIO], *out[FS_RT_MAX_AUDIO];
   uint64_t segment_blocks; /* callbacks per segment */
+  int calibrate;           /* the plugin's segments run the plain copy too */
   uint64_t late_ns;        /* a callback longer than this overran its buffer */
   /* Per condition (fs_rt_condition). */
   fs_rt_block *blocks[FS_RT_CONDITIONS];
@@ -189,7 +191,7 @@ static uint64_t run_plugin(fs_rt_stream *s, uint32_t n) {
 /* The plugin's block, or the baseline's plain copy (the plugin is not
  * called at all: it pauses). */
 static void process(fs_rt_stream *s, int cond, uint32_t n, fs_rt_block *b) {
-  if (cond == FS_RT_PLUGIN) {
+  if (cond == FS_RT_PLUGIN && !s->calibrate) {
     b->run_ns = run_plugin(s, n);
     b->tier = fs_rt_plugin_output(s->plugin, s->plugin->port_tier);
     b->incidents = fs_rt_plugin_output(s->plugin, s->plugin->port_incidents);
@@ -326,6 +328,8 @@ static void usage(FILE *out) {
         "                        in the baseline's; its chaos times count its own segments only)\n"
         "  --segment-seconds N   segment length with --bypass-baseline (default 5, or half of\n"
         "                        --seconds when that is shorter)\n"
+        "  --calibrate           as --bypass-baseline, but the plugin's segments run the plain\n"
+        "                        copy too: how evenly the harness splits the server's own xruns\n"
         "  --start-jack          start a private dummy jackd and use PortAudio's JACK host API;\n"
         "                        real-time (SCHED_FIFO) when the process may use it\n"
         "  --no-realtime         start that jackd without real-time scheduling\n"
@@ -364,6 +368,8 @@ static int parse_args(int argc, char **argv, fs_rt_options *o) {
       o->bypass_baseline = 1, takes_value = 0;
     } else if (!strcmp(a, "--start-jack")) {
       o->start_jack = 1, takes_value = 0;
+    } else if (!strcmp(a, "--calibrate")) {
+      o->calibrate = o->bypass_baseline = 1, takes_value = 0;
     } else if (!strcmp(a, "--no-realtime")) {
       o->no_realtime = 1, takes_value = 0;
     } else if (!strcmp(a, "--list-devices")) {
@@ -614,6 +620,7 @@ static int prepare_stream(fs_rt_stream *s, const fs_rt_options *o) {
   const double segment_blocks = llround(segment_seconds(o) * o->rate / o->frames);
   s->segment_blocks = o->bypass_baseline && segment_blocks >= 1.0 ? (uint64_t)segment_blocks : UINT64_MAX;
   s->frames = o->frames;
+  s->calibrate = o->calibrate;
   s->late_ns = (uint64_t)(1e9 * o->frames / o->rate);
   s->last_condition = -1;
   return 0;
@@ -737,7 +744,7 @@ static void write_summary(FILE *out, const fs_rt_options *o, const fs_rt_run_inf
           o->frames, o->seconds, 1e9 * o->frames / o->rate);
   fputs("  \"chaos\": ", out);
   json_string(out, o->chaos ? o->chaos : "");
-  fputs(",\n", out);
+  fprintf(out, ",\n  \"calibrate\": %s,\n", o->calibrate ? "true" : "false");
   write_run_info(out, info);
   if (baseline) {
     fputs("  \"baseline\": {\n", out);
