@@ -17,10 +17,12 @@
 #define FS_COLD __attribute__((cold, noinline))
 #define FS_NOINLINE __attribute__((noinline))
 #define FS_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define FS_LIKELY(x) __builtin_expect(!!(x), 1)
 #else
 #define FS_COLD
 #define FS_NOINLINE
 #define FS_UNLIKELY(x) (x)
+#define FS_LIKELY(x) (x)
 #endif
 
 /* fmaxf() and fminf(), NaN handling included (a NaN argument loses to a

@@ -626,9 +626,9 @@ FS_COLD static void inject_outer_fault(fs_supervisor *sup, uint64_t start, float
   }
 }
 
-/* Runs the full path for one hop into `out`, with its injected faults, and
-   checks the clock.  Returns false when it was not run. */
-static bool run_full(fs_supervisor *sup, const float *const *tier_in, float *const *out, fs_findings *findings) {
+/* Runs the full path for one hop of `in` into `out`, with its injected
+   faults, and checks the clock.  Returns false when it was not run. */
+static bool run_full(fs_supervisor *sup, const float *const *in, float *const *out, fs_findings *findings) {
   const fs_breaker_state state = sup->breaker[FS_TIER_FULL].state;
   const bool wanted =
       state != FS_BREAKER_QUARANTINED && !(state == FS_BREAKER_OPEN && sup->full_resting) && !sup->budget_spent;
@@ -642,7 +642,7 @@ static bool run_full(fs_supervisor *sup, const float *const *tier_in, float *con
   const bool outer_fault = sup->active.chaos == FS_CHAOS_CPU_STALL || sup->active.chaos == FS_CHAOS_CLIPPING_BOOST;
   const uint64_t start = sup->active.chaos == FS_CHAOS_CPU_STALL ? monotonic_ns(sup) : 0;
   for (uint32_t c = 0; c < sup->channels; ++c) {
-    fs_enhancer_process_hop(sup->full[c], tier_in[c], out[c]);
+    fs_enhancer_process_hop(sup->full[c], in[c], out[c]);
   }
   if (FS_UNLIKELY(outer_fault)) {
     inject_outer_fault(sup, start, out);
@@ -831,7 +831,17 @@ static void process_hop(void *context, const float *const *in, float *const *out
   const float ceiling = sup->ceiling;
   const uint32_t incidents_before = sup->incidents.count;
 
-  /* 1. The input: checked and measured in one read, copied into the dry
+  /* 1. The full tier, first: it reads the host's hop as it came (the
+     enhancer makes NaN and Inf silence itself, as the dry line does) and
+     writes into `out`.  Everything the net does for this hop follows it
+     in one go, so the net's data, which the full tier's working set
+     pushes out of the cache, is fetched once per hop rather than before
+     and again after. */
+  fs_findings full_findings, light_findings;
+  full_findings.count = light_findings.count = 0;
+  const bool full_ran = run_full(sup, in, out, &full_findings);
+
+  /* 2. The input: checked and measured in one read, copied into the dry
      line (NaN/Inf zeroed there when there are any), keyed for the
      guard.  Its measures wait in a ring for the hop that leaves the dry
      line, whose reference they are. */
@@ -845,16 +855,11 @@ static void process_hop(void *context, const float *const *in, float *const *out
   fs_input_check(&sup->input_monitor, in, measured, sup->channels, hop, &input_findings, &input);
   const uint32_t newest = sup->input_next;
   const uint32_t oldest = newest + 1 == sup->input_slots ? 0 : newest + 1;
-  const float *tier_in[FS_MAX_CHANNELS], *dry[FS_MAX_CHANNELS];
+  const float *dry[FS_MAX_CHANNELS];
   float ref_peak[FS_MAX_CHANNELS], ref_energy[FS_MAX_CHANNELS];
   for (uint32_t c = 0; c < sup->channels; ++c) {
-    /* The tiers read the hop where it is still in cache: the host's copy
-       when it is all finite, else the dry line's, with NaN/Inf zeroed. */
-    tier_in[c] = in[c];
     if (FS_UNLIKELY(input.nonfinite > 0)) {
-      float *clean = fs_hop_delay_in(sup->dry[c]); /* holds the hop as it came */
-      zero_nonfinite(clean, hop);
-      tier_in[c] = clean;
+      zero_nonfinite(fs_hop_delay_in(sup->dry[c]), hop);
     }
     dry[c] = fs_hop_delay_out(sup->dry[c]);
     sup->input_peak[c][newest] = input.channel_peak[c];
@@ -864,15 +869,11 @@ static void process_hop(void *context, const float *const *in, float *const *out
   }
   fs_guard_analyse_peak(sup->guard, in, ceiling, input.nonfinite > 0 ? INFINITY : input.peak);
 
-  /* 2. The tiers.  The light tier decides its gain every hop, so it is
-     ready at any sample; its samples are made only when they are used.
-     The full tier writes into `out`. */
+  /* The light tier decides its gain every hop, so it is ready at any
+     sample; its samples are made only when they are used. */
   for (uint32_t c = 0; c < sup->channels; ++c) {
     fs_light_update(sup->light[c], input.channel_energy[c]);
   }
-  fs_findings full_findings, light_findings;
-  full_findings.count = light_findings.count = 0;
-  const bool full_ran = run_full(sup, tier_in, out, &full_findings);
 
   /* 3. The detectors. */
   const fs_tier_thresholds thresholds = {.ceiling = ceiling,
