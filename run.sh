@@ -106,7 +106,7 @@ run_tests() {
   if [ -d build-asan/meson-private ]; then
     meson configure build-asan -Dwerror=true -Dtests=enabled
   else
-    meson setup build-asan -Db_sanitize=address,undefined -Dbuildtype=debugoptimized -Dwerror=true -Dtests=enabled
+    meson setup build-asan -Db_sanitize=address,undefined -Db_lto=false -Dbuildtype=debugoptimized -Dwerror=true -Dtests=enabled
   fi
   if meson compile -C build-asan; then
     ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \

@@ -120,7 +120,8 @@ struct fs_supervisor {
   float budget_scale;
   bool budget_spent;
 
-  uint64_t now; /* hop-grid clock, samples */
+  uint64_t now;  /* hop-grid clock, samples */
+  uint64_t hops; /* the same clock in hops (no division on the hop path) */
   float health_penalty;
   float health_decay;   /* per hop */
   uint64_t adjust_calm; /* samples */
@@ -283,6 +284,7 @@ void fs_supervisor_reset(fs_supervisor *sup) {
   sup->trim_db = 0.0f;
   sup->last_adjust_need = 0;
   sup->now = 0;
+  sup->hops = 0;
   sup->start_light_until = (uint64_t)current_table(sup)->start_on_light_hops * sup->geometry.hop;
   sup->health_penalty = 0.0f;
   set_full_adjustments(sup);
@@ -551,7 +553,7 @@ static void observe_full(fs_supervisor *sup, float *const *out, const float *ref
      whole-state scan, and on every hop while faults are being injected,
      where the flood must be seen in its own hop; on a CPU without the
      flush, on every hop. */
-  const bool thorough = (sup->now / sup->geometry.hop) % FS_NET_STATE_SCAN_HOPS == 0;
+  const bool thorough = sup->hops % FS_NET_STATE_SCAN_HOPS == 0;
   sup->scanned_whole = thorough;
   const bool denormal_scan = thorough || sup->active.chaos != FS_CHAOS_OFF || !FLUSHES_DENORMALS;
   for (uint32_t c = 0; c < sup->channels; ++c) {
@@ -882,8 +884,18 @@ static void process_hop(void *context, const float *const *in, float *const *out
   fs_tier_observation full_obs, light_obs;
   sup->full_nonfinite = 0;
   sup->scanned_whole = false;
-  observe_light(sup, ref_peak, ref_energy, &light_obs);
-  float out_peak = light_obs.out_peak;
+  /* The light tier is looked at while it may be heard: in the mix, on its
+     way in or out, or on probation.  Otherwise it is the dry reference
+     turned down, unheard, and nothing in it can be wrong that the
+     detectors could see (observe_light()). */
+  const bool light_audible = !full_ran || sup->mixer.target != FS_TIER_FULL ||
+                             sup->mixer.weight[FS_TIER_LIGHT] > 0.0f ||
+                             !fs_breaker_closed(&sup->breaker[FS_TIER_LIGHT]);
+  float out_peak = 0.0f;
+  if (FS_UNLIKELY(light_audible)) {
+    observe_light(sup, ref_peak, ref_energy, &light_obs);
+    out_peak = light_obs.out_peak;
+  }
   if (full_ran) {
     observe_full(sup, out, ref_peak, ref_energy, &full_obs);
     sup->full_nonfinite = full_obs.nonfinite;
@@ -894,13 +906,18 @@ static void process_hop(void *context, const float *const *in, float *const *out
       keep_severe(&full_findings);
     }
   }
-  fs_tier_check(&sup->tier_monitor[FS_TIER_LIGHT], &thresholds, &light_obs, &light_findings);
+  if (FS_UNLIKELY(light_audible)) {
+    fs_tier_check(&sup->tier_monitor[FS_TIER_LIGHT], &thresholds, &light_obs, &light_findings);
+  }
 
   /* 4. Acting on them, before this hop is mixed.  The record context is
      only made for a hop that may write a record. */
   const bool may_record = input_findings.count > 0 || full_findings.count > 0 || light_findings.count > 0 ||
                           fs_incidents_any_open(&sup->incidents);
-  const fs_event context_record = may_record ? hop_context(sup, input.peak, out_peak) : (fs_event){0};
+  fs_event context_record; /* read only when made */
+  if (FS_UNLIKELY(may_record)) {
+    context_record = hop_context(sup, input.peak, out_peak);
+  }
   if (FS_UNLIKELY(input_findings.count > 0)) {
     handle_findings(sup, &input_findings, NO_TIER, &context_record);
   }
@@ -954,6 +971,7 @@ static void process_hop(void *context, const float *const *in, float *const *out
   }
   sup->input_next = oldest;
   sup->now += hop;
+  sup->hops++;
   fs_incidents_tick(&sup->incidents, (uint8_t)sup->mixer.target, fs_mixer_settled(&sup->mixer), sup->now,
                     &context_record);
   update_health(sup, incidents_before);
