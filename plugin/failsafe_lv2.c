@@ -23,6 +23,7 @@
     are bit-identical whatever the worker does.
 */
 #include "fs_controls.h"
+#include "fs_fpu.h"
 #include "fs_inline_display.h"
 #include "fs_learner.h"
 #include "fs_supervisor.h"
@@ -323,7 +324,11 @@ static void run(LV2_Handle instance, uint32_t n_samples) {
   fs_supervisor_set_controls(self->supervisor, &controls);
 
   if (n_samples > 0 && audio_connected(self)) {
+    /* Denormals flushed for the whole call, the host's flags back after
+       (the supervisor then finds them set and leaves them be). */
+    const fs_fpu_state fpu = fs_fpu_flush_denormals();
     fs_supervisor_process(self->supervisor, self->audio_in, self->audio_out, n_samples);
+    fs_fpu_restore(fpu);
   }
 
   /* Records waiting: wake the host's worker (never more than one request

@@ -6,10 +6,8 @@
 #include <math.h>
 #include <time.h>
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define FS_CLOCK_TSC 1
+#if defined(FS_CLOCK_TSC)
 #include <cpuid.h>
-#include <x86intrin.h>
 #endif
 
 static uint64_t system_ns(void) {
@@ -19,8 +17,6 @@ static uint64_t system_ns(void) {
 }
 
 #if defined(FS_CLOCK_TSC)
-static uint64_t read_ticks(void) { return __rdtsc(); }
-
 /* CPUID 0x80000007, EDX bit 8: the counter ticks at one rate in every
    power state, so ticks measure time. */
 static bool counter_is_invariant(void) {
@@ -34,7 +30,6 @@ static bool counter_is_invariant(void) {
   return (edx >> 8) & 1u;
 }
 #else
-static uint64_t read_ticks(void) { return 0; }
 static bool counter_is_invariant(void) { return false; }
 #endif
 
@@ -87,12 +82,12 @@ uint64_t fs_clock_from_ticks(const fs_clock *clock, uint64_t ticks) {
   return clock->anchor_ns + (uint64_t)((double)(ticks - clock->anchor_ticks) * clock->ns_per_tick);
 }
 
-uint64_t fs_clock_now(fs_clock *clock) {
+uint64_t fs_clock_now_system(fs_clock *clock) {
   uint64_t ns;
   if (!clock->counter) {
     ns = system_ns();
   } else {
-    const uint64_t ticks = read_ticks();
+    const uint64_t ticks = fs_clock_ticks();
     if (clock->calibrated && ticks >= clock->anchor_ticks && ticks - clock->anchor_ticks < clock->recheck_ticks) {
       ns = fs_clock_from_ticks(clock, ticks);
     } else {

@@ -2,7 +2,6 @@
 
 #include "fs_clock.h"
 #include "fs_compiler.h"
-#include "fs_delay.h"
 #include "fs_detectors.h"
 #include "fs_enhancer.h"
 #include "fs_fpu.h"
@@ -47,12 +46,13 @@ struct fs_supervisor {
   fs_measure_fn measure; /* the widest measuring pass this CPU runs */
 
   /* The tiers, one instance per channel, all late by geometry.hop_latency.
-     The full tier writes its hop straight into the hop's output; the dry
-     line holds the input with non-finite samples zeroed, and is both the
+     The full tier writes its hop straight into the hop's output.  The dry
+     line is the hopper's own history of input hops, with non-finite
+     samples zeroed once they have been read as they came: it is both the
      bypass tier and what the light tier's gain is applied to. */
+  uint32_t dry_delay; /* hops */
   fs_enhancer *full[FS_MAX_CHANNELS];
   fs_light *light[FS_MAX_CHANNELS];
-  fs_hop_delay *dry[FS_MAX_CHANNELS];
   float *light_out[FS_MAX_CHANNELS]; /* the light tier's hop, rendered only when it is used */
   fs_guard_level full_level[FS_MAX_CHANNELS]; /* the full tier's hop as the guard would measure it */
   uint32_t full_nonfinite;                    /* this hop's non-finite full-tier samples */
@@ -172,23 +172,23 @@ fs_supervisor *fs_supervisor_create(double sample_rate, uint32_t channels) {
   const fs_geometry *g = &sup->geometry;
   sup->measure = fs_measure_best();
   fs_clock_init(&sup->clock);
-  bool ok = (sup->hopper = fs_hopper_create(channels, g->hop)) != NULL;
+  /* Every tier is late by a whole number of hops (the frame is a whole
+     number of hops), so the dry line works hop by hop. */
+  bool ok = g->hop_latency % g->hop == 0;
+  sup->dry_delay = g->hop_latency / g->hop;
+  ok = ok && (sup->hopper = fs_hopper_create_with_history(channels, g->hop, sup->dry_delay)) != NULL;
   uint32_t lookahead = (uint32_t)ms_to_samples(sup, FS_NET_LOOKAHEAD_MS);
   ok = ok && (sup->guard = fs_guard_create(channels, g->hop, g->hop_latency, lookahead,
                                            (uint32_t)ms_to_samples(sup, FS_NET_RELEASE_MS))) != NULL;
   ok = ok && (sup->ring = fs_event_ring_create(FS_NET_RING_CAPACITY)) != NULL;
-  /* Every tier is late by a whole number of hops (the frame is a whole
-     number of hops), so the dry line works hop by hop. */
-  ok = ok && g->hop_latency % g->hop == 0;
-  sup->input_slots = g->hop_latency / g->hop + 1;
+  sup->input_slots = sup->dry_delay + 1;
   for (uint32_t c = 0; ok && c < channels; ++c) {
     sup->full[c] = fs_enhancer_create(g->sample_rate);
     sup->light[c] = fs_light_create(g->sample_rate);
-    sup->dry[c] = fs_hop_delay_create(g->hop_latency / g->hop, g->hop);
     sup->light_out[c] = calloc(g->hop, sizeof(float));
     sup->input_peak[c] = calloc(sup->input_slots, sizeof(float));
     sup->input_energy[c] = calloc(sup->input_slots, sizeof(float));
-    ok = sup->full[c] && sup->light[c] && sup->dry[c] && sup->light_out[c] && sup->input_peak[c] &&
+    ok = sup->full[c] && sup->light[c] && sup->light_out[c] && sup->input_peak[c] &&
          sup->input_energy[c];
     for (uint32_t s = 0; ok && s < 2; ++s) {
       ok = (sup->snapshot[s][c] = malloc(fs_enhancer_snapshot_size(sup->full[c]))) != NULL;
@@ -220,7 +220,6 @@ void fs_supervisor_destroy(fs_supervisor *sup) {
   for (uint32_t c = 0; c < FS_MAX_CHANNELS; ++c) {
     fs_enhancer_destroy(sup->full[c]);
     fs_light_destroy(sup->light[c]);
-    fs_hop_delay_destroy(sup->dry[c]);
     free(sup->light_out[c]);
     free(sup->input_peak[c]);
     free(sup->input_energy[c]);
@@ -255,7 +254,6 @@ void fs_supervisor_reset(fs_supervisor *sup) {
   for (uint32_t c = 0; c < sup->channels; ++c) {
     fs_enhancer_reset(sup->full[c]);
     fs_light_reset(sup->light[c]);
-    fs_hop_delay_reset(sup->dry[c]);
     memset(sup->input_peak[c], 0, sup->input_slots * sizeof(float));
     memset(sup->input_energy[c], 0, sup->input_slots * sizeof(float));
   }
@@ -843,16 +841,16 @@ static void process_hop(void *context, const float *const *in, float *const *out
   full_findings.count = light_findings.count = 0;
   const bool full_ran = run_full(sup, in, out, &full_findings);
 
-  /* 2. The input: checked and measured in one read, copied into the dry
-     line (NaN/Inf zeroed there when there are any), keyed for the
-     guard.  Its measures wait in a ring for the hop that leaves the dry
-     line, whose reference they are. */
+  /* 2. The input: checked and measured in one read, keyed for the guard,
+     then NaN/Inf zeroed in place when there are any (the hop stays in the
+     hopper's history as the dry line).  Its measures wait in a ring for
+     the hop that leaves the dry line, whose reference they are. */
   fs_findings input_findings; /* only items[0 .. count) are ever read */
   input_findings.count = 0;
   fs_input_summary input;
   fs_block_measure measured[FS_MAX_CHANNELS];
   for (uint32_t c = 0; c < sup->channels; ++c) {
-    measured[c] = sup->measure(in[c], fs_hop_delay_in(sup->dry[c]), hop);
+    measured[c] = sup->measure(in[c], NULL, hop);
   }
   fs_input_check(&sup->input_monitor, in, measured, sup->channels, hop, &input_findings, &input);
   const uint32_t newest = sup->input_next;
@@ -860,16 +858,18 @@ static void process_hop(void *context, const float *const *in, float *const *out
   const float *dry[FS_MAX_CHANNELS];
   float ref_peak[FS_MAX_CHANNELS], ref_energy[FS_MAX_CHANNELS];
   for (uint32_t c = 0; c < sup->channels; ++c) {
-    if (FS_UNLIKELY(input.nonfinite > 0)) {
-      zero_nonfinite(fs_hop_delay_in(sup->dry[c]), hop);
-    }
-    dry[c] = fs_hop_delay_out(sup->dry[c]);
+    dry[c] = fs_hopper_input_hop(sup->hopper, c, sup->dry_delay);
     sup->input_peak[c][newest] = input.channel_peak[c];
     sup->input_energy[c][newest] = input.channel_energy[c];
     ref_peak[c] = sup->input_peak[c][oldest];
     ref_energy[c] = sup->input_energy[c][oldest];
   }
   fs_guard_analyse_peak(sup->guard, in, ceiling, input.nonfinite > 0 ? INFINITY : input.peak);
+  if (FS_UNLIKELY(input.nonfinite > 0)) {
+    for (uint32_t c = 0; c < sup->channels; ++c) {
+      zero_nonfinite(fs_hopper_input_hop(sup->hopper, c, 0), hop); /* read as it came; from now on dry */
+    }
+  }
 
   /* The light tier decides its gain every hop, so it is ready at any
      sample; its samples are made only when they are used. */
@@ -965,9 +965,6 @@ static void process_hop(void *context, const float *const *in, float *const *out
   if (FS_UNLIKELY(clean && sup->scanned_whole && sup->clean_hops >= FS_NET_SNAPSHOT_HOPS)) {
     take_snapshot(sup); /* clean on a scanned hop: the whole state is finite */
     sup->clean_hops = 0;
-  }
-  for (uint32_t c = 0; c < sup->channels; ++c) {
-    fs_hop_delay_advance(sup->dry[c]);
   }
   sup->input_next = oldest;
   sup->now += hop;

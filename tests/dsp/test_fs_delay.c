@@ -52,42 +52,10 @@ static void block_pattern_does_not_matter(void **state) {
   fs_delay_destroy(b);
 }
 
-/* The hop-aligned delay gives exactly what the sample ring gives, for any
-   whole number of hops, 0 included, and after a reset too. */
-static void hop_delay_matches_the_sample_delay(void **state) {
-  (void)state;
-  enum { HOP = 64, HOPS = 40 };
-  static float in[HOP * HOPS], want[HOP * HOPS], got[HOP * HOPS];
-  for (int i = 0; i < HOP * HOPS; ++i) {
-    in[i] = (float)((i * 7919) % 101) - 50.0f;
-  }
-  for (uint32_t delay_hops = 0; delay_hops < 4; ++delay_hops) {
-    fs_delay *ref = fs_delay_create(delay_hops * HOP);
-    fs_hop_delay *d = fs_hop_delay_create(delay_hops, HOP);
-    assert_non_null(d);
-    for (int pass = 0; pass < 2; ++pass) {
-      fs_delay_reset(ref);
-      fs_hop_delay_reset(d);
-      fs_delay_process(ref, in, want, HOP * HOPS);
-      for (uint32_t k = 0; k < HOPS; ++k) {
-        memcpy(fs_hop_delay_in(d), in + k * HOP, HOP * sizeof(float));
-        memcpy(got + k * HOP, fs_hop_delay_out(d), HOP * sizeof(float));
-        fs_hop_delay_advance(d);
-      }
-      assert_memory_equal(want, got, sizeof(want));
-    }
-    fs_delay_destroy(ref);
-    fs_hop_delay_destroy(d);
-  }
-  assert_null(fs_hop_delay_create(1, 0));
-  fs_hop_delay_destroy(NULL);
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(impulse_comes_out_delay_samples_late),
       cmocka_unit_test(block_pattern_does_not_matter),
-      cmocka_unit_test(hop_delay_matches_the_sample_delay),
   };
   return cmocka_run_group_tests_name("fs_delay", tests, NULL, NULL);
 }

@@ -105,6 +105,64 @@ static void any_block_pattern_gives_identical_output(void **state) {
   assert_memory_equal(ref_r, got_r, sizeof(ref_r));
 }
 
+/* The history: inside the callback, the hop `ago` hops back is the input
+   hop k - ago as it came (silence before the first), or as the callback
+   left it: here each hop is negated once read, and seen negated later. */
+typedef struct {
+  fs_hopper *hopper;
+  uint32_t past;
+  uint32_t hops;
+  const float *input; /* channel 0's whole input */
+  int ok;
+} history_context;
+
+static void check_history(void *context, const float *const *in, float *const *out) {
+  history_context *ctx = context;
+  ctx->ok = ctx->ok && fs_hopper_input_hop(ctx->hopper, 0, 0) == in[0];
+  for (uint32_t ago = 1; ago <= ctx->past; ++ago) {
+    const float *past = fs_hopper_input_hop(ctx->hopper, 0, ago);
+    for (uint32_t i = 0; i < HOP; ++i) {
+      const float want = ctx->hops >= ago ? -ctx->input[(ctx->hops - ago) * HOP + i] : 0.0f;
+      ctx->ok = ctx->ok && past[i] == want;
+    }
+  }
+  float *current = fs_hopper_input_hop(ctx->hopper, 0, 0);
+  for (uint32_t i = 0; i < HOP; ++i) {
+    ctx->ok = ctx->ok && in[0][i] == ctx->input[ctx->hops * HOP + i];
+    out[0][i] = in[0][i];
+    current[i] = -current[i];
+  }
+  ctx->hops++;
+}
+
+static void history_holds_the_past_hops(void **state) {
+  (void)state;
+  static float in_l[LEN], in_r[LEN], out[LEN];
+  make_input(in_l, in_r);
+  for (uint32_t past = 0; past < 4; ++past) {
+    fs_hopper *h = fs_hopper_create_with_history(1, HOP, past);
+    assert_non_null(h);
+    for (int pass = 0; pass < 2; ++pass) {
+      fs_hopper_reset(h);
+      history_context ctx = {h, past, 0, in_l, 1};
+      uint32_t x = 99 + past, done = 0;
+      while (done < LEN) {
+        x = x * 1664525u + 1013904223u;
+        uint32_t n = 1 + (x >> 8) % 700;
+        n = n > LEN - done ? LEN - done : n;
+        const float *in[1] = {in_l + done};
+        float *o[1] = {out + done};
+        fs_hopper_process(h, in, o, n, check_history, &ctx);
+        done += n;
+      }
+      assert_int_equal(ctx.hops, LEN / HOP);
+      assert_true(ctx.ok);
+    }
+    fs_hopper_destroy(h);
+  }
+  assert_null(fs_hopper_create_with_history(1, HOP, UINT32_MAX));
+}
+
 static void bad_arguments_are_refused(void **state) {
   (void)state;
   assert_null(fs_hopper_create(0, HOP));
@@ -120,6 +178,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(output_is_input_late_by_hop_minus_one),
       cmocka_unit_test(any_block_pattern_gives_identical_output),
+      cmocka_unit_test(history_holds_the_past_hops),
       cmocka_unit_test(bad_arguments_are_refused),
   };
   return cmocka_run_group_tests_name("fs_hopper", tests, NULL, NULL);
