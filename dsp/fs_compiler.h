@@ -25,11 +25,13 @@
 #define FS_LIKELY(x) (x)
 #endif
 
-/* fmaxf() and fminf(), NaN handling included (a NaN argument loses to a
-   number), inline: without -ffinite-math-only the compiler keeps libm's
-   as calls through the PLT, which on the hot path cost both a call and
-   cache lines of libm's code. */
-static inline float fs_maxf(float a, float b) { return (a >= b || b != b) ? a : b; }
-static inline float fs_minf(float a, float b) { return (a <= b || b != b) ? a : b; }
+/* fmaxf() and fminf() for a running maximum or minimum, inline: without
+   -ffinite-math-only the compiler keeps libm's as calls through the PLT,
+   which on the hot path cost both a call and cache lines of libm's code.
+   `a` is the number kept so far (or a bound), `b` the candidate; a NaN
+   candidate loses to it, as in fmaxf().  Written so that each is one
+   MAXSS/MINSS, which returns its second operand, here `a`, on a NaN. */
+static inline float fs_maxf(float a, float b) { return b > a ? b : a; }
+static inline float fs_minf(float a, float b) { return b < a ? b : a; }
 
 #endif

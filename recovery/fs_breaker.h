@@ -87,6 +87,11 @@ static inline void fs_breaker_set_cooldown(fs_breaker *breaker, uint64_t first, 
 /* The tier may be heard. */
 static inline bool fs_breaker_closed(const fs_breaker *breaker) { return breaker->state == FS_BREAKER_CLOSED; }
 
+/* CLOSED with no backoff left to forget: a tick would change nothing. */
+static inline bool fs_breaker_idle(const fs_breaker *breaker) {
+  return breaker->state == FS_BREAKER_CLOSED && breaker->backoff_level == 0;
+}
+
 /* The tier runs in shadow to prove itself. */
 static inline bool fs_breaker_probing(const fs_breaker *breaker) {
   return breaker->state == FS_BREAKER_HALF_OPEN;

@@ -817,6 +817,21 @@ FS_COLD static void keep_severe(fs_findings *findings) {
   findings->count = kept;
 }
 
+/* Time passes for the breakers (when one has something to do). */
+FS_COLD static void tick_breakers(fs_supervisor *sup) {
+  for (uint32_t t = 0; t < 2; ++t) {
+    const fs_breaker_state before = sup->breaker[t].state;
+    fs_breaker_tick(&sup->breaker[t], sup->now);
+    if (t == FS_TIER_FULL && before == FS_BREAKER_OPEN && sup->breaker[t].state == FS_BREAKER_HALF_OPEN &&
+        !full_state_finite(sup)) {
+      rebuild_full(sup); /* a probe on broken state could only fail */
+    }
+    if (sup->breaker[t].state == FS_BREAKER_CLOSED && t == FS_TIER_FULL) {
+      sup->full_resting = false;
+    }
+  }
+}
+
 /* Calm for long enough: the graded responses in force are lifted. */
 FS_COLD static void end_adjustments(fs_supervisor *sup) {
   sup->protection = 0.0f;
@@ -927,16 +942,10 @@ static void process_hop(void *context, const float *const *in, float *const *out
   if (FS_UNLIKELY(light_findings.count > 0)) {
     handle_findings(sup, &light_findings, FS_TIER_LIGHT, &context_record);
   }
-  for (uint32_t t = 0; t < 2; ++t) {
-    const fs_breaker_state before = sup->breaker[t].state;
-    fs_breaker_tick(&sup->breaker[t], sup->now);
-    if (FS_UNLIKELY(t == FS_TIER_FULL && before == FS_BREAKER_OPEN && sup->breaker[t].state == FS_BREAKER_HALF_OPEN &&
-                    !full_state_finite(sup))) {
-      rebuild_full(sup); /* a probe on broken state could only fail */
-    }
-    if (sup->breaker[t].state == FS_BREAKER_CLOSED && t == FS_TIER_FULL) {
-      sup->full_resting = false;
-    }
+  if (FS_UNLIKELY(!fs_breaker_idle(&sup->breaker[FS_TIER_FULL]) || !fs_breaker_idle(&sup->breaker[FS_TIER_LIGHT]))) {
+    tick_breakers(sup);
+  } else {
+    sup->full_resting = false;
   }
   if (FS_UNLIKELY(sup->now - sup->last_adjust_need > sup->adjust_calm &&
                   (sup->protection > 0.0f || sup->trim_db < 0.0f))) {
