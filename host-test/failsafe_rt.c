@@ -326,7 +326,7 @@ static void usage(FILE *out) {
         "  --bypass-baseline     also run a plain copy for as long, in the same stream: segments\n"
         "                        alternate baseline, plugin, plugin, baseline... (the plugin pauses\n"
         "                        in the baseline's; its chaos times count its own segments only)\n"
-        "  --segment-seconds N   segment length with --bypass-baseline (default 5, or half of\n"
+        "  --segment-seconds N   segment length with --bypass-baseline (default 1, or half of\n"
         "                        --seconds when that is shorter)\n"
         "  --calibrate           as --bypass-baseline, but the plugin's segments run the plain\n"
         "                        copy too: how evenly the harness splits the server's own xruns\n"
@@ -580,14 +580,16 @@ static int64_t run_stream(const fs_rt_options *o, PaDeviceIndex device, const fs
   return (int64_t)atomic_load(&s->count);
 }
 
-/* Segment length: the option, else 5 s, or half the run when that is
+/* Segment length: the option, else 1 s, or half the run when that is
  * shorter so even a short run gets one whole baseline-plugin-plugin-
- * baseline round.  5 s is long enough that the plugin's pauses (one per
- * two segments) are rare next to its blocks, and short enough that the
- * machine's slower swings of load fall on both conditions. */
+ * baseline round.  The server's own xruns on a loaded or virtual machine
+ * come in bursts of a few within two or three seconds; segments shorter
+ * than a burst split it between the conditions instead of handing it
+ * whole to one of them.  1 s is still long next to a block, so the
+ * plugin's pauses (one per two segments) are rare next to its blocks. */
 static double segment_seconds(const fs_rt_options *o) {
   if (o->segment_seconds > 0.0) return o->segment_seconds;
-  return o->seconds / 2.0 < 5.0 ? o->seconds / 2.0 : 5.0;
+  return o->seconds / 2.0 < 1.0 ? o->seconds / 2.0 : 1.0;
 }
 
 /* Writes one byte per page, so the pages are resident before the stream
