@@ -22,15 +22,16 @@
 typedef uint32_t fs_fpu_state;
 #define FS_MXCSR_FTZ 0x8000u
 #define FS_MXCSR_DAZ 0x0040u
+#define FS_MXCSR_FLUSH (FS_MXCSR_FTZ | FS_MXCSR_DAZ)
 static inline fs_fpu_state fs_fpu_flush_denormals(void) {
   const fs_fpu_state saved = _mm_getcsr();
-  if ((saved & (FS_MXCSR_FTZ | FS_MXCSR_DAZ)) != (FS_MXCSR_FTZ | FS_MXCSR_DAZ)) {
-    _mm_setcsr(saved | FS_MXCSR_FTZ | FS_MXCSR_DAZ);
+  if ((saved & FS_MXCSR_FLUSH) != FS_MXCSR_FLUSH) {
+    _mm_setcsr(saved | FS_MXCSR_FLUSH);
   }
   return saved;
 }
 static inline void fs_fpu_restore(fs_fpu_state saved) {
-  if ((saved & (FS_MXCSR_FTZ | FS_MXCSR_DAZ)) != (FS_MXCSR_FTZ | FS_MXCSR_DAZ)) {
+  if ((saved & FS_MXCSR_FLUSH) != FS_MXCSR_FLUSH) {
     _mm_setcsr(saved);
   }
 }

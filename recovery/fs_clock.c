@@ -78,10 +78,6 @@ void fs_clock_learn(fs_clock *clock, uint64_t ticks, uint64_t ns) {
   clock->anchor_ns = ns;
 }
 
-uint64_t fs_clock_from_ticks(const fs_clock *clock, uint64_t ticks) {
-  return clock->anchor_ns + (uint64_t)((double)(ticks - clock->anchor_ticks) * clock->ns_per_tick);
-}
-
 uint64_t fs_clock_now_system(fs_clock *clock) {
   uint64_t ns;
   if (!clock->counter) {
@@ -97,9 +93,5 @@ uint64_t fs_clock_now_system(fs_clock *clock) {
       fs_clock_learn(clock, ticks, ns);
     }
   }
-  if (ns < clock->last_ns) {
-    ns = clock->last_ns; /* a re-anchoring may step back by a few microseconds */
-  }
-  clock->last_ns = ns;
-  return ns;
+  return fs_clock_hand_out(clock, ns);
 }

@@ -55,18 +55,30 @@ static inline uint64_t fs_clock_ticks(void) {
 #endif
 }
 
+/* The time the counter reading `ticks` stands for, from the anchor.  For
+   readings at most a recheck span (about a second) past the anchor, where
+   signed 64-bit conversions hold the count exactly and take one
+   instruction each. */
+static inline uint64_t fs_clock_from_ticks(const fs_clock *clock, uint64_t ticks) {
+  return clock->anchor_ns + (uint64_t)(int64_t)((double)(int64_t)(ticks - clock->anchor_ticks) * clock->ns_per_tick);
+}
+
+/* Hands a reading out, never one before the last (a re-anchoring may step
+   back by a few microseconds). */
+static inline uint64_t fs_clock_hand_out(fs_clock *clock, uint64_t ns) {
+  ns = ns < clock->last_ns ? clock->last_ns : ns;
+  clock->last_ns = ns;
+  return ns;
+}
+
 /* The time, ns on CLOCK_MONOTONIC's scale.  Inline, because it is read
    twice a hop: the usual reading is the counter, one multiply from the
-   anchor (less than a second of ticks away, so signed 64-bit conversions
-   hold it exactly and take one instruction each). */
+   anchor. */
 static inline uint64_t fs_clock_now(fs_clock *clock) {
   if (clock->counter && clock->calibrated) {
-    const uint64_t since = fs_clock_ticks() - clock->anchor_ticks;
-    if (since < clock->recheck_ticks) { /* also false when behind the anchor */
-      uint64_t ns = clock->anchor_ns + (uint64_t)(int64_t)((double)(int64_t)since * clock->ns_per_tick);
-      ns = ns < clock->last_ns ? clock->last_ns : ns;
-      clock->last_ns = ns;
-      return ns;
+    const uint64_t ticks = fs_clock_ticks();
+    if (ticks - clock->anchor_ticks < clock->recheck_ticks) { /* also false when behind the anchor */
+      return fs_clock_hand_out(clock, fs_clock_from_ticks(clock, ticks));
     }
   }
   return fs_clock_now_system(clock);
@@ -79,8 +91,5 @@ void fs_clock_reset(fs_clock *clock, bool counter);
 /* Takes a pair of readings made together (ticks first, then ns) and
    re-anchors on them, learning or checking the rate. */
 void fs_clock_learn(fs_clock *clock, uint64_t ticks, uint64_t ns);
-
-/* The time the counter reading `ticks` stands for, from the anchor. */
-uint64_t fs_clock_from_ticks(const fs_clock *clock, uint64_t ticks);
 
 #endif
