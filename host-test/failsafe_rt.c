@@ -10,8 +10,10 @@
  *
  * Without a sound card, --start-jack runs the stream on a private JACK
  * server with the dummy backend, which keeps real time like a card does. */
+#include "fs_rt_awake.h"
 #include "fs_rt_chaos.h"
 #include "fs_rt_jack.h"
+#include "fs_rt_jacklog.h"
 #include "fs_rt_lv2.h"
 #include "fs_rt_report.h"
 
@@ -54,6 +56,7 @@ typedef struct {
   double segment_seconds; /* 0: the default */
   int start_jack;
   int no_realtime;
+  int keep_cpus_awake;
   int list_devices;
   int verbose;
 } fs_rt_options;
@@ -333,6 +336,10 @@ static void usage(FILE *out) {
         "  --start-jack          start a private dummy jackd and use PortAudio's JACK host API;\n"
         "                        real-time (SCHED_FIFO) when the process may use it\n"
         "  --no-realtime         start that jackd without real-time scheduling\n"
+        "  --keep-cpus-awake     while the stream runs, keep every CPU out of its idle state (an\n"
+        "                        idle-priority spinner per CPU, and /dev/cpu_dma_latency at 0 where\n"
+        "                        permitted): a virtual machine's halted vCPU wakes late, and the\n"
+        "                        server's cycle with it; costs power, for measurements\n"
         "  --host-api NAME       host API to use (JACK, ALSA, OSS; default: the default devices')\n"
         "  --device NAME|INDEX   device of that host API (default: its default device)\n"
         "  --json FILE           also write the summary to FILE\n"
@@ -372,6 +379,8 @@ static int parse_args(int argc, char **argv, fs_rt_options *o) {
       o->calibrate = o->bypass_baseline = 1, takes_value = 0;
     } else if (!strcmp(a, "--no-realtime")) {
       o->no_realtime = 1, takes_value = 0;
+    } else if (!strcmp(a, "--keep-cpus-awake")) {
+      o->keep_cpus_awake = 1, takes_value = 0;
     } else if (!strcmp(a, "--list-devices")) {
       o->list_devices = 1, takes_value = 0;
     } else if (!strcmp(a, "--verbose")) {
@@ -525,12 +534,14 @@ static PaDeviceIndex choose_device(const fs_rt_options *o, int need_input) {
  * worker's first journal lines are in by then) into rss_kb[1], and again
  * when the callbacks are done, before the stream stops, into rss_kb[2].
  * Returns 1 when it stalled. */
-static int wait_for_stream(PaStream *stream, fs_rt_stream *s, uint64_t warm_callbacks, long rss_kb[3]) {
+static int wait_for_stream(PaStream *stream, fs_rt_stream *s, uint64_t warm_callbacks, long rss_kb[3],
+                           fs_rt_jacklog *server_log) {
   uint64_t last_count = 0, last_progress = now_ns();
   int stalled = 0;
   while (!atomic_load(&s->done) && !fs_rt_interrupted && Pa_IsStreamActive(stream) == 1) {
     Pa_Sleep(20);
     const uint64_t count = atomic_load_explicit(&s->count, memory_order_acquire);
+    if (server_log) fs_rt_jacklog_poll(server_log, count);
     if (rss_kb[1] < 0 && count >= warm_callbacks) rss_kb[1] = fs_rt_rss_kb();
     if (count != last_count) {
       last_count = count;
@@ -546,9 +557,10 @@ static int wait_for_stream(PaStream *stream, fs_rt_stream *s, uint64_t warm_call
 
 /* The stream from start to stop, both conditions.  VmRSS is read just
  * before it starts (rss_kb[0]), once warm and at the end (see
- * wait_for_stream).  Returns the callbacks run, -1 on error. */
+ * wait_for_stream).  The server's log, when given, is read from the
+ * stream's start to its stop.  Returns the callbacks run, -1 on error. */
 static int64_t run_stream(const fs_rt_options *o, PaDeviceIndex device, const fs_rt_guard *guard, fs_rt_stream *s,
-                          long rss_kb[3]) {
+                          long rss_kb[3], fs_rt_jacklog *server_log) {
   const PaDeviceInfo *info = Pa_GetDeviceInfo(device);
   PaStreamParameters in_params = {device, s->device_in, paFloat32, info->defaultLowInputLatency, NULL};
   PaStreamParameters out_params = {device, s->device_out, paFloat32, info->defaultLowOutputLatency, NULL};
@@ -573,9 +585,11 @@ static int64_t run_stream(const fs_rt_options *o, PaDeviceIndex device, const fs
   /* Warm after 2 s, or a tenth of a shorter run. */
   const uint64_t total = s->quota[FS_RT_PLUGIN] + s->quota[FS_RT_BASELINE];
   const uint64_t two_seconds = (uint64_t)(2.0 * o->rate / o->frames);
-  const int stalled = wait_for_stream(stream, s, total / 10 < two_seconds ? total / 10 : two_seconds, rss_kb);
+  const int stalled =
+      wait_for_stream(stream, s, total / 10 < two_seconds ? total / 10 : two_seconds, rss_kb, server_log);
   if (Pa_IsStreamStopped(stream) == 0) Pa_StopStream(stream);
   Pa_CloseStream(stream);
+  if (server_log) fs_rt_jacklog_poll(server_log, atomic_load(&s->count));
   if (stalled) fprintf(stderr, "failsafe-rt: the stream stopped calling back; summary covers what ran\n");
   return (int64_t)atomic_load(&s->count);
 }
@@ -653,6 +667,36 @@ static int summarise(fs_rt_result *r, const fs_rt_stream *s, int cond, const fs_
   return fs_rt_result_compute(r, s->blocks[cond], s->filled[cond], schedule, o->rate, o->frames);
 }
 
+/* Charges each xrun the server logged to the condition whose callback ran
+ * last before the line was read (the first callback's for lines read
+ * before any ran).  The line is read within one wait_for_stream poll
+ * (20 ms) of being written, so only lines from the last few callbacks of
+ * a segment can land on the wrong side of its end, in both directions
+ * alike. */
+static int charge_server_xruns(const fs_rt_jacklog *log, const fs_rt_stream *s, fs_rt_result *r[FS_RT_CONDITIONS]) {
+  const uint64_t total = s->filled[FS_RT_PLUGIN] + s->filled[FS_RT_BASELINE];
+  if (total == 0) return 0;
+  unsigned char *condition_of = malloc(total);
+  if (!condition_of) return -1;
+  memset(condition_of, FS_RT_PLUGIN, total);
+  for (int c = 0; c < FS_RT_CONDITIONS; ++c) {
+    for (uint64_t i = 0; i < s->filled[c]; ++i) {
+      if (s->blocks[c][i].seq < total) condition_of[s->blocks[c][i].seq] = (unsigned char)c;
+    }
+  }
+  for (int c = 0; c < FS_RT_CONDITIONS; ++c) {
+    if (r[c]) r[c]->server_xruns_known = 1;
+  }
+  for (size_t i = 0; i < log->count; ++i) {
+    const uint64_t callbacks = log->notes[i].callbacks;
+    const uint64_t seq = callbacks == 0 ? 0 : (callbacks - 1 < total ? callbacks - 1 : total - 1);
+    fs_rt_result *target = r[condition_of[seq]];
+    if (target) ++target->server_xruns[log->notes[i].kind];
+  }
+  free(condition_of);
+  return 0;
+}
+
 /* One line per callback of one condition, for plots and post-mortems;
  * time_s is the condition's own time, stream_block the callback's index
  * in the whole stream. */
@@ -697,6 +741,8 @@ typedef struct {
   int sched_policy, sched_priority;
   double segment_s; /* 0 without a baseline */
   int interrupted;
+  int awake_spinners;     /* idle-priority spinners that kept the CPUs awake */
+  int awake_latency_held; /* /dev/cpu_dma_latency held at 0 */
 } fs_rt_run_info;
 
 static const char *policy_name(int policy) {
@@ -723,6 +769,8 @@ static void write_run_info(FILE *out, const fs_rt_run_info *info) {
   } else {
     fputs("  \"callback_scheduling\": null,\n", out);
   }
+  fprintf(out, "  \"cpus_kept_awake\": {\"spinners\": %d, \"cpu_dma_latency_zero\": %s},\n", info->awake_spinners,
+          info->awake_latency_held ? "true" : "false");
   if (info->segment_s > 0.0) {
     fprintf(out, "  \"segment_seconds\": %.6g,\n", info->segment_s);
   } else {
@@ -840,12 +888,31 @@ int main(int argc, char **argv) {
 
   static const fs_rt_schedule no_faults = {.count = 0}; /* the baseline has no faults */
   long rss_kb[3] = {-1, -1, -1};
+  static fs_rt_awake awake; /* large; main's only */
+  if (o.keep_cpus_awake && fs_rt_awake_start(&awake) == 0) {
+    fs_rt_awake_stop(&awake);
+    goto out_stream;
+  }
+  const int awake_spinners = awake.spinners, awake_latency_held = awake.latency_held;
+  /* The server's log, when we started the server: its account of each
+   * xrun.  Without it the summary has the xrun flags only. */
+  fs_rt_jacklog server_log = {.fd = -1};
+  const int have_log = o.start_jack && fs_rt_jacklog_open(&server_log, jack.log_path, 1u << 16) == 0;
   lilv_instance_activate(plugin.instance);
-  const int64_t n = run_stream(&o, device, &guard, &stream, rss_kb);
+  const int64_t n = run_stream(&o, device, &guard, &stream, rss_kb, have_log ? &server_log : NULL);
   lilv_instance_deactivate(plugin.instance);
-  if (n < 0 || summarise(&result, &stream, FS_RT_PLUGIN, schedule, &o, rss_kb, &guard) != 0 ||
-      (o.bypass_baseline && summarise(&baseline, &stream, FS_RT_BASELINE, &no_faults, &o, rss_kb, &guard) != 0))
-    goto out_results;
+  fs_rt_awake_stop(&awake);
+  fs_rt_result *results[FS_RT_CONDITIONS] = {&result, o.bypass_baseline ? &baseline : NULL};
+  const int summarised =
+      n >= 0 && summarise(&result, &stream, FS_RT_PLUGIN, schedule, &o, rss_kb, &guard) == 0 &&
+      (!o.bypass_baseline || summarise(&baseline, &stream, FS_RT_BASELINE, &no_faults, &o, rss_kb, &guard) == 0) &&
+      (!have_log || charge_server_xruns(&server_log, &stream, results) == 0);
+  if (have_log && server_log.lost) {
+    fprintf(stderr, "failsafe-rt: the server logged more xruns than could be noted (%llu not counted)\n",
+            (unsigned long long)server_log.lost);
+  }
+  fs_rt_jacklog_close(&server_log);
+  if (!summarised) goto out_results;
   if (o.blocks_csv && write_blocks_csv(o.blocks_csv, stream.blocks[FS_RT_PLUGIN], stream.filled[FS_RT_PLUGIN],
                                        o.rate) != 0)
     goto out_results;
@@ -861,6 +928,8 @@ int main(int argc, char **argv) {
       .sched_priority = stream.sched_priority,
       .segment_s = o.bypass_baseline ? (double)stream.segment_blocks * o.frames / o.rate : 0.0,
       .interrupted = fs_rt_interrupted,
+      .awake_spinners = awake_spinners,
+      .awake_latency_held = awake_latency_held,
   };
   check_scheduling(&info);
   const fs_rt_result *base = o.bypass_baseline ? &baseline : NULL;

@@ -175,6 +175,17 @@ void fs_rt_result_json(FILE *out, const fs_rt_result *r, const char *indent, int
           "\"output_overflow\": %llu},\n",
           indent, (unsigned long long)r->input_underflow, (unsigned long long)r->input_overflow,
           (unsigned long long)r->output_underflow, (unsigned long long)r->output_overflow);
+  if (r->server_xruns_known) {
+    fprintf(out,
+            "%s\"server_xruns\": {\"server_late\": %llu, \"client_not_started\": %llu, \"client_running\": %llu, "
+            "\"client_other\": %llu},\n",
+            indent, (unsigned long long)r->server_xruns[FS_RT_XRUN_SERVER_LATE],
+            (unsigned long long)r->server_xruns[FS_RT_XRUN_CLIENT_NOT_STARTED],
+            (unsigned long long)r->server_xruns[FS_RT_XRUN_CLIENT_RUNNING],
+            (unsigned long long)r->server_xruns[FS_RT_XRUN_CLIENT_OTHER]);
+  } else {
+    fprintf(out, "%s\"server_xruns\": null,\n", indent);
+  }
   fprintf(out, "%s\"time_gaps\": %llu,\n", indent, (unsigned long long)r->time_gaps);
   json_percentiles(out, indent, "callback_ns", &r->callback_ns);
   if (with_plugin_fields) json_percentiles(out, indent, "run_ns", &r->run_ns);

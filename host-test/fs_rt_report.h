@@ -7,6 +7,7 @@
 #define FS_RT_REPORT_H
 
 #include "fs_rt_chaos.h"
+#include "fs_rt_jacklog.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -92,6 +93,11 @@ typedef struct {
   long rt_violations; /* counted by a preloaded real-time guard in this
                          condition's callbacks; -1 without one */
   uint64_t segments;  /* stretches of the stream this condition had */
+  /* The server's own account of the xruns charged to this condition (see
+   * fs_rt_jacklog.h), set by the caller after fs_rt_result_compute; known
+   * only when the harness started the server and could read its log. */
+  int server_xruns_known;
+  uint64_t server_xruns[FS_RT_XRUN_KINDS];
   uint32_t window_count;
   fs_rt_window_result *windows;
 } fs_rt_result;

@@ -3,7 +3,10 @@
 # server, a fault every 5 seconds of the plugin's time (chaos modes 1..6
 # in turn, 1 s each), with a bypass baseline of the same length in the
 # same stream: segments alternate baseline, plugin, plugin, baseline, so
-# the machine's swings of load fall on both alike.
+# the machine's swings of load fall on both alike.  The CPUs are kept out
+# of their idle state while it runs (failsafe-rt --keep-cpus-awake): on a
+# virtual machine a halted vCPU wakes late, and the server's timer with
+# it, which is an xrun whoever is running.
 #
 # Usage: soak.sh FAILSAFE_RT WORK_DIR [INPUT_FILE]
 # Environment: SOAK_SECONDS (600), SOAK_FRAMES (64), SOAK_PLUGIN
@@ -36,7 +39,7 @@ schedule=$(awk -v d="$seconds" 'BEGIN {
 echo "soak: $plugin, ${seconds} s plugin and ${seconds} s baseline interleaved at $frames frames, faults: ${schedule:-none}"
 rm -rf "$work/journal"
 mkdir -p "$work/journal"
-FAILSAFE_JOURNAL=$work/journal/ "$rt" --start-jack --plugin "$plugin" --frames "$frames" --seconds "$seconds" --bypass-baseline \
+FAILSAFE_JOURNAL=$work/journal/ "$rt" --start-jack --keep-cpus-awake --plugin "$plugin" --frames "$frames" --seconds "$seconds" --bypass-baseline \
   ${schedule:+--chaos "$schedule"} --input "$input" --json "$work/soak.json" >/dev/null 2>"$work/stderr"
 rc=$?
 if [ $rc -ne 0 ]; then
@@ -68,6 +71,11 @@ growth = d["rss_end_kb"] - d["rss_start_kb"]
 print(f"xruns: plugin {d['xruns']}, baseline {b['xruns']}; after a late plugin callback: "
       f"plugin {d['xruns_after_late_plugin']}, baseline {b['xruns_after_late_plugin']} "
       f"(late callbacks: plugin {d['late_blocks']}, {d['late_blocks_outside_chaos']} outside faults; baseline {b['late_blocks']})")
+def kinds(r):
+    k = r.get("server_xruns")
+    return "not read" if k is None else ", ".join(f"{v} {n.replace('_', ' ')}" for n, v in k.items())
+print(f"the server's log of xruns: plugin {kinds(d)}; baseline {kinds(b)}")
+print(f"CPUs kept awake: {d.get('cpus_kept_awake')}")
 print(f"callback ns p50/p99/max: plugin {d['callback_ns']['p50']}/{d['callback_ns']['p99']}/{d['callback_ns']['max']}, "
       f"baseline {b['callback_ns']['p50']}/{b['callback_ns']['p99']}/{b['callback_ns']['max']}; "
       f"run() {d['run_ns']['p50']}/{d['run_ns']['p99']}/{d['run_ns']['max']}; buffer {d['buffer_ns']}")

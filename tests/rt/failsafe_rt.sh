@@ -3,7 +3,10 @@
 # plugin runs live in a PortAudio callback, in one stream with a bypass
 # baseline of the same length (segments alternate baseline, plugin,
 # plugin, baseline, so the machine's swings of load fall on both alike),
-# and then once more with a CPU-stall fault.
+# and then once more with a CPU-stall fault.  The CPUs are kept out of
+# their idle state while it runs (--keep-cpus-awake): on a virtual
+# machine a halted vCPU wakes late, and the dummy server's timer with it,
+# which is an xrun whoever is running.
 #
 # Usage: failsafe_rt.sh FAILSAFE_RT INPUT_FILE [SECONDS [GUARD_SO]]
 # With GUARD_SO (fs_rt_guard.so) the harness runs with it preloaded and
@@ -19,7 +22,9 @@
 #   on a busy one, the dummy driver's own timer misses deadlines at random
 #   (its log says "JackTimedDriver::Process XRun" and "client ... was not
 #   finished, state = Triggered": the client was not even woken), whatever
-#   the client does, in bursts that fall on either condition.  So
+#   the client does, in bursts that fall on either condition (the
+#   summary's server_xruns sorts the server's log lines by kind, printed
+#   here).  So
 #   an excess is reported, not failed, when no xrun followed a late plugin
 #   callback (finishing late is the only way a client causes an xrun), or
 #   only late callbacks within the noise allowed for them above: on a
@@ -68,6 +73,10 @@ say(d["late_blocks"] <= b["late_blocks"] + noise,
     f"callback p50/p99/max {d['callback_ns']['p50']}/{d['callback_ns']['p99']}/{d['callback_ns']['max']} ns, "
     f"run() {d['run_ns']['p50']}/{d['run_ns']['p99']}/{d['run_ns']['max']} ns, buffer {d['buffer_ns']} ns")
 x, bx = d["xruns"], b["xruns"]
+def kinds(r):
+    k = r.get("server_xruns")
+    return "not read" if k is None else ", ".join(f"{v} {n.replace('_', ' ')}" for n, v in k.items())
+print(f"     {frames} frames: the server's log: plugin {kinds(d)}; baseline {kinds(b)}")
 if x <= bx:
     say(True, f"{frames} frames: {x} xruns, baseline {bx}")
 elif strict:
@@ -107,9 +116,9 @@ PY
 # when given; output and errors kept in $work.
 run_rt() {
   if [ -n "$guard" ]; then
-    LD_PRELOAD=$guard "$rt" --start-jack --input "$input" "$@" >"$work/out" 2>"$work/err"
+    LD_PRELOAD=$guard "$rt" --start-jack --keep-cpus-awake --input "$input" "$@" >"$work/out" 2>"$work/err"
   else
-    "$rt" --start-jack --input "$input" "$@" >"$work/out" 2>"$work/err"
+    "$rt" --start-jack --keep-cpus-awake --input "$input" "$@" >"$work/out" 2>"$work/err"
   fi
 }
 
