@@ -63,13 +63,15 @@ windows = d["chaos_windows"]
 unreported = [w for w in windows if not w["incidents_delta"]]
 by_mode = {}
 for w in windows:
-    m = by_mode.setdefault(w["mode"], [0, 0, 0])
+    m = by_mode.setdefault(w["mode"], [0, 0, 0, 0])
     m[0] += 1
     m[1] += 1 if w["incidents_delta"] else 0
     m[2] += w["late_blocks"]
+    m[3] += w["xruns"]
 growth = d["rss_end_kb"] - d["rss_start_kb"]
 print(f"xruns: plugin {d['xruns']}, baseline {b['xruns']}; after a late plugin callback: "
-      f"plugin {d['xruns_after_late_plugin']}, baseline {b['xruns_after_late_plugin']} "
+      f"plugin {d['xruns_after_late_plugin']}, baseline {b['xruns_after_late_plugin']}; "
+      f"plugin inside faults {d['xruns_in_chaos']}, outside {d['xruns'] - d['xruns_in_chaos']} "
       f"(late callbacks: plugin {d['late_blocks']}, {d['late_blocks_outside_chaos']} outside faults; baseline {b['late_blocks']})")
 def kinds(r):
     k = r.get("server_xruns")
@@ -85,8 +87,8 @@ print(f"incident records dropped (ring full): " + ("no journal written" if dropp
 print(f"faults injected {len(windows)}, reported on the incidents port {len(windows) - len(unreported)}, "
       f"unreported {len(unreported)}; incidents total {d['incidents']}, tier changes {d['tier_change_count']}, final tier {d['final_tier']}")
 for mode in sorted(by_mode):
-    n, seen, late = by_mode[mode]
-    print(f"  chaos {mode}: {n} faults, {seen} reported, {late} late callbacks inside")
+    n, seen, late, xruns = by_mode[mode]
+    print(f"  chaos {mode}: {n} faults, {seen} reported, {late} late callbacks and {xruns} xruns inside")
 print(f"output: peak {d['max_abs_output']:.4f} (ceiling {ceiling:.4f}), non-finite samples {d['nonfinite_output']}")
 fail = []
 if d["nonfinite_output"]:
