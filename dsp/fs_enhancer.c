@@ -75,7 +75,9 @@ fs_enhancer *fs_enhancer_create(double sample_rate) {
   e->conditioned = calloc(g->hop, sizeof(float));
   e->stft = fs_stft_create(g->analysis, g->hop);
   /* The first FS_ANALYSIS_HOPS - 1 frames after a reset still hold reset zeros. */
-  e->noise = fs_noise_tracker_create(e->bins, hop_seconds, FS_ANALYSIS_HOPS - 1u);
+  e->noise = e->stft ? fs_noise_tracker_create(e->bins, hop_seconds, FS_ANALYSIS_HOPS - 1u,
+                                                fs_stft_window_power(e->stft))
+                     : NULL;
   /* Bins whose centre lies below the low cut: at least DC. */
   uint32_t low_cut_bins = 1;
   while (low_cut_bins < e->bins && low_cut_bins * g->sample_rate / g->analysis < FS_LOW_CUT_HZ) {

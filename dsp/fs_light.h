@@ -45,4 +45,8 @@ void fs_light_render(const fs_light *light, const float *delayed, float *out);
    output is never louder than this times the delayed input (to rounding). */
 float fs_light_gain_peak(const fs_light *light);
 
+/* The tracked noise floor, as a mean square per sample (1e-4 is -40 dBFS);
+   for tests and meters. */
+float fs_light_noise_floor(const fs_light *light);
+
 #endif

@@ -11,10 +11,16 @@
 
 /* The mutable part, laid out for one-copy snapshots. */
 typedef struct {
-  uint32_t updates;      /* since reset, saturating at init_updates */
+  uint32_t updates;      /* real frames since reset, saturating at init_updates */
   uint32_t subwindow;    /* which minimum is being gathered */
   uint32_t in_subwindow; /* updates gathered into it so far */
-  uint32_t padding;
+  uint32_t hold;         /* frames still to skip: partly reset zeros or silence */
+  float level_mismatch;  /* dB the noise floor sits above the estimate, smoothed */
+  uint32_t silent_run;   /* silent frames in a row, saturating at restart_updates */
+  uint32_t silence_left; /* frames until the last silent frame leaves the minimum window */
+  uint32_t release_left; /* steady frames still needed before that silence is let go */
+  float energy_low;      /* lowest and highest log2 level since the (re)start */
+  float energy_high;
 } tracker_counters;
 
 struct fs_noise_tracker {
@@ -28,19 +34,27 @@ struct fs_noise_tracker {
   float minimum_smoothing; /* per-update weight of the old smoothed power */
   float cap;               /* FS_NOISE_CAP_DB as a power ratio */
   uint32_t subwindow_updates;
+  float silent_bin;        /* bin power of a frame at FS_SILENCE_DBFS */
+  float level_smoothing;   /* per-update weight of the old level mismatch */
+  float level_slew_db;     /* largest move of the level follower per update */
+  uint32_t restart_updates; /* a silence this long (the minimum window) is a new start */
+  uint32_t release_updates; /* FS_NOISE_STEADY_MS in updates */
+  float steady_span;        /* FS_NOISE_STEADY_DB in log2 of a power */
+  float probes[FS_LEVEL_PROBE_COUNT]; /* the level follower's, rising */
 
   tracker_counters counters;
-  uint32_t hold; /* frames still to ignore after the history was cleared */
   float *psd;          /* noise power estimate */
   float *spp_average;  /* slowly smoothed presence probability */
   float *presence;     /* last presence probability (output only) */
   float *smoothed;     /* smoothed power, for the minimum search */
   float *minima;       /* FS_MINIMUM_SUBWINDOWS rows of per-bin minima */
   float *window_min;   /* scratch: their minimum */
+  float *average;      /* the start-up average, before any cap */
 };
 
-fs_noise_tracker *fs_noise_tracker_create(uint32_t bins, double hop_seconds, uint32_t settle_hops) {
-  if (bins == 0 || !(hop_seconds > 0.0)) {
+fs_noise_tracker *fs_noise_tracker_create(uint32_t bins, double hop_seconds, uint32_t settle_hops,
+                                          float window_power) {
+  if (bins < 4 || !(hop_seconds > 0.0) || !(window_power > 0.0f)) {
     return NULL;
   }
   fs_noise_tracker *t = calloc(1, sizeof(*t));
@@ -54,13 +68,14 @@ fs_noise_tracker *fs_noise_tracker_create(uint32_t bins, double hop_seconds, uin
   t->smoothed = calloc(bins, sizeof(float));
   t->minima = calloc((size_t)bins * FS_MINIMUM_SUBWINDOWS, sizeof(float));
   t->window_min = calloc(bins, sizeof(float));
-  if (!t->psd || !t->spp_average || !t->presence || !t->smoothed || !t->minima || !t->window_min) {
+  t->average = calloc(bins, sizeof(float));
+  if (!t->psd || !t->spp_average || !t->presence || !t->smoothed || !t->minima || !t->window_min || !t->average) {
     fs_noise_tracker_destroy(t);
     return NULL;
   }
   const double hop_ms = hop_seconds * 1000.0;
   t->settle_updates = settle_hops;
-  t->init_updates = settle_hops + (uint32_t)ceil(FS_NOISE_INIT_MS / hop_ms);
+  t->init_updates = (uint32_t)ceil(FS_NOISE_INIT_MS / hop_ms);
   t->psd_smoothing = (float)exp(-hop_ms / FS_NOISE_SMOOTH_MS);
   t->spp_smoothing = (float)exp(-hop_ms / FS_SPP_SMOOTH_MS);
   const double xi_h1 = pow(10.0, FS_SPP_XI_H1_DB / 10.0);
@@ -69,6 +84,16 @@ fs_noise_tracker *fs_noise_tracker_create(uint32_t bins, double hop_seconds, uin
   t->minimum_smoothing = (float)exp(-hop_ms / FS_MINIMUM_SMOOTH_MS);
   t->cap = (float)pow(10.0, FS_NOISE_CAP_DB / 10.0);
   t->subwindow_updates = (uint32_t)ceil(FS_MINIMUM_WINDOW_MS / FS_MINIMUM_SUBWINDOWS / hop_ms);
+  /* White noise of mean square m gives each bin m * sum(w^2). */
+  t->silent_bin = (float)(pow(10.0, FS_SILENCE_DBFS / 10.0) * window_power);
+  t->level_smoothing = (float)exp(-hop_ms / FS_LEVEL_SMOOTH_MS);
+  t->level_slew_db = (float)(FS_LEVEL_SLEW_DB_PER_S * hop_ms / 1000.0);
+  t->restart_updates = t->subwindow_updates * FS_MINIMUM_SUBWINDOWS;
+  t->release_updates = (uint32_t)ceil(FS_NOISE_STEADY_MS / hop_ms);
+  t->steady_span = FS_NOISE_STEADY_DB * FS_LOG2_10_OVER_10;
+  for (uint32_t i = 0; i < FS_LEVEL_PROBE_COUNT; ++i) {
+    t->probes[i] = (float)(FS_LEVEL_LOWEST_PROBE * pow(10.0, FS_LEVEL_PROBE_SPACING_DB * i / 10.0));
+  }
   fs_noise_tracker_reset(t);
   return t;
 }
@@ -83,39 +108,24 @@ void fs_noise_tracker_destroy(fs_noise_tracker *t) {
   free(t->smoothed);
   free(t->minima);
   free(t->window_min);
+  free(t->average);
   free(t);
 }
 
 void fs_noise_tracker_reset(fs_noise_tracker *t) {
   memset(&t->counters, 0, sizeof(t->counters));
-  t->hold = 0;
+  /* The first frames after a reset still hold the cleared history. */
+  t->counters.hold = t->settle_updates;
   for (uint32_t k = 0; k < t->bins; ++k) {
     t->psd[k] = FS_POWER_FLOOR;
     t->spp_average[k] = 0.0f;
     t->presence[k] = 0.0f;
     t->smoothed[k] = 0.0f;
+    t->average[k] = FS_POWER_FLOOR;
   }
   /* "No minimum yet": the cap cannot bind until a window has been seen. */
   for (size_t i = 0; i < (size_t)t->bins * FS_MINIMUM_SUBWINDOWS; ++i) {
     t->minima[i] = FLT_MAX;
-  }
-}
-
-static void start_up_average(fs_noise_tracker *t, const float *power) {
-  const uint32_t n = ++t->counters.updates;
-  if (n <= t->settle_updates) {
-    /* Frames still half zeros: only keep a rough, never-too-low estimate. */
-    for (uint32_t k = 0; k < t->bins; ++k) {
-      t->psd[k] = power[k] > t->psd[k] ? power[k] : t->psd[k];
-    }
-    return;
-  }
-  const float weight = 1.0f / (float)(n - t->settle_updates);
-  for (uint32_t k = 0; k < t->bins; ++k) {
-    t->psd[k] += weight * (power[k] - t->psd[k]);
-    if (t->psd[k] < FS_POWER_FLOOR) {
-      t->psd[k] = FS_POWER_FLOOR;
-    }
   }
 }
 
@@ -137,6 +147,30 @@ static void follow_minimum(fs_noise_tracker *t, const float *power) {
   }
 }
 
+/* The frame's mean log2 bin power: its level whatever its colour, and
+   for noise steady to a fraction of a dB (the log of each bin scatters
+   by 5.6 dB, the mean over a few hundred bins by about 0.3). */
+static float log_level(const fs_noise_tracker *t, const float *power) {
+  float sum = 0.0f;
+  for (uint32_t k = 0; k < t->bins; ++k) {
+    sum += fs_log2(power[k]);
+  }
+  return sum / (float)t->bins;
+}
+
+/* Start the minimum search afresh from this frame. */
+static void start_minimum(fs_noise_tracker *t, const float *power) {
+  tracker_counters *c = &t->counters;
+  memcpy(t->smoothed, power, t->bins * sizeof(float));
+  for (size_t i = 0; i < (size_t)t->bins * FS_MINIMUM_SUBWINDOWS; ++i) {
+    t->minima[i] = FLT_MAX;
+  }
+  c->subwindow = 0;
+  c->in_subwindow = 0;
+  c->silence_left = 0;
+  follow_minimum(t, power);
+}
+
 /* Minimum over all subwindows, bin by bin, into window_min. */
 static void window_minimum(fs_noise_tracker *t) {
   memcpy(t->window_min, t->minima, t->bins * sizeof(float));
@@ -148,22 +182,212 @@ static void window_minimum(fs_noise_tracker *t) {
   }
 }
 
-void fs_noise_tracker_update(fs_noise_tracker *t, const float *power) {
-  if (t->hold > 0) {
-    t->hold--;
+/* The plain average of the frames since the (re)start is the estimate.
+   While silence still holds the minimum search (`capped`), the estimate is
+   that average held under the cap, so a first word is not taken for noise
+   before the signal has proved steady. */
+static void start_up_average(fs_noise_tracker *t, const float *power, bool capped) {
+  const uint32_t n = ++t->counters.updates;
+  if (n == 1) {
+    /* A copy, not an update of whatever a last start left behind: the
+       same input must give the same estimate after any reset. */
+    memcpy(t->average, power, t->bins * sizeof(float));
+  }
+  const float weight = 1.0f / (float)n;
+  for (uint32_t k = 0; n > 1 && k < t->bins; ++k) {
+    t->average[k] = fs_max(t->average[k] + weight * (power[k] - t->average[k]), FS_POWER_FLOOR);
+  }
+  if (!capped) {
+    memcpy(t->psd, t->average, t->bins * sizeof(float));
     return;
   }
-  /* Frames still half made of reset zeros would fake a minimum. */
-  if (t->counters.updates == t->settle_updates) {
-    memcpy(t->smoothed, power, t->bins * sizeof(float));
+  window_minimum(t);
+  for (uint32_t k = 0; k < t->bins; ++k) {
+    t->psd[k] = fs_max(fs_min(t->average[k], t->cap * t->window_min[k]), FS_POWER_FLOOR);
   }
-  if (t->counters.updates >= t->settle_updates) {
+}
+
+/* The sum of a frame's bin powers. */
+static float frame_energy(const fs_noise_tracker *t, const float *power) {
+  float sum[4] = {0};
+  const uint32_t whole = t->bins & ~3u;
+  for (uint32_t k = 0; k < whole; k += 4) {
+    sum[0] += power[k];
+    sum[1] += power[k + 1];
+    sum[2] += power[k + 2];
+    sum[3] += power[k + 3];
+  }
+  for (uint32_t k = whole; k < t->bins; ++k) {
+    sum[0] += power[k];
+  }
+  return (sum[0] + sum[1]) + (sum[2] + sum[3]);
+}
+
+/* Multiply the estimate, and the minima that cap it, by `factor`: the
+   whole floor moved. */
+static void scale_estimate(fs_noise_tracker *t, float factor, bool with_minima) {
+  const uint32_t bins = t->bins;
+  float *restrict psd = t->psd;
+  for (uint32_t k = 0; k < bins; ++k) {
+    psd[k] = fs_max(psd[k] * factor, FS_POWER_FLOOR);
+  }
+  if (!with_minima) {
+    return;
+  }
+  float *restrict minima = t->minima;
+  for (size_t i = 0; i < (size_t)bins * FS_MINIMUM_SUBWINDOWS; ++i) {
+    /* FLT_MAX ("no minimum yet") stays as it is. */
+    minima[i] = minima[i] < FLT_MAX ? fs_max(minima[i] * factor, FS_POWER_FLOOR) : minima[i];
+  }
+}
+
+/* How far the whole noise floor sits above the estimate, in dB, from one
+   frame; or NAN when the frame does not look like the noise shifted as a
+   whole (see FS_LEVEL_PROBES in fs_tuning.h).  For Gaussian noise at c
+   times the estimate, the share of bins under probe x estimate is
+   1 - exp(-probe / c), so each probe gives its own reading of c: they agree
+   when the noise moved as a whole, and spread apart when some bins stand
+   far above the rest (speech) or the noise is not Gaussian-like. */
+static float level_reading(const fs_noise_tracker *t, const float *power, bool *agreed) {
+  const float *probes = t->probes;
+  const uint32_t bins = t->bins;
+  const float *restrict psd = t->psd;
+  const float silent = t->silent_bin;
+  uint32_t informative = 0, below[FS_LEVEL_PROBE_COUNT] = {0};
+  /* Every other bin: neighbours of a Hann-windowed spectrum are
+     correlated, so little is lost, and the cost halves.  DC and Nyquist
+     stay out (one real value each, not two). */
+  for (uint32_t k = 1; k + 1 < bins; k += 2) {
+    const uint32_t heard = power[k] > silent;
+    informative += heard;
+    for (uint32_t i = 0; i < FS_LEVEL_PROBE_COUNT; ++i) {
+      below[i] += heard & (power[k] < probes[i] * psd[k]);
+    }
+  }
+  if (informative < FS_LEVEL_MIN_BINS) {
+    return NAN;
+  }
+  /* Every probe whose share is well inside (0, 1) gives a reading; they
+     must agree, and there must be FS_LEVEL_MIN_READINGS of them. */
+  const uint32_t low = (uint32_t)(FS_LEVEL_SHARE_EDGE * (float)informative);
+  const uint32_t high = informative - low;
+  float lowest = INFINITY, highest = -INFINITY, first = 0.0f;
+  uint32_t found = 0;
+  for (uint32_t i = 0; i < FS_LEVEL_PROBE_COUNT; ++i) {
+    if (below[i] > low && below[i] < high) {
+      const float share = (float)below[i] / (float)informative;
+      const float reading = 10.0f * log10f(probes[i] / -logf(1.0f - share));
+      first = found++ == 0 ? reading : first;
+      lowest = fs_min(lowest, reading);
+      highest = fs_max(highest, reading);
+    }
+  }
+  if (found >= FS_LEVEL_MIN_READINGS) {
+    *agreed = highest - lowest < FS_LEVEL_AGREEMENT_DB;
+    /* The lowest probe's reading: the one speech disturbs least. */
+    return *agreed ? first : NAN;
+  }
+  /* Too few readings to check their agreement.  A fall needs none: speech
+     only ever lifts bins, so a floor that reads lower is lower.  With every
+     bin under the lowest probe it fell further than the probes span: walk
+     down, re-reading on every step.  (A rise that large is left to the SPP
+     update: speech over a near-silent floor reads the same, and must not
+     be taken for noise.) */
+  if (found == 0 && below[0] >= high) {
+    return -FS_LEVEL_SPAN_DB;
+  }
+  if (found > 0 && first < 0.0f) {
+    return first;
+  }
+  return NAN;
+}
+
+/* The broadband level follower: moves the whole estimate when the noise
+   floor has clearly moved as a whole. */
+static void follow_level(fs_noise_tracker *t, const float *power) {
+  tracker_counters *c = &t->counters;
+  bool agreed = false;
+  const float reading = level_reading(t, power, &agreed);
+  const float a = t->level_smoothing;
+  /* A frame that does not look like shifted noise counts as no shift. */
+  c->level_mismatch = a * c->level_mismatch + (1.0f - a) * (isnan(reading) ? 0.0f : reading);
+  float step_db = 0.0f;
+  if (c->level_mismatch > FS_LEVEL_RISE_DB) {
+    step_db = fs_min(c->level_mismatch - FS_LEVEL_RISE_DB, t->level_slew_db);
+  } else if (c->level_mismatch < -FS_LEVEL_FALL_DB) {
+    step_db = fs_max(c->level_mismatch + FS_LEVEL_FALL_DB, -t->level_slew_db);
+  }
+  if (step_db != 0.0f) {
+    /* The minima that cap the estimate move along only when this frame's
+       readings agreed: a reading past the probes' span cannot tell speech
+       over silence from a much louder noise, so it may lift the estimate
+       only as far as the cap lets it. */
+    scale_estimate(t, fs_exp2(step_db * FS_LOG2_10_OVER_10),
+                   agreed && fabsf(reading) >= FS_LEVEL_MINIMA_DB);
+    /* The evidence was against the old estimate. */
+    c->level_mismatch -= step_db;
+  }
+}
+
+void fs_noise_tracker_update(fs_noise_tracker *t, const float *power) {
+  tracker_counters *c = &t->counters;
+  const float energy = frame_energy(t, power);
+  if (energy < t->silent_bin * (float)t->bins) {
+    /* Digital silence or near-silence says nothing about the noise's
+       level or colour, so the estimate stays as it was, and the next
+       frames, which still hold some of the silence, are skipped too.  It
+       does say the noise is no louder than that: a gate closing between
+       words, the pauses of a clean recording.  So it enters the minimum
+       search, whose cap then keeps the estimate off the speech that
+       follows, until the signal proves to be steady noise (below).  A
+       silence as long as the minimum window is a new start. */
+    c->hold = t->settle_updates;
+    c->silence_left = t->restart_updates;
+    follow_minimum(t, power);
+    if (c->updates > 0 && ++c->silent_run >= t->restart_updates) {
+      c->updates = 0;
+    }
+    return;
+  }
+  c->silent_run = 0;
+  if (c->hold > 0) {
+    c->hold--;
+    return;
+  }
+  if (c->updates == 0) {
+    /* A (re)start.  After silence, the signal must first prove to be
+       noise, steady within FS_NOISE_STEADY_DB for FS_NOISE_STEADY_MS (the
+       start-up average runs meanwhile); speech is never that steady. */
+    c->release_left = c->silence_left > 0 ? t->release_updates : 0;
+    c->energy_low = c->release_left > 0 ? log_level(t, power) : 0.0f;
+    c->energy_high = c->energy_low;
+  }
+  if (c->updates == 0 && c->silence_left == 0) {
+    start_minimum(t, power);
+  } else {
     follow_minimum(t, power);
   }
-  if (t->counters.updates < t->init_updates) {
-    start_up_average(t, power);
+  c->silence_left -= c->silence_left > 0;
+  if (c->release_left > 0) {
+    const float level = log_level(t, power);
+    c->energy_low = fs_min(c->energy_low, level);
+    c->energy_high = fs_max(c->energy_high, level);
+    if (c->energy_high - c->energy_low > t->steady_span) {
+      /* Not steady: speech, most likely; the silence keeps its hold on
+         the cap until it leaves the window, as it would for a clean
+         recording's pauses. */
+      c->release_left = 0;
+    } else if (--c->release_left == 0) {
+      /* Steady noise: forget the silence, learn from here. */
+      start_minimum(t, power);
+      memcpy(t->psd, t->average, t->bins * sizeof(float));
+    }
+  }
+  if (c->updates < t->init_updates || c->release_left > 0) {
+    start_up_average(t, power, c->silence_left > 0);
     return;
   }
+  follow_level(t, power);
   window_minimum(t);
   /* Locals and restrict pointers: the arrays never alias each other or
      the struct, and saying so lets the loop vectorise. */
@@ -194,7 +418,7 @@ const float *fs_noise_tracker_psd(const fs_noise_tracker *t) { return t->psd; }
 const float *fs_noise_tracker_presence(const fs_noise_tracker *t) { return t->presence; }
 
 size_t fs_noise_tracker_state_size(const fs_noise_tracker *t) {
-  return sizeof(tracker_counters) + (4u + FS_MINIMUM_SUBWINDOWS) * t->bins * sizeof(float);
+  return sizeof(tracker_counters) + (5u + FS_MINIMUM_SUBWINDOWS) * t->bins * sizeof(float);
 }
 
 void fs_noise_tracker_save(const fs_noise_tracker *t, void *dst) {
@@ -208,6 +432,8 @@ void fs_noise_tracker_save(const fs_noise_tracker *t, void *dst) {
   memcpy(d, t->presence, t->bins * sizeof(float));
   d += t->bins * sizeof(float);
   memcpy(d, t->smoothed, t->bins * sizeof(float));
+  d += t->bins * sizeof(float);
+  memcpy(d, t->average, t->bins * sizeof(float));
   d += t->bins * sizeof(float);
   memcpy(d, t->minima, (size_t)FS_MINIMUM_SUBWINDOWS * t->bins * sizeof(float));
 }
@@ -224,12 +450,14 @@ void fs_noise_tracker_load(fs_noise_tracker *t, const void *src) {
   s += t->bins * sizeof(float);
   memcpy(t->smoothed, s, t->bins * sizeof(float));
   s += t->bins * sizeof(float);
+  memcpy(t->average, s, t->bins * sizeof(float));
+  s += t->bins * sizeof(float);
   memcpy(t->minima, s, (size_t)FS_MINIMUM_SUBWINDOWS * t->bins * sizeof(float));
 }
 
 bool fs_noise_tracker_state_is_finite(const fs_noise_tracker *t) {
-  return fs_all_finite(t->psd, t->bins) && fs_all_finite(t->spp_average, t->bins) &&
-         fs_all_finite(t->presence, t->bins) && fs_all_finite(t->smoothed, t->bins) &&
+  return isfinite(t->counters.level_mismatch) && fs_all_finite(t->psd, t->bins) && fs_all_finite(t->spp_average, t->bins) &&
+         fs_all_finite(t->presence, t->bins) && fs_all_finite(t->smoothed, t->bins) && fs_all_finite(t->average, t->bins) &&
          fs_all_finite(t->minima, (size_t)t->bins * FS_MINIMUM_SUBWINDOWS);
 }
 
@@ -245,7 +473,7 @@ uint32_t fs_noise_tracker_denormals(const fs_noise_tracker *t) {
   return count;
 }
 
-void fs_noise_tracker_hold(fs_noise_tracker *t, uint32_t updates) { t->hold = updates; }
+void fs_noise_tracker_hold(fs_noise_tracker *t, uint32_t updates) { t->counters.hold = updates; }
 
 void fs_noise_tracker_corrupt(fs_noise_tracker *t, float value) {
   for (uint32_t k = 0; k < t->bins; k += 4) {

@@ -33,8 +33,11 @@
 typedef struct fs_noise_tracker fs_noise_tracker;
 
 /* bins: spectrum bins per frame; hop_seconds: time between updates;
-   settle_hops: updates to ignore after reset (frames still filling). */
-fs_noise_tracker *fs_noise_tracker_create(uint32_t bins, double hop_seconds, uint32_t settle_hops);
+   settle_hops: updates to ignore after reset or silence (frames still
+   partly made of it); window_power: sum of the squared analysis window,
+   which turns a mean square into a bin power. */
+fs_noise_tracker *fs_noise_tracker_create(uint32_t bins, double hop_seconds, uint32_t settle_hops,
+                                          float window_power);
 void fs_noise_tracker_destroy(fs_noise_tracker *tracker);
 void fs_noise_tracker_reset(fs_noise_tracker *tracker);
 

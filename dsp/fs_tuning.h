@@ -72,6 +72,55 @@ static_assert(FS_POWER_FLOOR > 1e-37f, "power floor must be a normal float");
 #define FS_MINIMUM_SUBWINDOWS 8u
 #define FS_NOISE_CAP_DB 9.0f
 
+/* Digital silence and near-silence carry no information about the noise:
+   a frame whose mean power is under FS_SILENCE_DBFS (as the RMS of a
+   full-band signal) leaves the estimate as it was, and the frames still
+   holding part of it after it are skipped too.  A tracker that has never
+   heard anything starts its start-up average at the first real frame. */
+#define FS_SILENCE_DBFS -100.0f
+/* After silence the signal counts as noise, and the silence is let go of,
+   once its frames have stayed within FS_NOISE_STEADY_DB of each other for
+   FS_NOISE_STEADY_MS: noise from a stream that starts or a microphone
+   unmuted does, speech (a clean recording's first word) does not. */
+#define FS_NOISE_STEADY_MS 200.0f
+#define FS_NOISE_STEADY_DB 3.0f /* span of the frames' mean log level */
+/* Broadband level follower: the noise in most live chains changes level
+   as a whole (a fan starts, a gain is ridden, a gate opens, a car passes),
+   which the per-bin SPP update follows only slowly.  Each frame, the share
+   of bins under each probe times their estimate gives a reading of how far
+   the floor sits from the estimate (for Gaussian noise the share is
+   1 - e^-(probe/c) when the floor is c times the estimate).  The two
+   probes whose shares are informative (at least FS_LEVEL_MIN_READINGS of
+   them) must agree within FS_LEVEL_AGREEMENT_DB: speech, which lifts only the bins it occupies,
+   and noise that is not Gaussian-like spread the readings apart and move
+   nothing.  Past a dead zone the estimate moves by the excess, at most
+   FS_LEVEL_SLEW_DB_PER_S; the last dB are left to the SPP update. */
+#define FS_LEVEL_PROBE_COUNT 12u
+#define FS_LEVEL_LOWEST_PROBE 0.02f
+#define FS_LEVEL_PROBE_SPACING_DB 4.0f /* about four probes see any one level */
+#define FS_LEVEL_MIN_READINGS 3u
+#define FS_LEVEL_SPAN_DB 20.0f      /* a reading past every probe counts as this */
+#define FS_LEVEL_SHARE_EDGE 0.04f   /* a share within this of 0 or 1 says little */
+#define FS_LEVEL_AGREEMENT_DB 1.5f
+#define FS_LEVEL_SMOOTH_MS 20.0f
+#define FS_LEVEL_RISE_DB 3.0f  /* dead zone above the estimate */
+#define FS_LEVEL_FALL_DB 4.0f  /* dead zone below it */
+#define FS_LEVEL_SLEW_DB_PER_S 400.0f
+/* The minima that cap the estimate move along only with a reading this
+   large: a clear move of the whole floor, not a near-miss of speech. */
+#define FS_LEVEL_MINIMA_DB 6.0f
+#define FS_LEVEL_MIN_BINS 16u  /* fewer informative bins than this: no reading */
+
+static_assert(FS_SILENCE_DBFS <= -90.0f && FS_SILENCE_DBFS >= -140.0f, "silence: far below any real noise floor");
+static_assert(FS_NOISE_STEADY_MS >= FS_NOISE_INIT_MS && FS_NOISE_STEADY_MS <= 500.0f,
+              "steady long enough to tell speech, short enough to meet the 0.5 s target");
+static_assert(FS_NOISE_STEADY_DB >= 1.5f, "noise frames' mean log level scatters by about 0.3 dB");
+static_assert(FS_LEVEL_SHARE_EDGE > 0.0f && FS_LEVEL_SHARE_EDGE < 0.25f, "share edge");
+static_assert(FS_LEVEL_MIN_READINGS >= 2u && FS_LEVEL_MIN_READINGS < FS_LEVEL_PROBE_COUNT, "readings to agree");
+static_assert(FS_LEVEL_AGREEMENT_DB > 0.5f && FS_LEVEL_SPAN_DB >= 10.0f, "agreement and span");
+static_assert(FS_LEVEL_SMOOTH_MS >= 5.0f && FS_LEVEL_SMOOTH_MS <= 200.0f, "level smoothing");
+static_assert(FS_LEVEL_RISE_DB >= 1.0f && FS_LEVEL_FALL_DB >= 1.0f, "dead zones wider than the estimate's scatter");
+static_assert(FS_LEVEL_SLEW_DB_PER_S > 20.0f, "the follower must beat the SPP update");
 static_assert(FS_SPP_PRIOR_H1 > 0.0f && FS_SPP_PRIOR_H1 < 1.0f, "prior is a probability");
 static_assert(FS_SPP_XI_H1_DB > 0.0f && FS_SPP_XI_H1_DB < 30.0f, "plausible speech SNR");
 static_assert(FS_NOISE_SMOOTH_MS > 5.0f && FS_SPP_SMOOTH_MS > 5.0f, "smoothing longer than a hop");
@@ -145,12 +194,32 @@ static_assert(FS_DEHUM_LOW_SHARE > 0.0f && FS_DEHUM_LOW_SHARE < 0.5f, "a share, 
 #define FS_LIGHT_RATIO 2.0f                 /* expansion below that point */
 #define FS_LIGHT_RELEASE_MS 120.0f          /* gain closes this slowly */
 #define FS_LIGHT_LEVEL_MS 5.0f              /* level envelope smoothing */
+/* A hop quieter than this (digital silence, a mute, a gate upstream, hiss
+   no microphone makes) says nothing about the noise: it neither seeds nor
+   moves the floor, nor does the hop after it, which may be partly silent. */
+#define FS_LIGHT_SILENCE_DBFS -100.0f
+/* Minimum search: when the lowest level of the last FS_LIGHT_MIN_WINDOW_MS
+   (kept as FS_LIGHT_MIN_SUBWINDOWS sub-minima, so the window spans between
+   (n - 1) / n of that and all of it) stands FS_LIGHT_FLOOR_JUMP_DB or more
+   above the floor, the noise has risen and the floor jumps to that
+   minimum.  Speech cannot do that: it pauses within the window. */
+#define FS_LIGHT_MIN_WINDOW_MS 640.0f
+#define FS_LIGHT_MIN_SUBWINDOWS 4u
+#define FS_LIGHT_FLOOR_JUMP_DB 3.0f
 
 static_assert(FS_LIGHT_RATIO > 1.0f, "an expander has a ratio above 1");
 static_assert(FS_LIGHT_OPEN_ABOVE_DB > 0.0f, "open threshold above the floor");
 static_assert(FS_LIGHT_RELEASE_MS > 0.0f && FS_LIGHT_LEVEL_MS > 0.0f &&
                   FS_LIGHT_FLOOR_FALL_MS > 0.0f && FS_LIGHT_FLOOR_RISE_DB_PER_S > 0.0f,
               "light tier time constants must be positive");
+static_assert(FS_LIGHT_SILENCE_DBFS >= -115.0f && FS_LIGHT_SILENCE_DBFS <= -90.0f,
+              "silence: above fs_light's -120 dBFS level floor, far below any real noise");
+static_assert(FS_LIGHT_MIN_SUBWINDOWS >= 2u && FS_LIGHT_MIN_SUBWINDOWS <= 8u, "a few sub-minima");
+static_assert(FS_LIGHT_MIN_WINDOW_MS * (FS_LIGHT_MIN_SUBWINDOWS - 1u) / FS_LIGHT_MIN_SUBWINDOWS >= 450.0f,
+              "the shortest window outlasts a long syllable (400 ms) and the level smoothing");
+static_assert(FS_LIGHT_MIN_WINDOW_MS <= 800.0f, "a louder noise is found within a second");
+static_assert(FS_LIGHT_FLOOR_JUMP_DB >= 1.0f && FS_LIGHT_FLOOR_JUMP_DB < FS_LIGHT_OPEN_ABOVE_DB,
+              "jump past the noise's own scatter, and always before the noise passes fully open");
 
 /* Safety-net statistics and responses. */
 #define FS_ARTIFACT_BAND_LOW_HZ 200.0f  /* musical-noise index: speech band */

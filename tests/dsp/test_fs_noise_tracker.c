@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -19,6 +20,7 @@
 #define FRAME (HOP * FS_ANALYSIS_HOPS)
 #define BINS (FRAME / 2 + 1)
 #define HOP_SECONDS (HOP / 48000.0)
+#define WINDOW_POWER (FRAME * 0.375f) /* sum of a Hann window's squares */
 
 /* Feed `seconds` of white noise of the given std through a real STFT and
    the tracker; return the mean log error (dB) of the estimate against the
@@ -50,8 +52,8 @@ static double track_white(fs_noise_tracker *t, fs_stft *stft, float std, double 
 
 static void converges_on_stationary_noise(void **state) {
   (void)state;
-  fs_noise_tracker *t = fs_noise_tracker_create(BINS, HOP_SECONDS, FS_ANALYSIS_HOPS - 1u);
   fs_stft *stft = fs_stft_create(FRAME, HOP);
+  fs_noise_tracker *t = fs_noise_tracker_create(BINS, HOP_SECONDS, FS_ANALYSIS_HOPS - 1u, fs_stft_window_power(stft));
   uint32_t seed = 42;
   const double error = track_white(t, stft, 0.1f, 3.0, &seed);
   /* Then 12 dB louder, and back down: followed within a few seconds. */
@@ -66,9 +68,110 @@ static void converges_on_stationary_noise(void **state) {
   fs_noise_tracker_destroy(t);
 }
 
+/* Feed `seconds` of exact zeros through the STFT and the tracker. */
+static void feed_silence(fs_noise_tracker *t, fs_stft *stft, double seconds) {
+  const uint32_t hops = (uint32_t)(seconds / HOP_SECONDS);
+  float hop[HOP] = {0}, power[BINS], dummy[HOP];
+  for (uint32_t h = 0; h < hops; ++h) {
+    const float *spectrum = fs_stft_analyse(stft, hop);
+    for (uint32_t k = 0; k < BINS; ++k) {
+      power[k] = spectrum[2 * k] * spectrum[2 * k] + spectrum[2 * k + 1] * spectrum[2 * k + 1] + FS_POWER_FLOOR;
+    }
+    fs_noise_tracker_update(t, power);
+    fs_stft_synthesise(stft, dummy);
+  }
+}
+
+/* A stream that opens with digital silence (PipeWire's first quanta, a
+   muted microphone): the noise that follows is found within half a second,
+   not after the twelve seconds the estimate once took to climb out of the
+   silence. */
+static void noise_after_silence_is_found_at_once(void **state) {
+  (void)state;
+  const double silences[] = {0.05, 1.0, 10.0};
+  for (size_t i = 0; i < sizeof(silences) / sizeof(silences[0]); ++i) {
+    fs_stft *stft = fs_stft_create(FRAME, HOP);
+    fs_noise_tracker *t = fs_noise_tracker_create(BINS, HOP_SECONDS, FS_ANALYSIS_HOPS - 1u, fs_stft_window_power(stft));
+    uint32_t seed = 7;
+    feed_silence(t, stft, silences[i]);
+    const double error = track_white(t, stft, 0.03f, 0.5, &seed);
+    printf("# after %.2f s of silence: estimate %.2f dB from the truth at 0.5 s\n", silences[i], error);
+    assert_true(fabs(error) < 3.0);
+    fs_stft_destroy(stft);
+    fs_noise_tracker_destroy(t);
+  }
+}
+
+/* A fan starts, a car passes: +20 dB of noise is followed within a second,
+   and a drop of 20 dB as fast. */
+static void a_step_of_20_db_is_followed_within_a_second(void **state) {
+  (void)state;
+  fs_stft *stft = fs_stft_create(FRAME, HOP);
+  fs_noise_tracker *t = fs_noise_tracker_create(BINS, HOP_SECONDS, FS_ANALYSIS_HOPS - 1u, fs_stft_window_power(stft));
+  uint32_t seed = 11;
+  (void)track_white(t, stft, 0.01f, 3.0, &seed);
+  const double up = track_white(t, stft, 0.1f, 1.0, &seed);
+  (void)track_white(t, stft, 0.1f, 3.0, &seed);
+  const double down = track_white(t, stft, 0.01f, 1.0, &seed);
+  printf("# 1 s after +20 dB: %.2f dB from the truth; 1 s after -20 dB: %.2f dB\n", up, down);
+  assert_true(fabs(up) < 3.0);
+  assert_true(fabs(down) < 3.0);
+  fs_stft_destroy(stft);
+  fs_noise_tracker_destroy(t);
+}
+
+/* Speech after digital silence is not noise: a clean recording's first
+   words (a voiced tone that comes and goes) leave the estimate far under
+   them. */
+static void speech_after_silence_is_not_taken_for_noise(void **state) {
+  (void)state;
+  fs_stft *stft = fs_stft_create(FRAME, HOP);
+  fs_noise_tracker *t = fs_noise_tracker_create(BINS, HOP_SECONDS, FS_ANALYSIS_HOPS - 1u, fs_stft_window_power(stft));
+  feed_silence(t, stft, 1.0);
+  float hop[HOP], power[BINS], dummy[HOP];
+  double phase = 0.0;
+  double voice[11] = {0}, estimate[11] = {0};
+  uint32_t voiced_hops = 0;
+  const uint32_t hops = (uint32_t)(2.0 / HOP_SECONDS);
+  for (uint32_t h = 0; h < hops; ++h) {
+    /* Syllables: 150 ms of a 150 Hz buzz with a 4 Hz level swing, then
+       100 ms of digital silence. */
+    const bool voiced = (h % 47u) < 28u;
+    for (uint32_t i = 0; i < HOP; ++i) {
+      phase += 2.0 * M_PI * 150.0 / 48000.0;
+      const double envelope = 0.5 + 0.5 * sin(2.0 * M_PI * 4.0 * (h * HOP + i) / 48000.0);
+      hop[i] = voiced ? (float)(0.2 * envelope * (sin(phase) + 0.5 * sin(2 * phase) + 0.3 * sin(3 * phase))) : 0.0f;
+    }
+    const float *spectrum = fs_stft_analyse(stft, hop);
+    for (uint32_t k = 0; k < BINS; ++k) {
+      power[k] = spectrum[2 * k] * spectrum[2 * k] + spectrum[2 * k + 1] * spectrum[2 * k + 1] + FS_POWER_FLOOR;
+    }
+    fs_noise_tracker_update(t, power);
+    fs_stft_synthesise(stft, dummy);
+    /* The voice's mean power and the estimate's highest, at the bins of
+       its harmonics (150 Hz is bin 1.6). */
+    if (voiced) {
+      const float *psd = fs_noise_tracker_psd(t);
+      ++voiced_hops;
+      for (uint32_t k = 1; k <= 10; ++k) {
+        voice[k] += power[k];
+        estimate[k] = fmax(estimate[k], psd[k]);
+      }
+    }
+  }
+  double worst = -INFINITY;
+  for (uint32_t k = 1; k <= 10; ++k) {
+    worst = fmax(worst, 10.0 * log10(estimate[k] / (voice[k] / voiced_hops)));
+  }
+  printf("# estimate against the voice at its harmonics: at most %.1f dB\n", worst);
+  assert_true(worst < -15.0);
+  fs_stft_destroy(stft);
+  fs_noise_tracker_destroy(t);
+}
+
 static void silence_keeps_the_floor(void **state) {
   (void)state;
-  fs_noise_tracker *t = fs_noise_tracker_create(BINS, HOP_SECONDS, FS_ANALYSIS_HOPS - 1u);
+  fs_noise_tracker *t = fs_noise_tracker_create(BINS, HOP_SECONDS, FS_ANALYSIS_HOPS - 1u, WINDOW_POWER);
   float power[BINS];
   for (uint32_t k = 0; k < BINS; ++k) {
     power[k] = FS_POWER_FLOOR;
@@ -92,6 +195,9 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(converges_on_stationary_noise),
       cmocka_unit_test(silence_keeps_the_floor),
+      cmocka_unit_test(noise_after_silence_is_found_at_once),
+      cmocka_unit_test(a_step_of_20_db_is_followed_within_a_second),
+      cmocka_unit_test(speech_after_silence_is_not_taken_for_noise),
   };
   return cmocka_run_group_tests_name("fs_noise_tracker", tests, NULL, NULL);
 }
