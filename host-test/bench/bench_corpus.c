@@ -273,6 +273,10 @@ static void make_noise(float *out, size_t length, double rate, const char *kind,
   }
 }
 
+void bench_corpus_noise(float *out, size_t length, double rate, const char *kind, unsigned long long seed) {
+  make_noise(out, length, rate, kind, NULL, 0, seed);
+}
+
 void bench_corpus_generate(bench_corpus *c) {
   memset(c, 0, sizeof(*c));
   c->generated = 1;

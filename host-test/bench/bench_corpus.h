@@ -47,4 +47,10 @@ void bench_corpus_generate(bench_corpus *corpus);
 
 void bench_corpus_free(bench_corpus *corpus);
 
+/* One of the corpus's own noises, "white", "pink" or "hum" (not babble,
+   which is made from speech), unscaled.  Deterministic for a seed; the
+   robustness bench builds its material from it. */
+void bench_corpus_noise(float *out, size_t length, double sample_rate, const char *kind,
+                        unsigned long long seed);
+
 #endif

@@ -4,6 +4,8 @@
 
     failsafe-bench [--corpus DIR | --generate] [--reduction DB] [--sweep]
                    [--oracle] [--cost-seconds S] [--no-cost] [--json]
+    failsafe-bench --robust [--corpus DIR | --generate] [--real-corpus DIR]
+                   [--reduction DB] [--json]
 
   Quality: SI-SDR improvement per mixture (scored after the noise-only
   lead, each output aligned to the clean reference by its latency), the
@@ -18,9 +20,12 @@
   speech, minus what the hum remover took, its periodogram averaged over
   ORACLE_SMOOTH_MS), which shows how much of the gap to any target is
   noise tracking and how much the rest.
+  --robust runs the robustness rows instead (silence before noise, noise
+  steps, modulated noise, clicks): see bench_robust.h.
 */
 #include "bench_corpus.h"
 #include "bench_metrics.h"
+#include "bench_robust.h"
 #include "bench_systems.h"
 #include "fs_dehum.h"
 #include "fs_enhancer.h"
@@ -39,6 +44,9 @@
 
 #ifndef FS_BENCH_DEFAULT_CORPUS
 #define FS_BENCH_DEFAULT_CORPUS ""
+#endif
+#ifndef FS_BENCH_DEFAULT_REAL_CORPUS
+#define FS_BENCH_DEFAULT_REAL_CORPUS ""
 #endif
 
 #define QUALITY_BLOCK 256u
@@ -293,18 +301,22 @@ static size_t heap_of(const bench_system *s, double rate) {
   return after.uordblks + after.hblkhd - before.uordblks - before.hblkhd;
 }
 
-static const char *default_corpus(void) {
+static const char *existing_dir(const char *path) {
   struct stat st;
-  if (FS_BENCH_DEFAULT_CORPUS[0] && stat(FS_BENCH_DEFAULT_CORPUS, &st) == 0 && S_ISDIR(st.st_mode)) {
-    return FS_BENCH_DEFAULT_CORPUS;
+  if (path[0] && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    return path;
   }
   return NULL;
 }
 
+static const char *default_corpus(void) { return existing_dir(FS_BENCH_DEFAULT_CORPUS); }
+
 static void usage(void) {
   fprintf(stderr,
           "usage: failsafe-bench [--corpus DIR | --generate] [--reduction DB] [--sweep]\n"
-          "                      [--oracle] [--cost-seconds S] [--repetitions N] [--no-cost] [--json]\n");
+          "                      [--oracle] [--cost-seconds S] [--repetitions N] [--no-cost] [--json]\n"
+          "       failsafe-bench --robust [--corpus DIR | --generate] [--real-corpus DIR]\n"
+          "                      [--reduction DB] [--json]\n");
 }
 
 int main(int argc, char **argv) {
@@ -312,6 +324,8 @@ int main(int argc, char **argv) {
   float reduction_db = 15.0f;
   double cost_seconds = 60.0;
   int repetitions = 3, do_cost = 1, json = 0, sweep = 0, generate = 0, oracle = 0, realtime = 0;
+  int robust = 0;
+  const char *real_corpus_dir = existing_dir(FS_BENCH_DEFAULT_REAL_CORPUS);
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--corpus") == 0 && i + 1 < argc) {
       corpus_dir = argv[++i];
@@ -332,10 +346,19 @@ int main(int argc, char **argv) {
       oracle = 1;
     } else if (strcmp(argv[i], "--json") == 0) {
       json = 1;
+    } else if (strcmp(argv[i], "--robust") == 0) {
+      robust = 1;
+    } else if (strcmp(argv[i], "--real-corpus") == 0 && i + 1 < argc) {
+      real_corpus_dir = argv[++i];
     } else {
       usage();
       return 2;
     }
+  }
+
+  if (robust) {
+    const bench_robust_options options = {generate ? NULL : corpus_dir, real_corpus_dir, reduction_db, json};
+    return bench_robust_main(&options);
   }
 
   bench_corpus corpus;
