@@ -33,6 +33,9 @@ struct fs_dehum {
   float input_keep;     /* per-hop weight of the old input power */
   float input_power;    /* smoothed like the combs */
   float hop_power;      /* accumulating until the next check */
+  float heard_power;    /* the same, over hops that were not digital silence */
+  uint32_t heard_hops;  /* ...and how many those were */
+  float silent_hop;     /* a hop's energy at FS_SILENCE_DBFS */
   float quiet_power;    /* the quietest recent check interval's mean power */
   float quiet_rise;     /* its growth per check while nothing is quieter */
   uint32_t settle_checks; /* checks before the quiet floor means anything */
@@ -109,6 +112,7 @@ fs_dehum *fs_dehum_create(double sample_rate, uint32_t hop) {
   d->engage_ratio = powf(10.0f, FS_DEHUM_ENGAGE_DB / 10.0f);
   d->contrast_ratio = powf(10.0f, FS_DEHUM_CONTRAST_DB / 10.0f);
   d->quiet_rise = powf(10.0f, (float)(FS_DEHUM_QUIET_RISE_DB_PER_S * FS_DEHUM_CHECK_HOPS * hop / sample_rate / 10.0));
+  d->silent_hop = (float)(pow(10.0, FS_SILENCE_DBFS / 10.0) * hop);
   d->settle_checks = (uint32_t)ceil(FS_DEHUM_SETTLE_MS / 1000.0 * sample_rate / (FS_DEHUM_CHECK_HOPS * hop));
   d->glide_step = (float)(hop / (FS_DEHUM_GLIDE_MS / 1000.0 * sample_rate));
   if (d->glide_step > 1.0f) {
@@ -141,6 +145,8 @@ void fs_dehum_reset(fs_dehum *d) {
   }
   d->input_power = 0.0f;
   d->hop_power = 0.0f;
+  d->heard_power = 0.0f;
+  d->heard_hops = 0;
   d->quiet_power = -1.0f; /* none yet */
   d->checks = 0;
   d->weight = 0.0f;
@@ -205,11 +211,20 @@ static void judge(fs_dehum *d) {
   const uint32_t hops = FS_DEHUM_CHECK_HOPS;
   const float mean_hop_power = d->hop_power / (float)(hops * d->hop);
   d->hop_power = 0.0f;
+  const uint32_t heard = d->heard_hops;
+  const float heard_power = d->heard_power / (float)((heard ? heard : 1u) * d->hop);
+  d->heard_power = 0.0f;
+  d->heard_hops = 0;
   /* One smoothing step per hop the check covers. */
   for (uint32_t h = 0; h < hops; ++h) {
     d->input_power = d->input_keep * d->input_power + (1.0f - d->input_keep) * mean_hop_power;
   }
-  d->quiet_power = d->quiet_power < 0.0f ? mean_hop_power : fminf(d->quiet_power * d->quiet_rise, mean_hop_power);
+  /* Digital silence is no quiet moment of the hum: hum that stops with
+     the signal was never the mains'.  So the quiet floor, and the settling
+     time that lets it mean something, count only what was heard. */
+  if (heard > 0) {
+    d->quiet_power = d->quiet_power < 0.0f ? heard_power : fminf(d->quiet_power * d->quiet_rise, heard_power);
+  }
   int best = 0;
   for (int c = 0; c < COMBS; ++c) {
     measure(&d->combs[c]);
@@ -226,7 +241,7 @@ static void judge(fs_dehum *d) {
   const int nominal = family * SPREAD + 1;
   const int candidate = d->combs[best].power > FS_DEHUM_SWITCH_RATIO * d->combs[nominal].power ? best : nominal;
   const float hum = d->combs[best].power;
-  d->checks += d->checks < d->settle_checks;
+  d->checks += d->checks < d->settle_checks && heard > 0;
   const bool present = d->checks == d->settle_checks && hum > d->engage_ratio * d->input_power &&
                        hum > d->contrast_ratio * other && hum < FS_DEHUM_QUIET_RATIO * d->quiet_power &&
                        low_harmonic_share(&d->combs[best]) > FS_DEHUM_LOW_SHARE;
@@ -280,7 +295,12 @@ static void predict(const comb *k, float *prediction, uint32_t n) {
 
 void fs_dehum_process(fs_dehum *d, float *hop) {
   const uint32_t n = d->hop;
-  d->hop_power += fs_sum_squares(hop, n);
+  const float energy = fs_sum_squares(hop, n);
+  d->hop_power += energy;
+  if (energy >= d->silent_hop) {
+    d->heard_power += energy;
+    d->heard_hops++;
+  }
 
   const float start = d->weight;
   float end = start;
@@ -338,7 +358,7 @@ uint32_t fs_dehum_mains_hz(const fs_dehum *d) {
 float fs_dehum_engagement(const fs_dehum *d) { return d->weight; }
 
 bool fs_dehum_state_is_finite(const fs_dehum *d) {
-  bool finite = isfinite(d->input_power) && isfinite(d->hop_power);
+  bool finite = isfinite(d->input_power) && isfinite(d->hop_power) && isfinite(d->heard_power);
   for (int c = 0; c < COMBS; ++c) {
     finite = finite && fs_all_finite(d->combs[c].average, d->combs[c].length) && isfinite(d->combs[c].power);
   }

@@ -1,11 +1,13 @@
 /*
-  The full path: hum removal, STFT analysis, noise tracking, suppression
+  The full path: click repair, hum removal, STFT analysis, noise tracking, suppression
   gains, overlap-add synthesis.  This file only wires the modules
   together and keeps the per-hop bookkeeping (reduction smoothing, stats,
   snapshots).
 */
 #include "fs_enhancer.h"
 
+#include "fs_compiler.h"
+#include "fs_declick.h"
 #include "fs_dehum.h"
 #include "fs_gain.h"
 #include "fs_noise_tracker.h"
@@ -31,8 +33,9 @@ struct fs_enhancer {
   float floor_smoothing; /* per-hop weight of the old floor gain */
   float energy_scale;    /* Parseval: 1 / FFT size */
 
+  fs_declick *declick;
   fs_dehum *dehum;
-  float *conditioned; /* this hop's input, sanitised and de-hummed */
+  float *conditioned; /* this hop's input, sanitised, declicked and de-hummed */
   fs_stft *stft;
   fs_noise_tracker *noise;
   fs_gain *gain;
@@ -55,6 +58,7 @@ struct fs_enhancer {
   float trim_target;  /* linear */
   float trim_gain;    /* glides to trim_target */
   bool snap_controls; /* after reset: the first settings apply at once */
+  bool declicking;    /* the click repair ran on the last hop */
 
   enhancer_controls controls;
   fs_enhancer_stats stats;
@@ -71,6 +75,7 @@ fs_enhancer *fs_enhancer_create(double sample_rate) {
   e->bins = g->analysis / 2 + 1;
   e->floor_smoothing = (float)exp(-hop_seconds * 1000.0 / FS_REDUCTION_SMOOTH_MS);
   e->energy_scale = 1.0f / (float)g->analysis;
+  e->declick = fs_declick_create(g->sample_rate, g->hop);
   e->dehum = fs_dehum_create(g->sample_rate, g->hop);
   e->conditioned = calloc(g->hop, sizeof(float));
   e->stft = fs_stft_create(g->analysis, g->hop);
@@ -95,7 +100,7 @@ fs_enhancer *fs_enhancer_create(double sample_rate) {
     e->band_high = e->bins - 2;
   }
   e->trim_target = 1.0f;
-  if (!e->dehum || !e->conditioned || !e->stft || !e->noise || !e->gain || !e->power || !e->gains || !e->previous_gains ||
+  if (!e->declick || !e->dehum || !e->conditioned || !e->stft || !e->noise || !e->gain || !e->power || !e->gains || !e->previous_gains ||
       !e->previous_power || !e->previous_out_power) {
     fs_enhancer_destroy(e);
     return NULL;
@@ -109,6 +114,7 @@ void fs_enhancer_destroy(fs_enhancer *e) {
   if (!e) {
     return;
   }
+  fs_declick_destroy(e->declick);
   fs_dehum_destroy(e->dehum);
   free(e->conditioned);
   fs_stft_destroy(e->stft);
@@ -125,6 +131,7 @@ void fs_enhancer_destroy(fs_enhancer *e) {
 const fs_geometry *fs_enhancer_geometry(const fs_enhancer *e) { return &e->geometry; }
 
 void fs_enhancer_reset(fs_enhancer *e) {
+  fs_declick_reset(e->declick);
   fs_dehum_reset(e->dehum);
   fs_stft_reset(e->stft);
   fs_noise_tracker_reset(e->noise);
@@ -174,9 +181,15 @@ void fs_enhancer_set_trim(fs_enhancer *e, float trim_db) {
 
 uint32_t fs_enhancer_state_denormals(const fs_enhancer *e) { return fs_noise_tracker_denormals(e->noise); }
 
-void fs_enhancer_skip_hop(fs_enhancer *e) { fs_dehum_skip(e->dehum); }
+void fs_enhancer_skip_hop(fs_enhancer *e) {
+  /* A hop the click repair never saw breaks the history it predicts
+     from: it starts over. */
+  fs_declick_reset(e->declick);
+  fs_dehum_skip(e->dehum);
+}
 
 void fs_enhancer_resync(fs_enhancer *e) {
+  fs_declick_reset(e->declick);
   fs_stft_reset(e->stft);
   /* The next frames still hold the zeros of the cleared history. */
   fs_noise_tracker_hold(e->noise, FS_ANALYSIS_HOPS - 1u);
@@ -308,9 +321,30 @@ static void gather_artifact_stats(fs_enhancer *e, float floor_gain) {
 }
 
 void fs_enhancer_process_hop(fs_enhancer *e, const float *in, float *out) {
-  /* Hum first, in the time domain (fs_dehum.h); `in` may be `out`, and
-     is read only here. */
+  /* Clicks, then hum, in the time domain (fs_declick.h, fs_dehum.h):
+     neither a click nor hum can be told from speech once the spectral
+     stage has smeared it over a frame.  `in` may be `out`, and is read
+     only here. */
   fs_sanitize_block(in, e->conditioned, e->geometry.hop);
+  /* At reduction 0 the full path changes nothing, clicks included; the
+     click repair starts afresh when reduction comes back. */
+  const bool declicking = e->controls.floor_target < 1.0f;
+  if (declicking && !e->declicking) {
+    fs_declick_reset(e->declick);
+  }
+  e->declicking = declicking;
+  uint32_t revoked_from = 0, revoked_count = 0;
+  const float *revoked = NULL;
+  if (declicking) {
+    fs_declick_process(e->declick, e->conditioned);
+    revoked_count = fs_declick_revoked(e->declick, &revoked_from, &revoked);
+  }
+  if (FS_UNLIKELY(revoked_count > 0)) {
+    /* A repair at the end of the last hop proved to be an onset: it goes
+       back into the frame that is about to be analysed.  The hum remover
+       subtracts, so adding back what the repair took is exact there too. */
+    fs_stft_amend_last_hop(e->stft, revoked_from, revoked, revoked_count);
+  }
   fs_dehum_process(e->dehum, e->conditioned);
   float *restrict spectrum = fs_stft_analyse(e->stft, e->conditioned);
   const uint32_t bins = e->bins;
@@ -359,9 +393,9 @@ bool fs_enhancer_state_is_finite(const fs_enhancer *e) {
 
 /* Snapshot layout: controls | stft | noise tracker | gain.  Every part is
    a whole number of floats, so each stays float-aligned.  The hum combs
-   are left out: they learn from the sanitised input alone, so no fault
-   of the enhancer reaches them, and rolling them back would only forget
-   hum they heard. */
+   and the click repair are left out: they follow the sanitised input
+   alone, so no fault of the enhancer reaches them, and rolling them back
+   would only forget what they heard. */
 size_t fs_enhancer_snapshot_size(const fs_enhancer *e) {
   return sizeof(enhancer_controls) + fs_stft_state_size(e->stft) +
          fs_noise_tracker_state_size(e->noise) + fs_gain_state_size(e->gain);

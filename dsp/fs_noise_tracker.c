@@ -158,15 +158,15 @@ static float log_level(const fs_noise_tracker *t, const float *power) {
   return sum / (float)t->bins;
 }
 
-/* Start the minimum search afresh from this frame. */
+/* Start the minimum search afresh from this spectrum. */
 static void start_minimum(fs_noise_tracker *t, const float *power) {
   tracker_counters *c = &t->counters;
-  memcpy(t->smoothed, power, t->bins * sizeof(float));
   for (size_t i = 0; i < (size_t)t->bins * FS_MINIMUM_SUBWINDOWS; ++i) {
     t->minima[i] = FLT_MAX;
   }
   c->subwindow = 0;
   c->in_subwindow = 0;
+  memcpy(t->smoothed, power, t->bins * sizeof(float));
   c->silence_left = 0;
   follow_minimum(t, power);
 }
@@ -186,7 +186,7 @@ static void window_minimum(fs_noise_tracker *t) {
    While silence still holds the minimum search (`capped`), the estimate is
    that average held under the cap, so a first word is not taken for noise
    before the signal has proved steady. */
-static void start_up_average(fs_noise_tracker *t, const float *power, bool capped) {
+static void update_average(fs_noise_tracker *t, const float *power) {
   const uint32_t n = ++t->counters.updates;
   if (n == 1) {
     /* A copy, not an update of whatever a last start left behind: the
@@ -197,6 +197,10 @@ static void start_up_average(fs_noise_tracker *t, const float *power, bool cappe
   for (uint32_t k = 0; n > 1 && k < t->bins; ++k) {
     t->average[k] = fs_max(t->average[k] + weight * (power[k] - t->average[k]), FS_POWER_FLOOR);
   }
+}
+
+static void start_up_average(fs_noise_tracker *t, const float *power, bool capped) {
+  update_average(t, power);
   if (!capped) {
     memcpy(t->psd, t->average, t->bins * sizeof(float));
     return;
@@ -355,11 +359,17 @@ void fs_noise_tracker_update(fs_noise_tracker *t, const float *power) {
     return;
   }
   if (c->updates == 0) {
-    /* A (re)start.  After silence, the signal must first prove to be
-       noise, steady within FS_NOISE_STEADY_DB for FS_NOISE_STEADY_MS (the
-       start-up average runs meanwhile); speech is never that steady. */
-    c->release_left = c->silence_left > 0 ? t->release_updates : 0;
-    c->energy_low = c->release_left > 0 ? log_level(t, power) : 0.0f;
+    /* A (re)start.  The signal is on trial for FS_NOISE_STEADY_MS: steady
+       within FS_NOISE_STEADY_DB, it is noise, and the minimum search starts
+       again from its average (started from single frames, whose bins
+       scatter by 5.6 dB, the search would keep the unlucky low ones for a
+       whole window, and the cap would hold the estimate under the noise
+       there for seconds).  Speech is never that steady: then the search
+       keeps what it has, and its cap pulls the estimate off the speech.
+       After silence, which the search holds, the estimate is the start-up
+       average held under that cap until the trial is over. */
+    c->release_left = t->release_updates;
+    c->energy_low = log_level(t, power);
     c->energy_high = c->energy_low;
   }
   if (c->updates == 0 && c->silence_left == 0) {
@@ -368,24 +378,29 @@ void fs_noise_tracker_update(fs_noise_tracker *t, const float *power) {
     follow_minimum(t, power);
   }
   c->silence_left -= c->silence_left > 0;
+  const bool after_silence = c->silence_left > 0;
   if (c->release_left > 0) {
     const float level = log_level(t, power);
     c->energy_low = fs_min(c->energy_low, level);
     c->energy_high = fs_max(c->energy_high, level);
     if (c->energy_high - c->energy_low > t->steady_span) {
-      /* Not steady: speech, most likely; the silence keeps its hold on
-         the cap until it leaves the window, as it would for a clean
-         recording's pauses. */
-      c->release_left = 0;
+      c->release_left = 0; /* not steady: speech, most likely */
     } else if (--c->release_left == 0) {
-      /* Steady noise: forget the silence, learn from here. */
-      start_minimum(t, power);
-      memcpy(t->psd, t->average, t->bins * sizeof(float));
+      /* Steady noise: the minimum search starts from its average, silence
+         forgotten; after silence, that average is the estimate. */
+      start_minimum(t, t->average);
+      if (after_silence) {
+        memcpy(t->psd, t->average, t->bins * sizeof(float));
+      }
     }
   }
-  if (c->updates < t->init_updates || c->release_left > 0) {
-    start_up_average(t, power, c->silence_left > 0);
+  if (c->updates < t->init_updates || (after_silence && c->release_left > 0)) {
+    start_up_average(t, power, after_silence);
     return;
+  }
+  if (c->release_left > 0) {
+    /* The trial goes on with the estimate: keep its average too. */
+    update_average(t, power);
   }
   follow_level(t, power);
   window_minimum(t);

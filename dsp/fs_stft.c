@@ -84,6 +84,13 @@ uint32_t fs_stft_hop(const fs_stft *s) { return s->hop; }
 uint32_t fs_stft_bins(const fs_stft *s) { return s->size / 2 + 1; }
 float fs_stft_window_power(const fs_stft *s) { return s->window_power; }
 
+void fs_stft_amend_last_hop(fs_stft *s, uint32_t from, const float *difference, uint32_t count) {
+  float *last = s->history + (s->size - s->hop);
+  for (uint32_t i = 0; i < count && from + i < s->hop; ++i) {
+    last[from + i] += difference[i];
+  }
+}
+
 float *fs_stft_analyse(fs_stft *s, const float *hop_in) {
   const uint32_t keep = s->size - s->hop;
   memmove(s->history, s->history + s->hop, keep * sizeof(float));

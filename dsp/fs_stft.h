@@ -48,6 +48,13 @@ uint32_t fs_stft_bins(const fs_stft *stft); /* size / 2 + 1 */
    in each bin, so powers can be turned back into time-domain energy. */
 float fs_stft_window_power(const fs_stft *stft);
 
+/* Add `difference` to samples from..from+count-1 of the newest hop
+   already shifted in, before the next analyse(): a correction that came
+   one hop late (see fs_declick_revoked).  The frame already analysed keeps
+   the old samples, at the tail of its window; the next frame, where they
+   sit near its middle, sees the corrected ones. */
+void fs_stft_amend_last_hop(fs_stft *stft, uint32_t from, const float *difference, uint32_t count);
+
 /* Shift in one hop (sanitised, see fs_sanitize.h) and transform the
    frame.  Returns the spectrum, bins interleaved (re, im), valid until
    synthesise(). */

@@ -1,0 +1,519 @@
+/*
+  fs_declick: see the header for what it does.  Longer than the other
+  units: detection, the event bookkeeping across hops and the
+  autoregressive repair (fit, forward and backward prediction, the hand
+  back of a repair that proved wrong) share one state, and apart each
+  half would need the other's insides.
+*/
+#include "fs_declick.h"
+
+#include "fs_compiler.h"
+#include "fs_sanitize.h"
+#include "fs_tuning.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What carries from hop to hop, kept together so a snapshot is one memcpy
+   of it; every field is 4 bytes, so the snapshot stays float-aligned.
+   Positions count from the start of the next hop. */
+typedef struct {
+  float x1, x2;        /* the last two input samples, for the second difference */
+  float pending;       /* the open event's peak, kept out of the level until it proves long */
+  float base;          /* the level it rose from: it is over when the signal is back there */
+  int32_t open;        /* an event is running */
+  int32_t first, last; /* its first sample and its last one over the extent threshold */
+  int32_t tail;        /* its last sample over the base, next to it */
+  int32_t is_long;     /* it outlasted FS_DECLICK_MAX_MS: sound, not a click */
+  int32_t continues;   /* its repair ran to the end of the hop: go on from the start */
+  uint32_t level_at;   /* next slot of the level ring */
+  uint32_t history_at; /* next slot of the history ring */
+  float amplitude;      /* the open event's bar for a sample itself (not its difference) */
+  int32_t held_from;   /* the last hop's samples from here on were predicted over */
+  int32_t held_count;  /* ...this many (0: none): an event still open at its end */
+} declick_carry;
+
+typedef struct {
+  int32_t from, to; /* samples to repair, inclusive */
+} span;
+
+struct fs_declick {
+  uint32_t hop;
+  uint32_t levels; /* hops in the level ring */
+  uint32_t ring;   /* history ring length, a power of two >= fit and >= hop */
+  uint32_t fit;    /* samples a model is fitted to, and history kept for it */
+  uint32_t order;  /* model coefficients */
+  int32_t guard, bridge, longest; /* FS_DECLICK_*_MS in samples */
+  float detect, extent;           /* thresholds over the level, as amplitude ratios */
+  double white;                   /* FS_DECLICK_WHITE_DB as a power ratio */
+  float *level;      /* per hop: the peak second difference outside clicks */
+  float *amplitude;  /* per hop: the peak sample, after repair */
+  float *history;    /* the last `ring` output samples */
+  float *work;       /* slow path: fit samples of history, then the hop */
+  float *window;     /* the fit window, then the windowed samples */
+  float *forward;    /* order samples before a gap, then its forward prediction */
+  float *backward;   /* a gap's backward prediction, then the samples after it */
+  float *coef;       /* the model: x[n] ~ -sum coef[k] x[n-k], k = 1..order, */
+  float *coef_short; /* ...and the same fit at a lower order, for a short right side */
+  float *reversed;   /* coef[order], ..., coef[1]: the forward taps in memory order */
+  double *acf;       /* order + 1 autocorrelation lags, then order + 1 Levinson terms */
+  span *spans;       /* this hop's clicks */
+  float *held;       /* what was predicted over at the end of the last hop: input minus output */
+  float *revoked;    /* this hop's verdict on them: the same, when that event proved to be sound */
+  int32_t revoked_from;
+  uint32_t revoked_count;
+  declick_carry carry;
+};
+
+static int32_t ms_to_samples(double ms, double rate, int32_t least) {
+  const long n = lround(ms * rate / 1000.0);
+  return n < least ? least : (int32_t)n;
+}
+
+fs_declick *fs_declick_create(double sample_rate, uint32_t hop) {
+  if (!(sample_rate >= 8000.0 && sample_rate <= 768000.0) || hop < 16 || hop > 8192) {
+    return NULL;
+  }
+  fs_declick *d = calloc(1, sizeof(*d));
+  if (!d) {
+    return NULL;
+  }
+  d->hop = hop;
+  d->guard = ms_to_samples(FS_DECLICK_GUARD_MS, sample_rate, 1);
+  /* Two clicks' guards never meet, and each repair has a sample after it. */
+  d->bridge = ms_to_samples(FS_DECLICK_BRIDGE_MS, sample_rate, 2 * d->guard + 4);
+  d->longest = ms_to_samples(FS_DECLICK_MAX_MS, sample_rate, d->bridge + 1);
+  const int32_t order = ms_to_samples(FS_DECLICK_ORDER_MS, sample_rate, 2);
+  d->order = order < (int32_t)FS_DECLICK_ORDER_MAX ? (uint32_t)order : FS_DECLICK_ORDER_MAX;
+  const int32_t fit = ms_to_samples(FS_DECLICK_FIT_MS, sample_rate, 4 * (int32_t)d->order);
+  d->fit = fit < (int32_t)FS_DECLICK_FIT_MAX ? (uint32_t)fit : FS_DECLICK_FIT_MAX;
+  d->levels = (uint32_t)ceil(FS_DECLICK_LEVEL_MS / 1000.0 * sample_rate / hop);
+  for (d->ring = 1; d->ring < d->fit || d->ring < hop; d->ring *= 2) {
+  }
+  d->detect = powf(10.0f, FS_DECLICK_DETECT_DB / 20.0f);
+  d->extent = powf(10.0f, FS_DECLICK_EXTENT_DB / 20.0f);
+  d->white = pow(10.0, FS_DECLICK_WHITE_DB / 10.0);
+  /* The float buffers in one block, each a whole number of floats. */
+  const size_t floats = 2u * d->levels + d->ring + 3u * d->fit + 5u * hop + 5u * d->order + 2u;
+  d->level = calloc(floats, sizeof(float));
+  d->acf = calloc(2u * (d->order + 1u), sizeof(double));
+  d->spans = calloc(hop / (uint32_t)d->bridge + 2u, sizeof(span));
+  if (!d->level || !d->acf || !d->spans) {
+    fs_declick_destroy(d);
+    return NULL;
+  }
+  d->history = d->level + d->levels;
+  d->work = d->history + d->ring;
+  d->window = d->work + d->fit + hop;
+  d->forward = d->window + 2u * d->fit;
+  d->backward = d->forward + d->order + hop;
+  d->coef = d->backward + d->order + hop;
+  d->coef_short = d->coef + d->order + 1u;
+  d->reversed = d->coef_short + d->order + 1u;
+  d->held = d->reversed + d->order;
+  d->revoked = d->held + hop;
+  d->amplitude = d->revoked + hop;
+  for (uint32_t i = 0; i < d->fit; ++i) {
+    d->window[i] = (float)(0.5 - 0.5 * cos(2.0 * 3.14159265358979323846 * (i + 0.5) / d->fit));
+  }
+  fs_declick_reset(d);
+  return d;
+}
+
+void fs_declick_destroy(fs_declick *d) {
+  if (d) {
+    free(d->level);
+    free(d->acf);
+    free(d->spans);
+    free(d);
+  }
+}
+
+void fs_declick_reset(fs_declick *d) {
+  memset(&d->carry, 0, sizeof(d->carry));
+  d->revoked_count = 0;
+  memset(d->level, 0, d->levels * sizeof(float));
+  memset(d->amplitude, 0, d->levels * sizeof(float));
+  memset(d->history, 0, d->ring * sizeof(float));
+}
+
+/* How far x0 departs from the line through the two samples before it. */
+static inline float second_difference(float x0, float x1, float x2) { return (x0 + x2) - 2.0f * x1; }
+
+/* The hop's peak |second difference|, by the bits: for finite floats
+   their order is the values' order, and an integer maximum vectorises
+   where a float one does not. */
+static float difference_peak(const float *x, uint32_t n, float x1, float x2) {
+  const float first = fs_maxf(fabsf(second_difference(x[0], x1, x2)), fabsf(second_difference(x[1], x[0], x1)));
+  const float *now = x + 2, *before = x + 1, *earlier = x; /* plain streams, so the loads are contiguous */
+  int32_t peak = 0;
+  for (size_t i = 0; i < (size_t)n - 2u; ++i) {
+    const float e = second_difference(now[i], before[i], earlier[i]);
+    int32_t bits;
+    memcpy(&bits, &e, sizeof(bits));
+    bits &= 0x7fffffff;
+    peak = bits > peak ? bits : peak;
+  }
+  return fs_maxf(first, fs_bits_value((uint32_t)peak));
+}
+
+/* The autocorrelation of the `fit` samples before `gap`, windowed: the
+   model's fit, shared by every gap of a hop.  In float lanes, so it
+   vectorises; the samples are scaled to a peak of 1 first and specks
+   under 1e-12 of it cleared, so no product falls to the denormal range. */
+static void autocorrelate(fs_declick *d, const float *gap) {
+  const uint32_t n = d->fit;
+  const float *from = gap - n;
+  float *windowed = d->window + n, peak = 0.0f;
+  for (uint32_t i = 0; i < n; ++i) {
+    peak = fs_maxf(peak, fabsf(from[i]));
+  }
+  const float scale = peak > 0.0f ? 1.0f / peak : 0.0f;
+  for (uint32_t i = 0; i < n; ++i) {
+    const float v = from[i] * scale * d->window[i];
+    windowed[i] = fabsf(v) < 1e-12f ? 0.0f : v;
+  }
+  for (uint32_t k = 0; k <= d->order; ++k) {
+    const float *later = windowed + k;
+    const uint32_t length = n - k, whole = length - length % FS_SUM_LANES;
+    float lane[FS_SUM_LANES] = {0.0f};
+    for (uint32_t i = 0; i < whole; i += FS_SUM_LANES) {
+      for (uint32_t j = 0; j < FS_SUM_LANES; ++j) {
+        lane[j] += later[i + j] * windowed[i + j];
+      }
+    }
+    for (uint32_t i = whole; i < length; ++i) {
+      lane[i - whole] += later[i] * windowed[i];
+    }
+    d->acf[k] = 0.0;
+    for (uint32_t j = 0; j < FS_SUM_LANES; ++j) {
+      d->acf[k] += lane[j];
+    }
+  }
+}
+
+/* The model by Levinson-Durbin, in double so an ill-conditioned fit (a
+   voice oversampled at 192 kHz) keeps its precision.  coef_short gets the
+   recursion's order-`low` stage. */
+static void solve_model(fs_declick *d, uint32_t low) {
+  const uint32_t p = d->order;
+  const double *r = d->acf;
+  double *a = d->acf + p + 1u;
+  memset(a, 0, (p + 1u) * sizeof(double));
+  memset(d->coef, 0, 2u * (p + 1u) * sizeof(float)); /* coef and coef_short */
+  double error = r[0] * (1.0 + d->white);
+  for (uint32_t i = 1; i <= p && error > 1e-9 * r[0]; ++i) { /* silence: predict silence */
+    double acc = r[i];
+    for (uint32_t j = 1; j < i; ++j) {
+      acc += a[j] * r[i - j];
+    }
+    const double k = -acc / error;
+    for (uint32_t j = 1; j <= i / 2; ++j) {
+      const double low_j = a[j], high_j = a[i - j];
+      a[j] = low_j + k * high_j;
+      a[i - j] = high_j + k * low_j;
+    }
+    a[i] = k;
+    error *= 1.0 - k * k;
+    for (uint32_t j = 1; i == low && j <= i; ++j) {
+      d->coef_short[j] = (float)a[j];
+    }
+  }
+  for (uint32_t j = 1; j <= p; ++j) {
+    d->coef[j] = d->reversed[p - j] = (float)a[j];
+  }
+}
+
+/* One prediction, -sum c[j] h[j] over j < order, in eight lanes: with
+   fewer the compiler keeps it scalar. */
+static inline float predict(const float *c, const float *h, uint32_t order) {
+  float sum[8] = {0.0f};
+  const uint32_t whole = order & ~7u;
+  for (uint32_t j = 0; j < whole; j += 8u) {
+    for (uint32_t l = 0; l < 8u; ++l) {
+      sum[l] -= c[j + l] * h[j + l];
+    }
+  }
+  for (uint32_t j = whole; j < order; ++j) {
+    sum[j - whole] -= c[j] * h[j];
+  }
+  return ((sum[0] + sum[1]) + (sum[2] + sum[3])) + ((sum[4] + sum[5]) + (sum[6] + sum[7]));
+}
+
+/* Replaces w[from..to] by the model's predictions, forward from the
+   samples before and backward from the `right` good samples after, cross-
+   faded over the gap; forward alone where nothing after it is known yet.
+   One model serves both ways: a stationary process is predicted backward
+   by the coefficients that predict it forward. */
+static void fill_gap(fs_declick *d, float *w, int32_t from, int32_t to, uint32_t right) {
+  const uint32_t p = d->order, m = (uint32_t)(to - from + 1), q = right < p ? right : p;
+  solve_model(d, q);
+  float *f = d->forward, *b = d->backward;
+  memcpy(f, w + from - p, p * sizeof(float));
+  for (uint32_t i = 0; i < m; ++i) {
+    f[p + i] = predict(d->reversed, f + i, p); /* taps over the p samples before */
+  }
+  memcpy(b + m, w + to + 1, q * sizeof(float));
+  for (uint32_t i = m; i-- > 0;) {
+    b[i] = predict((q < p ? d->coef_short : d->coef) + 1, b + i + 1, q);
+  }
+  for (uint32_t i = 0; i < m; ++i) {
+    /* A smoothstep from forward to backward: within 1 % of a cos^2 fade,
+       without a call to libm per sample. */
+    const float t = (float)(i + 1) / (float)(m + 1), fade = q ? 1.0f - t * t * (3.0f - 2.0f * t) : 1.0f;
+    const float v = b[i] + fade * (f[p + i] - b[i]);
+    w[from + (int32_t)i] = fs_flush_state(fs_minf(fs_maxf(v, -FS_INPUT_LIMIT), FS_INPUT_LIMIT));
+  }
+}
+
+/* The samples to repair of a short event: from `guard` before its first
+   sample in this hop (from the hop's start if its repair runs on from the
+   last hop, then over `guard` samples at least, so the join is smooth) to
+   `guard` after its last bad sample.  That is its tail less the two
+   samples the second difference spreads it by, once the two after the
+   tail are known: otherwise the hop's end. */
+static void add_span(fs_declick *d, uint32_t *spans, int32_t hop_first) {
+  const declick_carry *c = &d->carry;
+  if (c->is_long || (hop_first < 0 && !c->continues)) {
+    return;
+  }
+  const int32_t bad = c->tail + 2 < (int32_t)d->hop ? c->tail - 2 : (int32_t)d->hop;
+  int32_t from = c->continues ? 0 : hop_first - d->guard, to = c->tail >= 0 ? bad + d->guard : 0;
+  from = from > 0 ? from : 0;
+  to = c->continues && to < d->guard - 1 ? d->guard - 1 : to;
+  d->spans[(*spans)++] = (span){from, to > from ? to : from};
+}
+
+/* The bar for a sample of an event to count as bad by its own size: just
+   over the loudest sample of the last FS_DECLICK_LEVEL_MS before it (the
+   hops' peaks, then this hop up to the event).  A click that holds a
+   value (a digital glitch, a dropout to a rail) has a second difference
+   only at its edges; the samples between them stand this far out instead.
+   A word's onset stands out too, but for longer than any click, so it is
+   let through as sound. */
+static float amplitude_bar(const fs_declick *d, const float *x, int32_t first) {
+  float peak = FS_DECLICK_FLOOR;
+  for (uint32_t i = 0; i < d->levels; ++i) {
+    peak = fs_maxf(peak, d->amplitude[i]);
+  }
+  for (int32_t i = 0; i < first; ++i) {
+    peak = fs_maxf(peak, fabsf(x[i]));
+  }
+  return d->extent * peak;
+}
+
+/* The peak |x| of a hop, by the bits as in difference_peak. */
+static float sample_peak(const float *x, uint32_t n) {
+  int32_t peak = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    int32_t bits;
+    memcpy(&bits, &x[i], sizeof(bits));
+    bits &= 0x7fffffff;
+    peak = bits > peak ? bits : peak;
+  }
+  return fs_bits_value((uint32_t)peak);
+}
+
+/* The event the last hop predicted over to its end proved to be sound (a
+   plosive or a word starting there): hand back what the prediction took,
+   and put it back in the history the models are fitted to. */
+static void revoke_held(fs_declick *d) {
+  declick_carry *c = &d->carry;
+  const uint32_t count = (uint32_t)c->held_count;
+  memcpy(d->revoked, d->held, count * sizeof(float));
+  d->revoked_from = c->held_from;
+  d->revoked_count = count;
+  /* The last hop sits just before history_at in the ring. */
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint32_t at = (c->history_at - d->hop + (uint32_t)c->held_from + i) & (d->ring - 1u);
+    d->history[at] += d->held[i];
+  }
+  c->held_count = 0;
+}
+
+/* The hop sample by sample, for hops with something over the detection
+   threshold or an event running on: where events start and end, which
+   are clicks, and their repair.  Returns the samples repaired; *peak
+   becomes the hop's peak outside clicks, for the level ring. */
+static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, float *peak) {
+  declick_carry *c = &d->carry;
+  const int32_t n = (int32_t)d->hop;
+  float accepted = 0.0f, accepted_before_run = 0.0f; /* peaks outside clicks */
+  int32_t hop_first = -1;               /* the open event's first sample in this hop */
+  int32_t run_first = 0, run_last = -n; /* the latest run of samples over the level */
+  uint32_t spans = 0;
+  bool carried_in = c->open != 0; /* the event running is the one the last hop predicted over */
+  float x1 = c->x1, x2 = c->x2;
+  for (int32_t i = 0; i < n; ++i) {
+    const float e = fabsf(second_difference(x[i], x1, x2));
+    x2 = x1;
+    x1 = x[i];
+    if (!c->open) {
+      if (e > level) {
+        if (i - run_last > d->guard + 1) {
+          run_first = i;
+          accepted_before_run = accepted;
+        }
+        run_last = i;
+      }
+      if (e > d->detect * level) {
+        /* An event starts where the run that reached the threshold did:
+           a burst's first samples may stay under it. */
+        c->open = 1;
+        c->first = hop_first = run_first;
+        c->last = c->tail = i;
+        c->pending = e;
+        c->base = level;
+        c->amplitude = amplitude_bar(d, x, run_first);
+        c->is_long = c->continues = 0;
+        accepted = accepted_before_run;
+      } else {
+        accepted = fs_maxf(accepted, e);
+      }
+      continue;
+    }
+    /* Against the level it rose from, not one the hop boundary may have
+       lifted since with what came before it. */
+    if (e > d->extent * (c->is_long ? level : c->base)) {
+      c->last = c->tail = i;
+      c->pending = fs_maxf(c->pending, e);
+      hop_first = hop_first < 0 ? i : hop_first;
+    } else if (!c->is_long && fabsf(x[i]) > c->amplitude) {
+      c->last = c->tail = i; /* a held value between the edges */
+    } else if (e > c->base && i - c->tail <= d->guard + 1) {
+      c->tail = i; /* a weaker last sample of the burst */
+    }
+    if (!c->is_long && c->last - c->first > d->longest) {
+      c->is_long = 1; /* sound: it joins the level at once */
+      if (carried_in && c->held_count > 0) {
+        revoke_held(d);
+      }
+      level = fs_maxf(level, c->pending);
+      accepted = fs_maxf(accepted, c->pending);
+    }
+    if (c->is_long) {
+      level = fs_maxf(level, e);
+      accepted = fs_maxf(accepted, e);
+    }
+    if (i - c->last > d->bridge) {
+      c->open = 0;
+      carried_in = false;
+      add_span(d, &spans, hop_first);
+      hop_first = -1;
+    }
+  }
+  const uint32_t closed = spans;
+  if (c->open) {
+    add_span(d, &spans, hop_first); /* still running: its part in this hop, for now */
+    c->first -= c->is_long ? 0 : n; /* a long one's start no longer matters */
+    c->last -= n;
+    c->tail -= n;
+  }
+  const bool carried = spans > closed;
+  c->continues = 0;
+  *peak = accepted;
+  if (spans == 0) {
+    c->held_count = 0;
+    return 0;
+  }
+  /* The output history before the hop, then the hop, in one line. */
+  const uint32_t h = d->fit, start = (c->history_at - h) & (d->ring - 1u);
+  const uint32_t head = d->ring - start < h ? d->ring - start : h;
+  memcpy(d->work, d->history + start, head * sizeof(float));
+  memcpy(d->work + head, d->history, (h - head) * sizeof(float));
+  memcpy(d->work + h, x, (size_t)n * sizeof(float));
+  autocorrelate(d, d->work + h + d->spans[0].from); /* speech holds still over a hop */
+  uint32_t repaired = 0;
+  for (uint32_t s = 0; s < spans; ++s) {
+    const int32_t from = d->spans[s].from, next = s + 1 < spans ? d->spans[s + 1].from : n;
+    int32_t to = d->spans[s].to < n - 1 ? d->spans[s].to : n - 1;
+    to = to + 1 >= next ? n - 1 : to; /* nothing good after it in this hop: predict to the end */
+    fill_gap(d, d->work + h, from, to, (uint32_t)(next - to - 1));
+    repaired += (uint32_t)(to - from + 1);
+    c->continues = carried && s + 1 == spans && to == n - 1;
+  }
+  if (c->continues) {
+    /* Predicted over up to the hop's end on no more than a guess: keep
+       what it changed, so the next hop can take it back (see
+       fs_declick_revoked). */
+    const int32_t from = d->spans[spans - 1].from;
+    c->held_from = from;
+    c->held_count = n - from;
+    for (int32_t i = from; i < n; ++i) {
+      d->held[i - from] = x[i] - d->work[h + i];
+    }
+  } else {
+    c->held_count = 0;
+  }
+  memcpy(x, d->work + h, (size_t)n * sizeof(float));
+  return repaired;
+}
+
+uint32_t fs_declick_process(fs_declick *d, float *x) {
+  const uint32_t n = d->hop;
+  declick_carry *c = &d->carry;
+  float level = FS_DECLICK_FLOOR;
+  for (uint32_t i = 0; i < d->levels; ++i) {
+    level = fs_maxf(level, d->level[i]);
+  }
+  const float x1 = x[n - 1], x2 = x[n - 2]; /* the input's, before any repair */
+  float peak = difference_peak(x, n, c->x1, c->x2);
+  uint32_t repaired = 0;
+  d->revoked_count = 0;
+  if (FS_UNLIKELY(c->open || peak > d->detect * level)) {
+    repaired = repair_hop(d, x, level, &peak);
+  } else {
+    c->held_count = 0; /* held for one hop boundary only: by now the event has shown what it is */
+  }
+  d->level[c->level_at] = peak;
+  d->amplitude[c->level_at] = sample_peak(x, n);
+  c->level_at = c->level_at + 1u < d->levels ? c->level_at + 1u : 0u;
+  c->x1 = x1;
+  c->x2 = x2;
+  /* The output joins the history that models are fitted to. */
+  const uint32_t at = c->history_at, head = d->ring - at < n ? d->ring - at : n;
+  memcpy(d->history + at, x, head * sizeof(float));
+  memcpy(d->history, x + head, (n - head) * sizeof(float));
+  c->history_at = (at + n) & (d->ring - 1u);
+  return repaired;
+}
+
+uint32_t fs_declick_revoked(const fs_declick *d, uint32_t *from, const float **difference) {
+  *from = (uint32_t)d->revoked_from;
+  *difference = d->revoked;
+  return d->revoked_count;
+}
+
+size_t fs_declick_state_size(const fs_declick *d) {
+  return sizeof(declick_carry) + (2u * d->levels + d->ring + d->hop) * sizeof(float);
+}
+
+/* Snapshot layout: carry | level ring | history ring | held | amplitude ring. */
+void fs_declick_save(const fs_declick *d, void *dst) {
+  unsigned char *p = dst;
+  memcpy(p, &d->carry, sizeof(declick_carry));
+  memcpy(p + sizeof(declick_carry), d->level, (d->levels + d->ring) * sizeof(float));
+  p += sizeof(declick_carry) + (d->levels + d->ring) * sizeof(float);
+  memcpy(p, d->held, d->hop * sizeof(float));
+  memcpy(p + d->hop * sizeof(float), d->amplitude, d->levels * sizeof(float));
+}
+
+void fs_declick_load(fs_declick *d, const void *src) {
+  const unsigned char *p = src;
+  memcpy(&d->carry, p, sizeof(declick_carry));
+  memcpy(d->level, p + sizeof(declick_carry), (d->levels + d->ring) * sizeof(float));
+  p += sizeof(declick_carry) + (d->levels + d->ring) * sizeof(float);
+  memcpy(d->held, p, d->hop * sizeof(float));
+  memcpy(d->amplitude, p + d->hop * sizeof(float), d->levels * sizeof(float));
+  d->revoked_count = 0;
+}
+
+bool fs_declick_state_is_finite(const fs_declick *d) {
+  const declick_carry *c = &d->carry;
+  return isfinite(c->x1) && isfinite(c->x2) && isfinite(c->pending) && isfinite(c->base) &&
+         isfinite(c->amplitude) &&
+         fs_all_finite(d->level, d->levels + d->ring) && fs_all_finite(d->held, d->hop) &&
+         fs_all_finite(d->amplitude, d->levels);
+}
