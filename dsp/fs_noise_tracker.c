@@ -245,29 +245,11 @@ static void scale_estimate(fs_noise_tracker *t, float factor, bool with_minima) 
   }
 }
 
-/* How far the whole noise floor sits above the estimate, in dB, from one
-   frame; or NAN when the frame does not look like the noise shifted as a
-   whole (see FS_LEVEL_PROBES in fs_tuning.h).  For Gaussian noise at c
-   times the estimate, the share of bins under probe x estimate is
-   1 - exp(-probe / c), so each probe gives its own reading of c: they agree
-   when the noise moved as a whole, and spread apart when some bins stand
-   far above the rest (speech) or the noise is not Gaussian-like. */
-static float level_reading(const fs_noise_tracker *t, const float *power, bool *agreed) {
+/* What the shares under each probe say, for `informative` bins: see
+   level_reading. */
+static float read_shares(const fs_noise_tracker *t, const uint32_t *below, uint32_t informative, bool *agreed) {
   const float *probes = t->probes;
-  const uint32_t bins = t->bins;
-  const float *restrict psd = t->psd;
-  const float silent = t->silent_bin;
-  uint32_t informative = 0, below[FS_LEVEL_PROBE_COUNT] = {0};
-  /* Every other bin: neighbours of a Hann-windowed spectrum are
-     correlated, so little is lost, and the cost halves.  DC and Nyquist
-     stay out (one real value each, not two). */
-  for (uint32_t k = 1; k + 1 < bins; k += 2) {
-    const uint32_t heard = power[k] > silent;
-    informative += heard;
-    for (uint32_t i = 0; i < FS_LEVEL_PROBE_COUNT; ++i) {
-      below[i] += heard & (power[k] < probes[i] * psd[k]);
-    }
-  }
+  *agreed = false;
   if (informative < FS_LEVEL_MIN_BINS) {
     return NAN;
   }
@@ -304,6 +286,49 @@ static float level_reading(const fs_noise_tracker *t, const float *power, bool *
     return first;
   }
   return NAN;
+}
+
+/* How far the whole noise floor sits above the estimate, in dB, from one
+   frame; or NAN when the frame does not look like the noise shifted as a
+   whole (see the level follower in fs_tuning.h).  For Gaussian noise at c
+   times the estimate, the share of bins under probe x estimate is
+   1 - exp(-probe / c), so each probe gives its own reading of c: they agree
+   when the noise moved as a whole, and spread apart when some bins stand
+   far above the rest (speech) or the noise is not Gaussian-like.  *agreed
+   says whether all bins' readings agreed (only then may the minima move). */
+static float level_reading(const fs_noise_tracker *t, const float *power, bool *agreed) {
+  const float *probes = t->probes;
+  const uint32_t bins = t->bins;
+  const float *restrict psd = t->psd;
+  const float *restrict presence = t->presence; /* the last frame's */
+  const float silent = t->silent_bin;
+  uint32_t informative = 0, below[FS_LEVEL_PROBE_COUNT] = {0};
+  uint32_t quiet = 0, quiet_below[FS_LEVEL_PROBE_COUNT] = {0};
+  /* Every other bin: neighbours of a Hann-windowed spectrum are
+     correlated, so little is lost, and the cost halves.  DC and Nyquist
+     stay out (one real value each, not two). */
+  for (uint32_t k = 1; k + 1 < bins; k += 2) {
+    const uint32_t heard = power[k] > silent;
+    const uint32_t noise_only = heard & (presence[k] < FS_LEVEL_QUIET_PRESENCE);
+    informative += heard;
+    quiet += noise_only;
+    for (uint32_t i = 0; i < FS_LEVEL_PROBE_COUNT; ++i) {
+      const uint32_t under = power[k] < probes[i] * psd[k];
+      below[i] += heard & under;
+      quiet_below[i] += noise_only & under;
+    }
+  }
+  const float whole = read_shares(t, below, informative, agreed);
+  if (*agreed || !isnan(whole)) {
+    return whole;
+  }
+  /* Speech in the frame spreads the readings of all bins apart.  The bins
+     it left alone in the last frame (low speech presence) still read the
+     noise: the level follows it through words, not only between them.
+     Their verdict moves the estimate, not the minima (see follow_level). */
+  bool quiet_agreed;
+  const float reading = read_shares(t, quiet_below, quiet, &quiet_agreed);
+  return quiet_agreed ? reading : NAN;
 }
 
 /* The broadband level follower: moves the whole estimate when the noise

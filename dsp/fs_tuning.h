@@ -110,6 +110,9 @@ static_assert(FS_POWER_FLOOR > 1e-37f, "power floor must be a normal float");
    large: a clear move of the whole floor, not a near-miss of speech. */
 #define FS_LEVEL_MINIMA_DB 6.0f
 #define FS_LEVEL_MIN_BINS 16u  /* fewer informative bins than this: no reading */
+/* When speech spreads the readings of all bins, those whose speech
+   presence was under this in the last frame read again, on their own. */
+#define FS_LEVEL_QUIET_PRESENCE 0.5f
 
 static_assert(FS_SILENCE_DBFS <= -90.0f && FS_SILENCE_DBFS >= -140.0f, "silence: far below any real noise floor");
 static_assert(FS_NOISE_STEADY_MS >= FS_NOISE_INIT_MS && FS_NOISE_STEADY_MS <= 500.0f,
