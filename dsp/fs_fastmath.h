@@ -16,6 +16,8 @@
 #define FS_LOG2_E 1.44269504f
 #define FS_LOG2_10_OVER_20 0.166096404f /* dB to log2 of an amplitude */
 #define FS_LOG2_10_OVER_10 0.332192809f /* dB to log2 of a power */
+#define FS_DB_PER_OCTAVE 3.01029996f    /* log2 of a power to dB */
+#define FS_LN_2 0.693147181f
 
 /* 2^y, y clamped to the normal-float exponent range [-126, 127].
    Branch-free, so the per-bin loops that call it can be vectorised. */

@@ -50,6 +50,8 @@ struct fs_noise_tracker {
   float *minima;       /* FS_MINIMUM_SUBWINDOWS rows of per-bin minima */
   float *window_min;   /* scratch: their minimum */
   float *average;      /* the start-up average, before any cap */
+  float *ratio;        /* scratch for the level follower: power over estimate, */
+  float *quiet_ratio;  /* ...and the same where speech was absent */
 };
 
 fs_noise_tracker *fs_noise_tracker_create(uint32_t bins, double hop_seconds, uint32_t settle_hops,
@@ -69,7 +71,9 @@ fs_noise_tracker *fs_noise_tracker_create(uint32_t bins, double hop_seconds, uin
   t->minima = calloc((size_t)bins * FS_MINIMUM_SUBWINDOWS, sizeof(float));
   t->window_min = calloc(bins, sizeof(float));
   t->average = calloc(bins, sizeof(float));
-  if (!t->psd || !t->spp_average || !t->presence || !t->smoothed || !t->minima || !t->window_min || !t->average) {
+  t->ratio = calloc(bins, sizeof(float));
+  t->quiet_ratio = calloc(bins, sizeof(float));
+  if (!t->psd || !t->spp_average || !t->presence || !t->smoothed || !t->minima || !t->window_min || !t->average || !t->ratio || !t->quiet_ratio) {
     fs_noise_tracker_destroy(t);
     return NULL;
   }
@@ -109,6 +113,8 @@ void fs_noise_tracker_destroy(fs_noise_tracker *t) {
   free(t->minima);
   free(t->window_min);
   free(t->average);
+  free(t->ratio);
+  free(t->quiet_ratio);
   free(t);
 }
 
@@ -262,7 +268,8 @@ static float read_shares(const fs_noise_tracker *t, const uint32_t *below, uint3
   for (uint32_t i = 0; i < FS_LEVEL_PROBE_COUNT; ++i) {
     if (below[i] > low && below[i] < high) {
       const float share = (float)below[i] / (float)informative;
-      const float reading = 10.0f * log10f(probes[i] / -logf(1.0f - share));
+      /* 10 log10(probe / -ln(1 - share)), in the cheap log2. */
+      const float reading = FS_DB_PER_OCTAVE * (fs_log2(probes[i]) - fs_log2(-fs_log2(1.0f - share) * FS_LN_2));
       first = found++ == 0 ? reading : first;
       lowest = fs_min(lowest, reading);
       highest = fs_max(highest, reading);
@@ -296,29 +303,40 @@ static float read_shares(const fs_noise_tracker *t, const uint32_t *below, uint3
    when the noise moved as a whole, and spread apart when some bins stand
    far above the rest (speech) or the noise is not Gaussian-like.  *agreed
    says whether all bins' readings agreed (only then may the minima move). */
-static float level_reading(const fs_noise_tracker *t, const float *power, bool *agreed) {
-  const float *probes = t->probes;
+/* For each probe, how many of the n ratios sit under it; the last count
+   is of those that carry anything (under FLT_MAX). */
+static void count_below(const fs_noise_tracker *t, const float *restrict ratio, uint32_t n, uint32_t *below) {
+  for (uint32_t i = 0; i <= FS_LEVEL_PROBE_COUNT; ++i) {
+    const float probe = i < FS_LEVEL_PROBE_COUNT ? t->probes[i] : FLT_MAX;
+    uint32_t count = 0;
+    for (uint32_t j = 0; j < n; ++j) {
+      count += ratio[j] < probe;
+    }
+    below[i] = count;
+  }
+}
+
+static float level_reading(fs_noise_tracker *t, const float *power, bool *agreed) {
   const uint32_t bins = t->bins;
   const float *restrict psd = t->psd;
   const float *restrict presence = t->presence; /* the last frame's */
-  const float silent = t->silent_bin;
-  uint32_t informative = 0, below[FS_LEVEL_PROBE_COUNT] = {0};
-  uint32_t quiet = 0, quiet_below[FS_LEVEL_PROBE_COUNT] = {0};
-  /* Every other bin: neighbours of a Hann-windowed spectrum are
-     correlated, so little is lost, and the cost halves.  DC and Nyquist
-     stay out (one real value each, not two). */
-  for (uint32_t k = 1; k + 1 < bins; k += 2) {
-    const uint32_t heard = power[k] > silent;
-    const uint32_t noise_only = heard & (presence[k] < FS_LEVEL_QUIET_PRESENCE);
-    informative += heard;
-    quiet += noise_only;
-    for (uint32_t i = 0; i < FS_LEVEL_PROBE_COUNT; ++i) {
-      const uint32_t under = power[k] < probes[i] * psd[k];
-      below[i] += heard & under;
-      quiet_below[i] += noise_only & under;
-    }
+  float *restrict ratio = t->ratio, *restrict quiet_ratio = t->quiet_ratio;
+  const float silent = t->silent_bin, never = FLT_MAX;
+  /* Every other bin's power against its estimate (neighbours of a
+     Hann-windowed spectrum are correlated, so little is lost); FLT_MAX,
+     under no probe, for a bin that carries nothing (silent) or, in the
+     quiet set, speech.  DC and Nyquist stay out: one real value each, not
+     two.  Then every count is a plain pass the compiler vectorises. */
+  const uint32_t n = (bins - 1) / 2;
+  for (uint32_t j = 0; j < n; ++j) {
+    const uint32_t k = 2 * j + 1;
+    const float r = power[k] > silent ? power[k] / psd[k] : never;
+    ratio[j] = r;
+    quiet_ratio[j] = presence[k] < FS_LEVEL_QUIET_PRESENCE ? r : never;
   }
-  const float whole = read_shares(t, below, informative, agreed);
+  uint32_t below[FS_LEVEL_PROBE_COUNT + 1];
+  count_below(t, ratio, n, below);
+  const float whole = read_shares(t, below, below[FS_LEVEL_PROBE_COUNT], agreed);
   if (*agreed || !isnan(whole)) {
     return whole;
   }
@@ -326,8 +344,9 @@ static float level_reading(const fs_noise_tracker *t, const float *power, bool *
      it left alone in the last frame (low speech presence) still read the
      noise: the level follows it through words, not only between them.
      Their verdict moves the estimate, not the minima (see follow_level). */
+  count_below(t, quiet_ratio, n, below);
   bool quiet_agreed;
-  const float reading = read_shares(t, quiet_below, quiet, &quiet_agreed);
+  const float reading = read_shares(t, below, below[FS_LEVEL_PROBE_COUNT], &quiet_agreed);
   return quiet_agreed ? reading : NAN;
 }
 
