@@ -8,6 +8,11 @@
  *       envelope, pauses) over steady broadband noise;
  *   fs-gen-signal impulse OUT [--at I] [...]
  *       silence with one sample at 0.5;
+ *   fs-gen-signal noise OUT [--lead S] [...]
+ *       steady white noise at -30 dBFS RMS after S seconds of exact zeros
+ *       (a stream that opens with silence);
+ *   fs-gen-signal window-db IN OUT FROM SECONDS
+ *       prints the energy of OUT over that of IN in the window, in dB;
  *   fs-gen-signal locate-peak FILE
  *       prints "INDEX VALUE" of the largest |x| in channel 0. */
 #include <math.h>
@@ -25,6 +30,7 @@ typedef struct signal_options {
   long impulse_at;
   int subtype;
   double gain; /* linear, applied to speech */
+  double lead;  /* seconds of zeros before the noise */
 } signal_options;
 
 /* xorshift64*: the same noise on every machine. */
@@ -62,6 +68,12 @@ static int generate(const char *kind, const char *path,
   if (!samples) return 1;
   if (strcmp(kind, "speech") == 0) {
     fill_speech(samples, frames, opt);
+  } else if (strcmp(kind, "noise") == 0) {
+    uint64_t state = opt->seed * 0x9E3779B97F4A7C15ull + 1;
+    const long lead = lround(opt->lead * opt->rate);
+    for (long i = lead; i < frames; i++)
+      for (int c = 0; c < opt->channels; c++) /* uniform: RMS = peak / sqrt(3) */
+        samples[i * opt->channels + c] = (float)(0.0316 * sqrt(3.0) * noise(&state));
   } else if (strcmp(kind, "impulse") == 0) {
     if (opt->impulse_at < 0 || opt->impulse_at >= frames) {
       fprintf(stderr, "fs-gen-signal: --at outside the file\n");
@@ -112,12 +124,37 @@ static int locate_peak(const char *path) {
   return 0;
 }
 
+/* Energy of channel 0 of `out` over that of `in`, from `from` seconds for
+   `seconds`, in dB. */
+static int window_db(const char *in, const char *out, double from, double seconds) {
+  const char *paths[2] = {in, out};
+  double energy[2] = {0, 0};
+  for (int f = 0; f < 2; f++) {
+    SF_INFO info = {0};
+    SNDFILE *file = sf_open(paths[f], SFM_READ, &info);
+    if (!file) {
+      fprintf(stderr, "fs-gen-signal: %s: %s\n", paths[f], sf_strerror(NULL));
+      return 1;
+    }
+    float *frame = calloc((size_t)info.channels, sizeof *frame);
+    const long first = lround(from * info.samplerate), last = first + lround(seconds * info.samplerate);
+    for (long i = 0; frame && i < last && sf_readf_float(file, frame, 1) == 1; i++)
+      if (i >= first) energy[f] += (double)frame[0] * frame[0];
+    sf_close(file);
+    free(frame);
+  }
+  printf("%.2f\n", 10.0 * log10((energy[1] + 1e-30) / (energy[0] + 1e-30)));
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "locate-peak") == 0)
     return locate_peak(argv[2]);
+  if (argc == 6 && strcmp(argv[1], "window-db") == 0)
+    return window_db(argv[2], argv[3], atof(argv[4]), atof(argv[5]));
   if (argc < 3) {
-    fprintf(stderr, "usage: fs-gen-signal speech|impulse OUT [options] | "
-                    "locate-peak FILE\n");
+    fprintf(stderr, "usage: fs-gen-signal speech|impulse|noise OUT [options] | "
+                    "locate-peak FILE | window-db IN OUT FROM SECONDS\n");
     return 1;
   }
   signal_options opt = {.seconds = 3, .rate = 48000, .channels = 1,
@@ -131,6 +168,7 @@ int main(int argc, char **argv) {
     else if (strcmp(name, "--seed") == 0) opt.seed = strtoull(value, NULL, 10);
     else if (strcmp(name, "--gain") == 0) opt.gain = atof(value);
     else if (strcmp(name, "--at") == 0) opt.impulse_at = atol(value);
+    else if (strcmp(name, "--lead") == 0) opt.lead = atof(value);
     else if (strcmp(name, "--subtype") == 0)
       opt.subtype = strcmp(value, "pcm16") == 0   ? SF_FORMAT_PCM_16
                     : strcmp(value, "pcm24") == 0 ? SF_FORMAT_PCM_24
