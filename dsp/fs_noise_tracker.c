@@ -52,6 +52,7 @@ struct fs_noise_tracker {
   float *average;      /* the start-up average, before any cap */
   float *ratio;        /* scratch for the level follower: power over estimate, */
   float *quiet_ratio;  /* ...and the same where speech was absent */
+  uint32_t level_hint; /* where the last count found the first readable probe (speed only) */
 };
 
 fs_noise_tracker *fs_noise_tracker_create(uint32_t bins, double hop_seconds, uint32_t settle_hops,
@@ -303,16 +304,43 @@ static float read_shares(const fs_noise_tracker *t, const uint32_t *below, uint3
    when the noise moved as a whole, and spread apart when some bins stand
    far above the rest (speech) or the noise is not Gaussian-like.  *agreed
    says whether all bins' readings agreed (only then may the minima move). */
+/* How many of the n ratios sit under `limit`: one vectorised pass. */
+static uint32_t count_under(const float *restrict ratio, uint32_t n, float limit) {
+  uint32_t count = 0;
+  for (uint32_t j = 0; j < n; ++j) {
+    count += ratio[j] < limit;
+  }
+  return count;
+}
+
 /* For each probe, how many of the n ratios sit under it; the last count
-   is of those that carry anything (under FLT_MAX). */
-static void count_below(const fs_noise_tracker *t, const float *restrict ratio, uint32_t n, uint32_t *below) {
-  for (uint32_t i = 0; i <= FS_LEVEL_PROBE_COUNT; ++i) {
-    const float probe = i < FS_LEVEL_PROBE_COUNT ? t->probes[i] : FLT_MAX;
-    uint32_t count = 0;
-    for (uint32_t j = 0; j < n; ++j) {
-      count += ratio[j] < probe;
-    }
-    below[i] = count;
+   is of those that carry anything (under FLT_MAX).  Only the probes whose
+   share can be read are counted: the counts rise with the probe, so from
+   the last frame's first readable probe (`hint`) the pass goes down until
+   a share is too small to read and up until one is too large; the probes
+   beyond are set to 0 or to all, which read_shares takes exactly as their
+   true counts.  That is about five passes instead of thirteen. */
+static void count_below(fs_noise_tracker *t, const float *ratio, uint32_t n, uint32_t *below) {
+  const uint32_t all = count_under(ratio, n, FLT_MAX);
+  below[FS_LEVEL_PROBE_COUNT] = all;
+  const uint32_t low = (uint32_t)(FS_LEVEL_SHARE_EDGE * (float)all), high = all - low;
+  const uint32_t hint = t->level_hint < FS_LEVEL_PROBE_COUNT ? t->level_hint : 0u;
+  uint32_t i = hint;
+  below[i] = count_under(ratio, n, t->probes[i]);
+  while (i > 0 && below[i] > low) {
+    --i;
+    below[i] = count_under(ratio, n, t->probes[i]);
+  }
+  for (uint32_t j = 0; j < i; ++j) {
+    below[j] = 0;
+  }
+  t->level_hint = i;
+  uint32_t j = hint + 1;
+  for (; j < FS_LEVEL_PROBE_COUNT && below[j - 1] < high; ++j) {
+    below[j] = count_under(ratio, n, t->probes[j]);
+  }
+  for (; j < FS_LEVEL_PROBE_COUNT; ++j) {
+    below[j] = all;
   }
 }
 
