@@ -16,7 +16,8 @@ typedef struct {
   uint32_t in_subwindow; /* updates gathered into it so far */
   uint32_t hold;         /* frames still to skip: partly reset zeros or silence */
   float level_mismatch;  /* dB the noise floor sits above the estimate, smoothed */
-  uint32_t silent_run;   /* silent frames in a row, saturating at restart_updates */
+  uint32_t silent_run;   /* silent frames in a row, saturating at silence_updates */
+  uint32_t heard;        /* a frame that was not silent has come since reset */
   uint32_t silence_left; /* frames until the last silent frame leaves the minimum window */
   uint32_t release_left; /* steady frames still needed before that silence is let go */
   float energy_low;      /* lowest and highest log2 level since the (re)start */
@@ -37,7 +38,8 @@ struct fs_noise_tracker {
   float silent_bin;        /* bin power of a frame at FS_SILENCE_DBFS */
   float level_smoothing;   /* per-update weight of the old level mismatch */
   float level_slew_db;     /* largest move of the level follower per update */
-  uint32_t restart_updates; /* a silence this long (the minimum window) is a new start */
+  uint32_t restart_updates; /* the minimum window in updates: how long a silence holds the cap */
+  uint32_t silence_updates; /* FS_SILENCE_MIN_MS in updates */
   uint32_t release_updates; /* FS_NOISE_STEADY_MS in updates */
   float steady_span;        /* FS_NOISE_STEADY_DB in log2 of a power */
   float probes[FS_LEVEL_PROBE_COUNT]; /* the level follower's, rising */
@@ -94,6 +96,7 @@ fs_noise_tracker *fs_noise_tracker_create(uint32_t bins, double hop_seconds, uin
   t->level_smoothing = (float)exp(-hop_ms / FS_LEVEL_SMOOTH_MS);
   t->level_slew_db = (float)(FS_LEVEL_SLEW_DB_PER_S * hop_ms / 1000.0);
   t->restart_updates = t->subwindow_updates * FS_MINIMUM_SUBWINDOWS;
+  t->silence_updates = (uint32_t)ceil(FS_SILENCE_MIN_MS / hop_ms);
   t->release_updates = (uint32_t)ceil(FS_NOISE_STEADY_MS / hop_ms);
   t->steady_span = FS_NOISE_STEADY_DB * FS_LOG2_10_OVER_10;
   for (uint32_t i = 0; i < FS_LEVEL_PROBE_COUNT; ++i) {
@@ -163,6 +166,22 @@ static float log_level(const fs_noise_tracker *t, const float *power) {
     sum += fs_log2(power[k]);
   }
   return sum / (float)t->bins;
+}
+
+/* A silent frame enters the minimum search as it is, not smoothed into
+   what came before: it says at once that the noise is no louder. */
+static void silence_minimum(fs_noise_tracker *t, const float *power) {
+  tracker_counters *c = &t->counters;
+  float *current = t->minima + (size_t)c->subwindow * t->bins;
+  const int starting = c->in_subwindow == 0;
+  for (uint32_t k = 0; k < t->bins; ++k) {
+    t->smoothed[k] = power[k];
+    current[k] = (starting || power[k] < current[k]) ? power[k] : current[k];
+  }
+  if (++c->in_subwindow == t->subwindow_updates) {
+    c->in_subwindow = 0;
+    c->subwindow = (c->subwindow + 1) % FS_MINIMUM_SUBWINDOWS;
+  }
 }
 
 /* Start the minimum search afresh from this spectrum. */
@@ -410,22 +429,27 @@ void fs_noise_tracker_update(fs_noise_tracker *t, const float *power) {
   const float energy = frame_energy(t, power);
   if (energy < t->silent_bin * (float)t->bins) {
     /* Digital silence or near-silence says nothing about the noise's
-       level or colour, so the estimate stays as it was, and the next
-       frames, which still hold some of the silence, are skipped too.  It
-       does say the noise is no louder than that: a gate closing between
-       words, the pauses of a clean recording.  So it enters the minimum
-       search, whose cap then keeps the estimate off the speech that
-       follows, until the signal proves to be steady noise (below).  A
-       silence as long as the minimum window is a new start. */
+       level or colour, so the estimate is not updated, and the next
+       frames, which still hold some of the silence, are skipped too.
+       Once it has lasted FS_SILENCE_MIN_MS (not a dropout of a few
+       milliseconds) it does say the noise is no louder than that: a gate
+       closing between words, the pauses of a clean recording, a mute.  So
+       it enters the minimum search as it is, whose cap then keeps the
+       estimate off the speech that follows; and what follows is a new
+       start, learned afresh once it proves to be steady noise (a stream
+       starting, a microphone unmuted). */
     c->hold = t->settle_updates;
-    c->silence_left = t->restart_updates;
-    follow_minimum(t, power);
-    if (c->updates > 0 && ++c->silent_run >= t->restart_updates) {
+    /* Before anything was heard, silence of any length counts. */
+    if (++c->silent_run >= t->silence_updates || !c->heard) {
+      c->silent_run = t->silence_updates;
+      c->silence_left = t->restart_updates;
+      silence_minimum(t, power);
       c->updates = 0;
     }
     return;
   }
   c->silent_run = 0;
+  c->heard = 1;
   if (c->hold > 0) {
     c->hold--;
     return;

@@ -78,6 +78,7 @@ static_assert(FS_POWER_FLOOR > 1e-37f, "power floor must be a normal float");
    holding part of it after it are skipped too.  A tracker that has never
    heard anything starts its start-up average at the first real frame. */
 #define FS_SILENCE_DBFS -100.0f
+#define FS_SILENCE_MIN_MS 50.0f /* shorter: a dropout, skipped and otherwise ignored */
 /* After silence the signal counts as noise, and the silence is let go of,
    once its frames have stayed within FS_NOISE_STEADY_DB of each other for
    FS_NOISE_STEADY_MS: noise from a stream that starts or a microphone
@@ -114,6 +115,7 @@ static_assert(FS_POWER_FLOOR > 1e-37f, "power floor must be a normal float");
    presence was under this in the last frame read again, on their own. */
 #define FS_LEVEL_QUIET_PRESENCE 0.5f
 
+static_assert(FS_SILENCE_MIN_MS >= 10.0f && FS_SILENCE_MIN_MS <= 80.0f, "a dropout is shorter than a pause between words");
 static_assert(FS_SILENCE_DBFS <= -90.0f && FS_SILENCE_DBFS >= -140.0f, "silence: far below any real noise floor");
 static_assert(FS_NOISE_STEADY_MS >= FS_NOISE_INIT_MS && FS_NOISE_STEADY_MS <= 500.0f,
               "steady long enough to tell speech, short enough to meet the 0.5 s target");

@@ -102,6 +102,36 @@ static void noise_after_silence_is_found_at_once(void **state) {
   }
 }
 
+/* A microphone muted for a while (digital zeros) and opened again on the
+   same noise: the estimate is right again within half a second, and a
+   dropout of a few milliseconds changes nothing. */
+static void noise_after_a_mute_is_found_at_once(void **state) {
+  (void)state;
+  const double mutes[] = {0.3, 1.0, 5.0};
+  for (size_t i = 0; i < sizeof(mutes) / sizeof(mutes[0]); ++i) {
+    fs_stft *stft = fs_stft_create(FRAME, HOP);
+    fs_noise_tracker *t = fs_noise_tracker_create(BINS, HOP_SECONDS, FS_ANALYSIS_HOPS - 1u, fs_stft_window_power(stft));
+    uint32_t seed = 17;
+    (void)track_white(t, stft, 0.03f, 2.0, &seed);
+    feed_silence(t, stft, mutes[i]);
+    const double error = track_white(t, stft, 0.03f, 0.5, &seed);
+    printf("# 0.5 s after a %.1f s mute: estimate %.2f dB from the truth\n", mutes[i], error);
+    assert_true(fabs(error) < 3.0);
+    fs_stft_destroy(stft);
+    fs_noise_tracker_destroy(t);
+  }
+  fs_stft *stft = fs_stft_create(FRAME, HOP);
+  fs_noise_tracker *t = fs_noise_tracker_create(BINS, HOP_SECONDS, FS_ANALYSIS_HOPS - 1u, fs_stft_window_power(stft));
+  uint32_t seed = 19;
+  (void)track_white(t, stft, 0.03f, 2.0, &seed);
+  feed_silence(t, stft, 0.011); /* two hops */
+  const double error = track_white(t, stft, 0.03f, 0.05, &seed);
+  printf("# 50 ms after a 10 ms dropout: estimate %.2f dB from the truth\n", error);
+  assert_true(fabs(error) < 3.0);
+  fs_stft_destroy(stft);
+  fs_noise_tracker_destroy(t);
+}
+
 /* A fan starts, a car passes: +20 dB of noise is followed within a second,
    and a drop of 20 dB as fast. */
 static void a_step_of_20_db_is_followed_within_a_second(void **state) {
@@ -196,6 +226,7 @@ int main(void) {
       cmocka_unit_test(converges_on_stationary_noise),
       cmocka_unit_test(silence_keeps_the_floor),
       cmocka_unit_test(noise_after_silence_is_found_at_once),
+      cmocka_unit_test(noise_after_a_mute_is_found_at_once),
       cmocka_unit_test(a_step_of_20_db_is_followed_within_a_second),
       cmocka_unit_test(speech_after_silence_is_not_taken_for_noise),
   };
