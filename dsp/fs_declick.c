@@ -304,18 +304,6 @@ static float amplitude_bar(const fs_declick *d, const float *x, int32_t first) {
   return d->extent * peak;
 }
 
-/* The peak |x| of a hop, by the bits as in difference_peak. */
-static float sample_peak(const float *x, uint32_t n) {
-  int32_t peak = 0;
-  for (uint32_t i = 0; i < n; ++i) {
-    int32_t bits;
-    memcpy(&bits, &x[i], sizeof(bits));
-    bits &= 0x7fffffff;
-    peak = bits > peak ? bits : peak;
-  }
-  return fs_bits_value((uint32_t)peak);
-}
-
 /* The event the last hop predicted over to its end proved to be sound (a
    plosive or a word starting there): hand back what the prediction took,
    and put it back in the history the models are fitted to. */
@@ -468,7 +456,7 @@ uint32_t fs_declick_process(fs_declick *d, float *x) {
     c->held_count = 0; /* held for one hop boundary only: by now the event has shown what it is */
   }
   d->level[c->level_at] = peak;
-  d->amplitude[c->level_at] = sample_peak(x, n);
+  d->amplitude[c->level_at] = fs_bits_value(fs_peak_bits(x, n));
   c->level_at = c->level_at + 1u < d->levels ? c->level_at + 1u : 0u;
   c->x1 = x1;
   c->x2 = x2;

@@ -17,7 +17,7 @@
     sub-minima) finds a louder noise quickly: when even the quietest hop of
     the window stands clearly above the floor, the floor jumps to it.
     Speech pauses within the window, so it does not do that.
-  - Digital silence and hiss below FS_LIGHT_SILENCE_DBFS say nothing about
+  - Digital silence and hiss below FS_SILENCE_DBFS say nothing about
     the noise (a stream's first zeros, a mute, a gate upstream): they
     neither seed nor move the floor, and the minimum search counts only
     hops with signal in them.  The hop after silence may be partly silent,
@@ -106,7 +106,7 @@ fs_light *fs_light_create(double sample_rate) {
   l->release = (float)exp(-hop_ms / FS_LIGHT_RELEASE_MS);
   l->open_ratio = (float)pow(10.0, FS_LIGHT_OPEN_ABOVE_DB / 10.0);
   l->slope = FS_LIGHT_RATIO - 1.0f;
-  l->silence = (float)pow(10.0, FS_LIGHT_SILENCE_DBFS / 10.0);
+  l->silence = (float)pow(10.0, FS_SILENCE_DBFS / 10.0);
   l->jump_ratio = (float)pow(10.0, FS_LIGHT_FLOOR_JUMP_DB / 10.0);
   const double sub_hops = floor(FS_LIGHT_MIN_WINDOW_MS / FS_LIGHT_MIN_SUBWINDOWS / hop_ms + 0.5);
   l->sub_hops = sub_hops >= 1.0 ? (uint32_t)sub_hops : 1u;

@@ -38,7 +38,7 @@ struct fs_noise_tracker {
   float silent_bin;        /* bin power of a frame at FS_SILENCE_DBFS */
   float level_smoothing;   /* per-update weight of the old level mismatch */
   float level_slew_db;     /* largest move of the level follower per update */
-  uint32_t restart_updates; /* the minimum window in updates: how long a silence holds the cap */
+  uint32_t window_updates; /* the minimum window in updates: how long a silence holds the cap */
   uint32_t silence_updates; /* FS_SILENCE_MIN_MS in updates */
   uint32_t release_updates; /* FS_NOISE_STEADY_MS in updates */
   float steady_span;        /* FS_NOISE_STEADY_DB in log2 of a power */
@@ -95,7 +95,7 @@ fs_noise_tracker *fs_noise_tracker_create(uint32_t bins, double hop_seconds, uin
   t->silent_bin = (float)(pow(10.0, FS_SILENCE_DBFS / 10.0) * window_power);
   t->level_smoothing = (float)exp(-hop_ms / FS_LEVEL_SMOOTH_MS);
   t->level_slew_db = (float)(FS_LEVEL_SLEW_DB_PER_S * hop_ms / 1000.0);
-  t->restart_updates = t->subwindow_updates * FS_MINIMUM_SUBWINDOWS;
+  t->window_updates = t->subwindow_updates * FS_MINIMUM_SUBWINDOWS;
   t->silence_updates = (uint32_t)ceil(FS_SILENCE_MIN_MS / hop_ms);
   t->release_updates = (uint32_t)ceil(FS_NOISE_STEADY_MS / hop_ms);
   t->steady_span = FS_NOISE_STEADY_DB * FS_LOG2_10_OVER_10;
@@ -139,15 +139,15 @@ void fs_noise_tracker_reset(fs_noise_tracker *t) {
   }
 }
 
-/* Smooth the power and keep per-subwindow minima; the oldest subwindow is
-   overwritten as the newest starts, so the minima span the whole window. */
-static void follow_minimum(fs_noise_tracker *t, const float *power) {
+/* Smooth the power with weight `keep` on the past and keep per-subwindow
+   minima; the oldest subwindow is overwritten as the newest starts, so the
+   minima span the whole window. */
+static void gather_minimum(fs_noise_tracker *t, const float *power, float keep) {
   tracker_counters *c = &t->counters;
   float *current = t->minima + (size_t)c->subwindow * t->bins;
-  const float b = t->minimum_smoothing;
   const int starting = c->in_subwindow == 0;
   for (uint32_t k = 0; k < t->bins; ++k) {
-    const float s = b * t->smoothed[k] + (1.0f - b) * power[k];
+    const float s = keep * t->smoothed[k] + (1.0f - keep) * power[k];
     t->smoothed[k] = s;
     current[k] = (starting || s < current[k]) ? s : current[k];
   }
@@ -155,6 +155,10 @@ static void follow_minimum(fs_noise_tracker *t, const float *power) {
     c->in_subwindow = 0;
     c->subwindow = (c->subwindow + 1) % FS_MINIMUM_SUBWINDOWS;
   }
+}
+
+static void follow_minimum(fs_noise_tracker *t, const float *power) {
+  gather_minimum(t, power, t->minimum_smoothing);
 }
 
 /* The frame's mean log2 bin power: its level whatever its colour, and
@@ -166,22 +170,6 @@ static float log_level(const fs_noise_tracker *t, const float *power) {
     sum += fs_log2(power[k]);
   }
   return sum / (float)t->bins;
-}
-
-/* A silent frame enters the minimum search as it is, not smoothed into
-   what came before: it says at once that the noise is no louder. */
-static void silence_minimum(fs_noise_tracker *t, const float *power) {
-  tracker_counters *c = &t->counters;
-  float *current = t->minima + (size_t)c->subwindow * t->bins;
-  const int starting = c->in_subwindow == 0;
-  for (uint32_t k = 0; k < t->bins; ++k) {
-    t->smoothed[k] = power[k];
-    current[k] = (starting || power[k] < current[k]) ? power[k] : current[k];
-  }
-  if (++c->in_subwindow == t->subwindow_updates) {
-    c->in_subwindow = 0;
-    c->subwindow = (c->subwindow + 1) % FS_MINIMUM_SUBWINDOWS;
-  }
 }
 
 /* Start the minimum search afresh from this spectrum. */
@@ -208,10 +196,8 @@ static void window_minimum(fs_noise_tracker *t) {
   }
 }
 
-/* The plain average of the frames since the (re)start is the estimate.
-   While silence still holds the minimum search (`capped`), the estimate is
-   that average held under the cap, so a first word is not taken for noise
-   before the signal has proved steady. */
+/* One more frame into the plain average of the frames since the
+   (re)start. */
 static void update_average(fs_noise_tracker *t, const float *power) {
   const uint32_t n = ++t->counters.updates;
   if (n == 1) {
@@ -225,6 +211,10 @@ static void update_average(fs_noise_tracker *t, const float *power) {
   }
 }
 
+/* The start-up: that average is the estimate.  While silence still holds
+   the minimum search (`capped`), the estimate is the average held under
+   the cap, so a first word is not taken for noise before the signal has
+   proved steady. */
 static void start_up_average(fs_noise_tracker *t, const float *power, bool capped) {
   update_average(t, power);
   if (!capped) {
@@ -315,14 +305,6 @@ static float read_shares(const fs_noise_tracker *t, const uint32_t *below, uint3
   return NAN;
 }
 
-/* How far the whole noise floor sits above the estimate, in dB, from one
-   frame; or NAN when the frame does not look like the noise shifted as a
-   whole (see the level follower in fs_tuning.h).  For Gaussian noise at c
-   times the estimate, the share of bins under probe x estimate is
-   1 - exp(-probe / c), so each probe gives its own reading of c: they agree
-   when the noise moved as a whole, and spread apart when some bins stand
-   far above the rest (speech) or the noise is not Gaussian-like.  *agreed
-   says whether all bins' readings agreed (only then may the minima move). */
 /* How many of the n ratios sit under `limit`: one vectorised pass. */
 static uint32_t count_under(const float *restrict ratio, uint32_t n, float limit) {
   uint32_t count = 0;
@@ -363,6 +345,14 @@ static void count_below(fs_noise_tracker *t, const float *ratio, uint32_t n, uin
   }
 }
 
+/* How far the whole noise floor sits above the estimate, in dB, from one
+   frame; or NAN when the frame does not look like the noise shifted as a
+   whole (see the level follower in fs_tuning.h).  For Gaussian noise at c
+   times the estimate, the share of bins under probe x estimate is
+   1 - exp(-probe / c), so each probe gives its own reading of c: they agree
+   when the noise moved as a whole, and spread apart when some bins stand
+   far above the rest (speech) or the noise is not Gaussian-like.  *agreed
+   says whether all bins' readings agreed (only then may the minima move). */
 static float level_reading(fs_noise_tracker *t, const float *power, bool *agreed) {
   const uint32_t bins = t->bins;
   const float *restrict psd = t->psd;
@@ -442,8 +432,9 @@ void fs_noise_tracker_update(fs_noise_tracker *t, const float *power) {
     /* Before anything was heard, silence of any length counts. */
     if (++c->silent_run >= t->silence_updates || !c->heard) {
       c->silent_run = t->silence_updates;
-      c->silence_left = t->restart_updates;
-      silence_minimum(t, power);
+      c->silence_left = t->window_updates;
+      /* Unsmoothed: it says at once that the noise is no louder. */
+      gather_minimum(t, power, 0.0f);
       c->updates = 0;
     }
     return;
@@ -465,8 +456,8 @@ void fs_noise_tracker_update(fs_noise_tracker *t, const float *power) {
        After silence, which the search holds, the estimate is the start-up
        average held under that cap until the trial is over. */
     c->release_left = t->release_updates;
-    c->energy_low = log_level(t, power);
-    c->energy_high = c->energy_low;
+    c->energy_low = INFINITY; /* the trial below takes this frame's level */
+    c->energy_high = -INFINITY;
   }
   if (c->updates == 0 && c->silence_left == 0) {
     start_minimum(t, power);

@@ -246,10 +246,6 @@ static_assert(FS_DECLICK_WHITE_DB < -20.0f && FS_DECLICK_WHITE_DB > -80.0f, "dec
 #define FS_LIGHT_RATIO 2.0f                 /* expansion below that point */
 #define FS_LIGHT_RELEASE_MS 120.0f          /* gain closes this slowly */
 #define FS_LIGHT_LEVEL_MS 5.0f              /* level envelope smoothing */
-/* A hop quieter than this (digital silence, a mute, a gate upstream, hiss
-   no microphone makes) says nothing about the noise: it neither seeds nor
-   moves the floor, nor does the hop after it, which may be partly silent. */
-#define FS_LIGHT_SILENCE_DBFS -100.0f
 /* Minimum search: when the lowest level of the last FS_LIGHT_MIN_WINDOW_MS
    (kept as FS_LIGHT_MIN_SUBWINDOWS sub-minima, so the window spans between
    (n - 1) / n of that and all of it) stands FS_LIGHT_FLOOR_JUMP_DB or more
@@ -264,8 +260,11 @@ static_assert(FS_LIGHT_OPEN_ABOVE_DB > 0.0f, "open threshold above the floor");
 static_assert(FS_LIGHT_RELEASE_MS > 0.0f && FS_LIGHT_LEVEL_MS > 0.0f &&
                   FS_LIGHT_FLOOR_FALL_MS > 0.0f && FS_LIGHT_FLOOR_RISE_DB_PER_S > 0.0f,
               "light tier time constants must be positive");
-static_assert(FS_LIGHT_SILENCE_DBFS >= -115.0f && FS_LIGHT_SILENCE_DBFS <= -90.0f,
-              "silence: above fs_light's -120 dBFS level floor, far below any real noise");
+/* A hop under FS_SILENCE_DBFS (digital silence, a mute, a gate upstream,
+   hiss no microphone makes) says nothing about the noise to the light tier
+   either: it neither seeds nor moves the floor, nor does the hop after it,
+   which may be partly silent. */
+static_assert(FS_SILENCE_DBFS >= -115.0f, "silence: above fs_light's -120 dBFS level floor");
 static_assert(FS_LIGHT_MIN_SUBWINDOWS >= 2u && FS_LIGHT_MIN_SUBWINDOWS <= 8u, "a few sub-minima");
 static_assert(FS_LIGHT_MIN_WINDOW_MS * (FS_LIGHT_MIN_SUBWINDOWS - 1u) / FS_LIGHT_MIN_SUBWINDOWS >= 450.0f,
               "the shortest window outlasts a long syllable (400 ms) and the level smoothing");

@@ -67,9 +67,9 @@ static void row_silence(const bench_robust_context *c, bench_robust_table *t) {
     const size_t windows = n / window;
     double *db = malloc(windows * sizeof(double));
     char key[56], label[56];
-    snprintf(key, sizeof(key), "silence_%s_settled_db", bench_noise_kinds[k]);
-    snprintf(label, sizeof(label), "%s: settled attenuation, dB", bench_noise_kinds[k]);
-    bench_robust_row *settled = bench_robust_table_add(t, key, label, BENCH_CELL_DB, BENCH_TARGET_NONE, 0, 0);
+    bench_robust_row *settled = bench_robust_table_add_for(t, bench_noise_kinds[k], "silence_%s_settled_db",
+                                                           "%s: settled attenuation, dB", BENCH_CELL_DB,
+                                                           BENCH_TARGET_NONE, 0, 0);
     bench_robust_row *rows[4];
     for (size_t z = 0; z < 4; ++z) {
       snprintf(key, sizeof(key), "silence_%s_%s_settle_s", bench_noise_kinds[k], silence_keys[z]);
@@ -110,13 +110,13 @@ static void row_silence(const bench_robust_context *c, bench_robust_table *t) {
    every file and silence (signed); a note names the file. */
 
 static void row_padding(const bench_robust_context *c, bench_robust_table *t, size_t which) {
-  char key[56], label[56];
-  snprintf(key, sizeof(key), "padding_%s_mean_improvement_db", corpus_names[which]);
-  snprintf(label, sizeof(label), "%s corpus: mean SI-SDR improvement", corpus_names[which]);
-  bench_robust_row *mean = bench_robust_table_add(t, key, label, BENCH_CELL_DB, BENCH_TARGET_NONE, 0, 0);
-  snprintf(key, sizeof(key), "padding_%s_worst_delta_db", corpus_names[which]);
-  snprintf(label, sizeof(label), "%s corpus: worst padded - unpadded", corpus_names[which]);
-  bench_robust_row *worst = bench_robust_table_add(t, key, label, BENCH_CELL_DB, BENCH_TARGET_ABS_AT_MOST, 0.3, 0);
+  const char *name = corpus_names[which];
+  bench_robust_row *mean = bench_robust_table_add_for(t, name, "padding_%s_mean_improvement_db",
+                                                      "%s corpus: mean SI-SDR improvement", BENCH_CELL_DB,
+                                                      BENCH_TARGET_NONE, 0, 0);
+  bench_robust_row *worst = bench_robust_table_add_for(t, name, "padding_%s_worst_delta_db",
+                                                       "%s corpus: worst padded - unpadded", BENCH_CELL_DB,
+                                                       BENCH_TARGET_ABS_AT_MOST, 0.3, 0);
   if (!c->have_corpus[which]) {
     mean->available = worst->available = 0;
     return;

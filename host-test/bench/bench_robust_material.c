@@ -56,23 +56,10 @@ float *bench_noise_at(const char *kind, size_t n, double rate, double dbfs, uint
 
 float *bench_run_aligned(const bench_system *s, double rate, float reduction_db, const float *in, size_t n,
                          uint32_t latency) {
-  void *instance = s->create(rate);
-  if (!instance) {
-    fprintf(stderr, "%s: create failed\n", s->name);
-    exit(1);
-  }
-  if (s->set_reduction) {
-    s->set_reduction(instance, reduction_db);
-  }
   const size_t total = n + latency;
   float *padded = calloc(total, sizeof(float));
-  float *out = malloc(total * sizeof(float));
   memcpy(padded, in, n * sizeof(float));
-  for (size_t done = 0; done < total; done += RUN_BLOCK) {
-    const uint32_t take = (uint32_t)(total - done < RUN_BLOCK ? total - done : RUN_BLOCK);
-    s->process(instance, padded + done, out + done, take);
-  }
-  s->destroy(instance);
+  float *out = bench_system_run(s, rate, reduction_db, padded, total, RUN_BLOCK);
   memmove(out, out + latency, n * sizeof(float));
   free(padded);
   return out;

@@ -153,13 +153,13 @@ void bench_robust_row_steps(const bench_robust_context *c, bench_robust_table *t
   bench_robust_table_add(t, "", "3. Noise steps after 5 s (-40 <-> -20 dBFS); speech under a -20 dB step",
                          BENCH_CELL_HEADING, BENCH_TARGET_NONE, 0, 0);
   for (size_t k = 0; k < 2; ++k) {
-    char key[56], label[56];
-    snprintf(key, sizeof(key), "step_up_%s_settle_s", bench_noise_kinds[k]);
-    snprintf(label, sizeof(label), "%s +20 dB: attenuation settles (2 dB)", bench_noise_kinds[k]);
-    bench_robust_row *up = bench_robust_table_add(t, key, label, BENCH_CELL_SECONDS, BENCH_TARGET_AT_MOST, 1.0, 0);
-    snprintf(key, sizeof(key), "step_down_%s_settle_s", bench_noise_kinds[k]);
-    snprintf(label, sizeof(label), "%s -20 dB: output floor settles (1 dB)", bench_noise_kinds[k]);
-    bench_robust_row *down = bench_robust_table_add(t, key, label, BENCH_CELL_SECONDS, BENCH_TARGET_AT_MOST, 1.0, 0);
+    const char *kind = bench_noise_kinds[k];
+    bench_robust_row *up = bench_robust_table_add_for(t, kind, "step_up_%s_settle_s",
+                                                      "%s +20 dB: attenuation settles (2 dB)", BENCH_CELL_SECONDS,
+                                                      BENCH_TARGET_AT_MOST, 1.0, 0);
+    bench_robust_row *down = bench_robust_table_add_for(t, kind, "step_down_%s_settle_s",
+                                                        "%s -20 dB: output floor settles (1 dB)", BENCH_CELL_SECONDS,
+                                                        BENCH_TARGET_AT_MOST, 1.0, 0);
     up->tolerance = 2.0;
     down->tolerance = 1.0;
     for (size_t s = 0; s < c->system_count; ++s) {
@@ -168,13 +168,13 @@ void bench_robust_row_steps(const bench_robust_context *c, bench_robust_table *t
     }
   }
   for (size_t k = 0; k < 2; ++k) {
-    char key[56], label[56];
-    snprintf(key, sizeof(key), "step_speech_%s_gain_std_db", bench_noise_kinds[k]);
-    snprintf(label, sizeof(label), "speech, %s -20 dB: band gain SD step/none", bench_noise_kinds[k]);
-    bench_robust_row *pump = bench_robust_table_add(t, key, label, BENCH_CELL_PAIR, BENCH_TARGET_NONE, 0, 0);
-    snprintf(key, sizeof(key), "step_speech_%s_gain_dip_db", bench_noise_kinds[k]);
-    snprintf(label, sizeof(label), "speech, %s -20 dB: deepest gain dip, dB", bench_noise_kinds[k]);
-    bench_robust_row *dip = bench_robust_table_add(t, key, label, BENCH_CELL_DB, BENCH_TARGET_NONE, 0, 0);
+    const char *kind = bench_noise_kinds[k];
+    bench_robust_row *pump = bench_robust_table_add_for(t, kind, "step_speech_%s_gain_std_db",
+                                                        "speech, %s -20 dB: band gain SD step/none", BENCH_CELL_PAIR,
+                                                        BENCH_TARGET_NONE, 0, 0);
+    bench_robust_row *dip = bench_robust_table_add_for(t, kind, "step_speech_%s_gain_dip_db",
+                                                       "speech, %s -20 dB: deepest gain dip, dB", BENCH_CELL_DB,
+                                                       BENCH_TARGET_NONE, 0, 0);
     row_step_speech(c, pump, dip, k);
   }
 }
@@ -288,10 +288,9 @@ void bench_robust_row_clicks(const bench_robust_context *c, bench_robust_table *
                          BENCH_CELL_HEADING, BENCH_TARGET_NONE, 0, 0);
   bench_robust_row *rows[3];
   for (size_t k = 0; k < 3; ++k) {
-    char key[56], label[56];
-    snprintf(key, sizeof(key), "clicks_%s_reduction_db", cases[k]);
-    snprintf(label, sizeof(label), k ? "speech + %s 5 dB + clicks, dB" : "%s speech + clicks, dB", cases[k]);
-    rows[k] = bench_robust_table_add(t, key, label, BENCH_CELL_PAIR, BENCH_TARGET_AT_LEAST, 20.0, 1);
+    rows[k] = bench_robust_table_add_for(t, cases[k], "clicks_%s_reduction_db",
+                                         k ? "speech + %s 5 dB + clicks, dB" : "%s speech + clicks, dB",
+                                         BENCH_CELL_PAIR, BENCH_TARGET_AT_LEAST, 20.0, 1);
   }
   bench_robust_row *harm = bench_robust_table_add(t, "clean_si_sdr_db", "clean speech, no clicks: SI-SDR, dB",
                                                   BENCH_CELL_PAIR, BENCH_TARGET_AT_LEAST, 25.0, 1);

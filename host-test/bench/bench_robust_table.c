@@ -32,6 +32,15 @@ bench_robust_row *bench_robust_table_add(bench_robust_table *t, const char *key,
   return row;
 }
 
+bench_robust_row *bench_robust_table_add_for(bench_robust_table *t, const char *name, const char *key_format,
+                                             const char *label_format, bench_cell_style style,
+                                             bench_target_kind target_kind, double target, int target_index) {
+  char key[sizeof(t->rows[0].key)], label[sizeof(t->rows[0].label)];
+  snprintf(key, sizeof(key), key_format, name);
+  snprintf(label, sizeof(label), label_format, name);
+  return bench_robust_table_add(t, key, label, style, target_kind, target, target_index);
+}
+
 void bench_robust_table_note(bench_robust_table *t, const char *text) {
   if (t->note_count < BENCH_ROBUST_MAX_NOTES) {
     snprintf(t->notes[t->note_count++], sizeof(t->notes[0]), "%s", text);

@@ -62,6 +62,12 @@ bench_robust_row *bench_robust_table_add(bench_robust_table *table, const char *
                                          bench_cell_style style, bench_target_kind target_kind,
                                          double target, int target_index);
 
+/* The same, with `name` put into the one %s of key_format and of
+   label_format (a noise kind, a corpus). */
+bench_robust_row *bench_robust_table_add_for(bench_robust_table *table, const char *name, const char *key_format,
+                                             const char *label_format, bench_cell_style style,
+                                             bench_target_kind target_kind, double target, int target_index);
+
 /* Appends a line printed under the table (and into the JSON). */
 void bench_robust_table_note(bench_robust_table *table, const char *text);
 

@@ -5,11 +5,31 @@
 #include "fs_light.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #ifdef FS_BENCH_HAVE_SPEEXDSP
 #include <speex/speex_preprocess.h>
 #endif
+
+float *bench_system_run(const bench_system *s, double rate, float reduction_db, const float *in, size_t n,
+                        uint32_t block) {
+  void *instance = s->create(rate);
+  if (!instance) {
+    fprintf(stderr, "%s: create failed\n", s->name);
+    exit(1);
+  }
+  if (s->set_reduction) {
+    s->set_reduction(instance, reduction_db);
+  }
+  float *out = malloc(n * sizeof(float));
+  for (size_t done = 0; done < n; done += block) {
+    const uint32_t take = (uint32_t)(n - done < block ? n - done : block);
+    s->process(instance, in + done, out + done, take);
+  }
+  s->destroy(instance);
+  return out;
+}
 
 /* ---- failsafe, full path ---------------------------------------------- */
 

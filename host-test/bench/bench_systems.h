@@ -11,6 +11,7 @@
 #ifndef BENCH_SYSTEMS_H
 #define BENCH_SYSTEMS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
@@ -23,6 +24,13 @@ typedef struct {
   /* What the system reports; 0 when it reports nothing (then measure). */
   uint32_t (*reported_latency)(void *instance);
 } bench_system;
+
+/* Runs a whole signal through a fresh instance of `system`, in host blocks
+   of `block`, as a plugin host would; returns the output (malloc'd, n
+   samples, still late by the system's latency).  Exits on a failed
+   create. */
+float *bench_system_run(const bench_system *system, double sample_rate, float reduction_db, const float *in,
+                        size_t n, uint32_t block);
 
 extern const bench_system bench_failsafe;
 extern const bench_system bench_failsafe_light;

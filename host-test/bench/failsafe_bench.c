@@ -77,26 +77,6 @@ static double now_ns(void) {
   return t.tv_sec * 1e9 + t.tv_nsec;
 }
 
-/* Run a whole signal through a fresh instance in host blocks. */
-static float *run_system(const bench_system *s, double rate, float reduction_db, const float *in,
-                         size_t n, uint32_t block) {
-  void *instance = s->create(rate);
-  if (!instance) {
-    fprintf(stderr, "%s: create failed\n", s->name);
-    exit(1);
-  }
-  if (s->set_reduction) {
-    s->set_reduction(instance, reduction_db);
-  }
-  float *out = malloc(n * sizeof(float));
-  for (size_t done = 0; done < n; done += block) {
-    const uint32_t take = (uint32_t)(n - done < block ? n - done : block);
-    s->process(instance, in + done, out + done, take);
-  }
-  s->destroy(instance);
-  return out;
-}
-
 /* SI-SDR of out (aligned by latency) against ref, from sample `from`. */
 static double aligned_si_sdr(const float *ref, const float *out, size_t n, size_t latency, size_t from) {
   if (n <= latency + from) {
@@ -199,7 +179,7 @@ static void score_quality(system_result *r, const bench_corpus *c, float reducti
   r->mean_mni = 0.0;
   for (size_t i = 0; i < count; ++i) {
     const bench_mixture *m = &c->mixtures[i];
-    float *out = run_system(r->system, c->sample_rate, reduction_db, m->noisy, m->length, QUALITY_BLOCK);
+    float *out = bench_system_run(r->system, c->sample_rate, reduction_db, m->noisy, m->length, QUALITY_BLOCK);
     const double before = aligned_si_sdr(m->clean, m->noisy, m->length, 0, from);
     const double after = aligned_si_sdr(m->clean, out, m->length, r->latency, from);
     r->improvement[i] = after - before;
@@ -215,7 +195,7 @@ static void score_quality(system_result *r, const bench_corpus *c, float reducti
   r->worst_clean_si_sdr = INFINITY;
   for (size_t k = 0; k < c->clean_count; ++k) {
     const bench_clean *clean = &c->cleans[k];
-    float *out = run_system(r->system, c->sample_rate, reduction_db, clean->samples, clean->length, QUALITY_BLOCK);
+    float *out = bench_system_run(r->system, c->sample_rate, reduction_db, clean->samples, clean->length, QUALITY_BLOCK);
     r->clean_si_sdr[k] = aligned_si_sdr(clean->samples, out, clean->length, r->latency, 0);
     if (r->clean_si_sdr[k] < r->worst_clean_si_sdr) {
       r->worst_clean_si_sdr = r->clean_si_sdr[k];
@@ -386,7 +366,7 @@ int main(int argc, char **argv) {
     void *instance = r->system->create(rate);
     r->reported_latency = r->system->reported_latency(instance);
     r->system->destroy(instance);
-    float *out = run_system(r->system, rate, reduction_db, probe->samples, probe->length, QUALITY_BLOCK);
+    float *out = bench_system_run(r->system, rate, reduction_db, probe->samples, probe->length, QUALITY_BLOCK);
     const size_t measured = bench_measure_delay(probe->samples, out, probe->length, MAX_DELAY_SEARCH);
     free(out);
     r->latency = r->reported_latency ? r->reported_latency : (uint32_t)measured;

@@ -270,24 +270,33 @@ static void hands_back_an_onset_at_a_hop_end(void **state) {
   free(word);
 }
 
+/* Click trains on a vowel at f0 at each of `count` rates, with every click
+   placed freely and then across, just before or just after a hop
+   boundary; each must come out at least 20 dB down. */
+static void clicks_on_vowels_at(const double *rates, int count, double f0, uint32_t seed0, bool held) {
+  for (int r = 0; r < count; ++r) {
+    const size_t n = (size_t)(6.0 * rates[r]);
+    float *clean = malloc(n * sizeof(float));
+    uint32_t seed = seed0 + (uint32_t)r;
+    vowel(clean, n, rates[r], f0, 0.1f, &seed);
+    for (int straddle = 0; straddle < 2; ++straddle) {
+      double left[LENGTHS][LEVELS];
+      if (held) {
+        printf("# held-value clicks on a vowel at %.0f Hz:\n", f0);
+      }
+      click_train(rates[r], clean, n, 0.1f, straddle, held, left);
+      assert_removed(left, 20.0);
+    }
+    free(clean);
+  }
+}
+
 /* Clicks that hold one value (their second difference stands out only at
    their two edges), at 22.05, 48 and 192 kHz, also across hop boundaries. */
 static void removes_clicks_that_hold_a_value(void **state) {
   (void)state;
   const double rates[3] = {22050.0, 48000.0, 192000.0};
-  for (int r = 0; r < 3; ++r) {
-    const size_t n = (size_t)(6.0 * rates[r]);
-    float *clean = malloc(n * sizeof(float));
-    uint32_t seed = 41u + (uint32_t)r;
-    vowel(clean, n, rates[r], 120.0, 0.1f, &seed);
-    for (int straddle = 0; straddle < 2; ++straddle) {
-      double left[LENGTHS][LEVELS];
-      printf("# held-value clicks on a vowel at 120 Hz:\n");
-      click_train(rates[r], clean, n, 0.1f, straddle, true, left);
-      assert_removed(left, 20.0);
-    }
-    free(clean);
-  }
+  clicks_on_vowels_at(rates, 3, 120.0, 41u, true);
 }
 
 /* At every rate the plugin runs at, with its hop; and with every click
@@ -296,18 +305,7 @@ static void removes_clicks_that_hold_a_value(void **state) {
 static void removes_clicks_at_any_rate_and_across_hops(void **state) {
   (void)state;
   const double rates[4] = {22050.0, 44100.0, 96000.0, 192000.0};
-  for (int r = 0; r < 4; ++r) {
-    const size_t n = (size_t)(6.0 * rates[r]);
-    float *clean = malloc(n * sizeof(float));
-    uint32_t seed = 31u + (uint32_t)r;
-    vowel(clean, n, rates[r], 150.0, 0.1f, &seed);
-    for (int straddle = 0; straddle < 2; ++straddle) {
-      double left[LENGTHS][LEVELS];
-      click_train(rates[r], clean, n, 0.1f, straddle, false, left);
-      assert_removed(left, 20.0);
-    }
-    free(clean);
-  }
+  clicks_on_vowels_at(rates, 4, 150.0, 31u, false);
 }
 
 /* Everything the declicker changed in a sound with no click in it must

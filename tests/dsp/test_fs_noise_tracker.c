@@ -22,6 +22,19 @@
 #define HOP_SECONDS (HOP / 48000.0)
 #define WINDOW_POWER (FRAME * 0.375f) /* sum of a Hann window's squares */
 
+/* One hop through the STFT, its frame's bin powers into the tracker; the
+   STFT synthesises too, so it stays in step.  `power` is left holding the
+   frame's bin powers. */
+static void feed_hop(fs_noise_tracker *t, fs_stft *stft, const float *hop, float *power) {
+  const float *spectrum = fs_stft_analyse(stft, hop);
+  for (uint32_t k = 0; k < BINS; ++k) {
+    power[k] = spectrum[2 * k] * spectrum[2 * k] + spectrum[2 * k + 1] * spectrum[2 * k + 1] + FS_POWER_FLOOR;
+  }
+  fs_noise_tracker_update(t, power);
+  float dummy[HOP];
+  fs_stft_synthesise(stft, dummy);
+}
+
 /* Feed `seconds` of white noise of the given std through a real STFT and
    the tracker; return the mean log error (dB) of the estimate against the
    true PSD of windowed white noise, over bins 2 .. BINS-3. */
@@ -32,13 +45,7 @@ static double track_white(fs_noise_tracker *t, fs_stft *stft, float std, double 
     for (uint32_t i = 0; i < HOP; ++i) {
       hop[i] = std * test_gauss(seed);
     }
-    const float *spectrum = fs_stft_analyse(stft, hop);
-    for (uint32_t k = 0; k < BINS; ++k) {
-      power[k] = spectrum[2 * k] * spectrum[2 * k] + spectrum[2 * k + 1] * spectrum[2 * k + 1] + FS_POWER_FLOOR;
-    }
-    fs_noise_tracker_update(t, power);
-    float dummy[HOP];
-    fs_stft_synthesise(stft, dummy);
+    feed_hop(t, stft, hop, power);
   }
   /* E|X_k|^2 = sigma^2 * sum(w^2) for white noise. */
   const double truth = (double)std * std * fs_stft_window_power(stft);
@@ -71,14 +78,10 @@ static void converges_on_stationary_noise(void **state) {
 /* Feed `seconds` of exact zeros through the STFT and the tracker. */
 static void feed_silence(fs_noise_tracker *t, fs_stft *stft, double seconds) {
   const uint32_t hops = (uint32_t)(seconds / HOP_SECONDS);
-  float hop[HOP] = {0}, power[BINS], dummy[HOP];
+  const float hop[HOP] = {0};
+  float power[BINS];
   for (uint32_t h = 0; h < hops; ++h) {
-    const float *spectrum = fs_stft_analyse(stft, hop);
-    for (uint32_t k = 0; k < BINS; ++k) {
-      power[k] = spectrum[2 * k] * spectrum[2 * k] + spectrum[2 * k + 1] * spectrum[2 * k + 1] + FS_POWER_FLOOR;
-    }
-    fs_noise_tracker_update(t, power);
-    fs_stft_synthesise(stft, dummy);
+    feed_hop(t, stft, hop, power);
   }
 }
 
@@ -158,7 +161,7 @@ static void speech_after_silence_is_not_taken_for_noise(void **state) {
   fs_stft *stft = fs_stft_create(FRAME, HOP);
   fs_noise_tracker *t = fs_noise_tracker_create(BINS, HOP_SECONDS, FS_ANALYSIS_HOPS - 1u, fs_stft_window_power(stft));
   feed_silence(t, stft, 1.0);
-  float hop[HOP], power[BINS], dummy[HOP];
+  float hop[HOP], power[BINS];
   double phase = 0.0;
   double voice[11] = {0}, estimate[11] = {0};
   uint32_t voiced_hops = 0;
@@ -172,12 +175,7 @@ static void speech_after_silence_is_not_taken_for_noise(void **state) {
       const double envelope = 0.5 + 0.5 * sin(2.0 * M_PI * 4.0 * (h * HOP + i) / 48000.0);
       hop[i] = voiced ? (float)(0.2 * envelope * (sin(phase) + 0.5 * sin(2 * phase) + 0.3 * sin(3 * phase))) : 0.0f;
     }
-    const float *spectrum = fs_stft_analyse(stft, hop);
-    for (uint32_t k = 0; k < BINS; ++k) {
-      power[k] = spectrum[2 * k] * spectrum[2 * k] + spectrum[2 * k + 1] * spectrum[2 * k + 1] + FS_POWER_FLOOR;
-    }
-    fs_noise_tracker_update(t, power);
-    fs_stft_synthesise(stft, dummy);
+    feed_hop(t, stft, hop, power);
     /* The voice's mean power and the estimate's highest, at the bins of
        its harmonics (150 Hz is bin 1.6). */
     if (voiced) {
