@@ -16,6 +16,8 @@ typedef struct {
   uint32_t in_subwindow; /* updates gathered into it so far */
   uint32_t hold;         /* frames still to skip: partly reset zeros or silence */
   float level_mismatch;  /* dB the noise floor sits above the estimate, smoothed */
+  uint32_t level_following; /* the floor moved past a dead zone; not landed yet */
+  uint32_t level_moving;    /* updates until a still floor gets its dead zones back */
   uint32_t silent_run;   /* silent frames in a row, saturating at silence_updates */
   uint32_t heard;        /* a frame that was not silent has come since reset */
   uint32_t silence_left; /* frames until the last silent frame leaves the minimum window */
@@ -38,6 +40,7 @@ struct fs_noise_tracker {
   float silent_bin;        /* bin power of a frame at FS_SILENCE_DBFS */
   float level_smoothing;   /* per-update weight of the old level mismatch */
   float level_slew_db;     /* largest move of the level follower per update */
+  uint32_t moving_updates; /* FS_LEVEL_MOVING_MS in updates */
   uint32_t window_updates; /* the minimum window in updates: how long a silence holds the cap */
   uint32_t silence_updates; /* FS_SILENCE_MIN_MS in updates */
   uint32_t release_updates; /* FS_NOISE_STEADY_MS in updates */
@@ -95,6 +98,7 @@ fs_noise_tracker *fs_noise_tracker_create(uint32_t bins, double hop_seconds, uin
   t->silent_bin = (float)(pow(10.0, FS_SILENCE_DBFS / 10.0) * window_power);
   t->level_smoothing = (float)exp(-hop_ms / FS_LEVEL_SMOOTH_MS);
   t->level_slew_db = (float)(FS_LEVEL_SLEW_DB_PER_S * hop_ms / 1000.0);
+  t->moving_updates = (uint32_t)ceil(FS_LEVEL_MOVING_MS / hop_ms);
   t->window_updates = t->subwindow_updates * FS_MINIMUM_SUBWINDOWS;
   t->silence_updates = (uint32_t)ceil(FS_SILENCE_MIN_MS / hop_ms);
   t->release_updates = (uint32_t)ceil(FS_NOISE_STEADY_MS / hop_ms);
@@ -345,6 +349,21 @@ static void count_below(fs_noise_tracker *t, const float *ratio, uint32_t n, uin
   }
 }
 
+/* A reading taken with speech in some bins, put right.  Speech lifts a
+   share s of the bins far above the floor, so under the low probes the
+   shares are (1 - s) times the noise's: each low probe then reads the
+   floor 1 / (1 - s) too loud, all alike, so they agree on it.  Noise at
+   the reading's level leaves next to no bin over FS_LEVEL_NOISE_CEILING
+   times it: the bins above are that share s. */
+static float without_speech(const float *ratio, uint32_t n, uint32_t informative, float reading_db) {
+  const float level = fs_exp2(reading_db * FS_LOG2_10_OVER_10);
+  const float noise_share = (float)count_under(ratio, n, FS_LEVEL_NOISE_CEILING * level) / (float)informative;
+  if (noise_share < FS_LEVEL_MIN_NOISE_SHARE) {
+    return NAN; /* mostly speech: no reading of the floor */
+  }
+  return reading_db + FS_DB_PER_OCTAVE * fs_log2(noise_share);
+}
+
 /* How far the whole noise floor sits above the estimate, in dB, from one
    frame; or NAN when the frame does not look like the noise shifted as a
    whole (see the level follower in fs_tuning.h).  For Gaussian noise at c
@@ -375,7 +394,7 @@ static float level_reading(fs_noise_tracker *t, const float *power, bool *agreed
   count_below(t, ratio, n, below);
   const float whole = read_shares(t, below, below[FS_LEVEL_PROBE_COUNT], agreed);
   if (*agreed || !isnan(whole)) {
-    return whole;
+    return without_speech(ratio, n, below[FS_LEVEL_PROBE_COUNT], whole);
   }
   /* Speech in the frame spreads the readings of all bins apart.  The bins
      it left alone in the last frame (low speech presence) still read the
@@ -384,7 +403,7 @@ static float level_reading(fs_noise_tracker *t, const float *power, bool *agreed
   count_below(t, quiet_ratio, n, below);
   bool quiet_agreed;
   const float reading = read_shares(t, below, below[FS_LEVEL_PROBE_COUNT], &quiet_agreed);
-  return quiet_agreed ? reading : NAN;
+  return quiet_agreed ? without_speech(quiet_ratio, n, below[FS_LEVEL_PROBE_COUNT], reading) : NAN;
 }
 
 /* The broadband level follower: moves the whole estimate when the noise
@@ -396,19 +415,24 @@ static void follow_level(fs_noise_tracker *t, const float *power) {
   const float a = t->level_smoothing;
   /* A frame that does not look like shifted noise counts as no shift. */
   c->level_mismatch = a * c->level_mismatch + (1.0f - a) * (isnan(reading) ? 0.0f : reading);
-  float step_db = 0.0f;
-  if (c->level_mismatch > FS_LEVEL_RISE_DB) {
-    step_db = fs_min(c->level_mismatch - FS_LEVEL_RISE_DB, t->level_slew_db);
-  } else if (c->level_mismatch < -FS_LEVEL_FALL_DB) {
-    step_db = fs_max(c->level_mismatch + FS_LEVEL_FALL_DB, -t->level_slew_db);
-  }
+  /* Past a dead zone the floor has clearly moved: follow it all the way,
+     until it reads within FS_LEVEL_LANDED_DB (inside the dead zone the
+     readings' own scatter would only make the estimate hunt).  While the
+     floor keeps moving (it moved within FS_LEVEL_MOVING_MS), a narrower
+     zone keeps the estimate with it rather than a whole dead zone behind. */
+  const float m = c->level_mismatch;
+  const float rise = c->level_moving > 0 ? FS_LEVEL_MOVING_DB : FS_LEVEL_RISE_DB;
+  const float fall = c->level_moving > 0 ? FS_LEVEL_MOVING_DB : FS_LEVEL_FALL_DB;
+  c->level_following = c->level_following ? fabsf(m) > FS_LEVEL_LANDED_DB : (m > rise || m < -fall);
+  const float step_db = c->level_following ? fs_max(fs_min(m, t->level_slew_db), -t->level_slew_db) : 0.0f;
+  c->level_moving = c->level_following ? t->moving_updates : c->level_moving - (c->level_moving > 0);
   if (step_db != 0.0f) {
     /* The minima that cap the estimate move along only when this frame's
-       readings agreed: a reading past the probes' span cannot tell speech
-       over silence from a much louder noise, so it may lift the estimate
-       only as far as the cap lets it. */
-    scale_estimate(t, fs_exp2(step_db * FS_LOG2_10_OVER_10),
-                   agreed && fabsf(reading) >= FS_LEVEL_MINIMA_DB);
+       readings agreed (in the separable picture the floor's level moves,
+       its shape does not): a reading past the probes' span cannot tell
+       speech over silence from a much louder noise, so it may lift the
+       estimate only as far as the cap lets it. */
+    scale_estimate(t, fs_exp2(step_db * FS_LOG2_10_OVER_10), agreed);
     /* The evidence was against the old estimate. */
     c->level_mismatch -= step_db;
   }

@@ -90,12 +90,18 @@ static_assert(FS_POWER_FLOOR > 1e-37f, "power floor must be a normal float");
    which the per-bin SPP update follows only slowly.  Each frame, the share
    of bins under each probe times their estimate gives a reading of how far
    the floor sits from the estimate (for Gaussian noise the share is
-   1 - e^-(probe/c) when the floor is c times the estimate).  The two
-   probes whose shares are informative (at least FS_LEVEL_MIN_READINGS of
-   them) must agree within FS_LEVEL_AGREEMENT_DB: speech, which lifts only the bins it occupies,
-   and noise that is not Gaussian-like spread the readings apart and move
-   nothing.  Past a dead zone the estimate moves by the excess, at most
-   FS_LEVEL_SLEW_DB_PER_S; the last dB are left to the SPP update. */
+   1 - e^-(probe/c) when the floor is c times the estimate).  The probes
+   whose shares are informative (at least FS_LEVEL_MIN_READINGS of them)
+   must agree within FS_LEVEL_AGREEMENT_DB: speech, which lifts only the
+   bins it occupies, and noise that is not Gaussian-like spread the
+   readings apart and move nothing.  Past a dead zone (the readings' own scatter) the floor has
+   clearly moved: the estimate follows all the way, at most
+   FS_LEVEL_SLEW_DB_PER_S, until it reads within FS_LEVEL_LANDED_DB; while
+   the floor keeps moving (noise swinging by itself, a fan spinning up) a
+   narrower FS_LEVEL_MOVING_DB zone keeps the estimate with it.  A reading
+   is put right for the share of bins speech lifts out of the noise (more
+   than FS_LEVEL_NOISE_CEILING times the floor, which noise itself next to
+   never reaches), and not taken when speech holds most bins. */
 #define FS_LEVEL_PROBE_COUNT 12u
 #define FS_LEVEL_LOWEST_PROBE 0.02f
 #define FS_LEVEL_PROBE_SPACING_DB 4.0f /* about four probes see any one level */
@@ -106,10 +112,12 @@ static_assert(FS_POWER_FLOOR > 1e-37f, "power floor must be a normal float");
 #define FS_LEVEL_SMOOTH_MS 20.0f
 #define FS_LEVEL_RISE_DB 3.0f  /* dead zone above the estimate */
 #define FS_LEVEL_FALL_DB 4.0f  /* dead zone below it */
+#define FS_LEVEL_LANDED_DB 0.5f
+#define FS_LEVEL_MOVING_DB 1.0f   /* the dead zones while the floor is moving */
+#define FS_LEVEL_MOVING_MS 150.0f /* moving: it moved within this */
 #define FS_LEVEL_SLEW_DB_PER_S 400.0f
-/* The minima that cap the estimate move along only with a reading this
-   large: a clear move of the whole floor, not a near-miss of speech. */
-#define FS_LEVEL_MINIMA_DB 6.0f
+#define FS_LEVEL_NOISE_CEILING 10.0f  /* noise lifts one bin in e^10 this far */
+#define FS_LEVEL_MIN_NOISE_SHARE 0.5f /* fewer bins of noise: no reading */
 #define FS_LEVEL_MIN_BINS 16u  /* fewer informative bins than this: no reading */
 /* When speech spreads the readings of all bins, those whose speech
    presence was under this in the last frame read again, on their own. */
@@ -125,6 +133,10 @@ static_assert(FS_LEVEL_MIN_READINGS >= 2u && FS_LEVEL_MIN_READINGS < FS_LEVEL_PR
 static_assert(FS_LEVEL_AGREEMENT_DB > 0.5f && FS_LEVEL_SPAN_DB >= 10.0f, "agreement and span");
 static_assert(FS_LEVEL_SMOOTH_MS >= 5.0f && FS_LEVEL_SMOOTH_MS <= 200.0f, "level smoothing");
 static_assert(FS_LEVEL_RISE_DB >= 1.0f && FS_LEVEL_FALL_DB >= 1.0f, "dead zones wider than the estimate's scatter");
+static_assert(FS_LEVEL_LANDED_DB < FS_LEVEL_MOVING_DB && FS_LEVEL_MOVING_DB <= FS_LEVEL_RISE_DB && FS_LEVEL_MOVING_DB <= FS_LEVEL_FALL_DB,
+              "landed inside the moving zone, which is inside the still one");
+static_assert(FS_LEVEL_NOISE_CEILING >= 5.0f && FS_LEVEL_MIN_NOISE_SHARE >= 0.25f && FS_LEVEL_MIN_NOISE_SHARE < 1.0f,
+              "speech share: noise rarely above the ceiling");
 static_assert(FS_LEVEL_SLEW_DB_PER_S > 20.0f, "the follower must beat the SPP update");
 static_assert(FS_SPP_PRIOR_H1 > 0.0f && FS_SPP_PRIOR_H1 < 1.0f, "prior is a probability");
 static_assert(FS_SPP_XI_H1_DB > 0.0f && FS_SPP_XI_H1_DB < 30.0f, "plausible speech SNR");

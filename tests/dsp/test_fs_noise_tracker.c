@@ -153,6 +153,54 @@ static void a_step_of_20_db_is_followed_within_a_second(void **state) {
   fs_noise_tracker_destroy(t);
 }
 
+/* Noise whose level swings by itself (a fan hunting, a machine's cycle,
+   traffic): white noise at 1 +- 0.8 times its mean amplitude, 0.3 Hz.
+   Over a whole cycle the estimate keeps with the level of the moment: a
+   follower that waits out a whole dead zone each time trails it by about
+   4 dB RMS. */
+static void modulated_noise_is_followed(void **state) {
+  (void)state;
+  fs_stft *stft = fs_stft_create(FRAME, HOP);
+  fs_noise_tracker *t = fs_noise_tracker_create(BINS, HOP_SECONDS, FS_ANALYSIS_HOPS - 1u, fs_stft_window_power(stft));
+  uint32_t seed = 23;
+  const double rate = 48000.0, hz = 0.3, from_s = 2.0, to_s = from_s + 1.0 / hz;
+  float hop[HOP], power[BINS];
+  double square = 0.0, worst = 0.0;
+  uint32_t judged = 0;
+  for (uint32_t h = 0; h * HOP_SECONDS < to_s; ++h) {
+    for (uint32_t i = 0; i < HOP; ++i) {
+      const double at = (h * HOP + i) / rate;
+      hop[i] = 0.03f * (float)(1.0 + 0.8 * sin(2.0 * M_PI * hz * at)) * test_gauss(&seed);
+    }
+    feed_hop(t, stft, hop, power);
+    if (h * HOP_SECONDS < from_s) {
+      continue;
+    }
+    /* The frame ends with this hop and spans FS_ANALYSIS_HOPS hops: its
+       level is the mean square of the envelope over that span. */
+    double level = 0.0;
+    for (uint32_t i = 0; i < FRAME; ++i) {
+      const double a = 1.0 + 0.8 * sin(2.0 * M_PI * hz * ((h + 1.0) * HOP - FRAME + i) / rate);
+      level += a * a / FRAME;
+    }
+    const double truth = 0.03 * 0.03 * level * fs_stft_window_power(stft);
+    const float *psd = fs_noise_tracker_psd(t);
+    double error = 0.0;
+    for (uint32_t k = 2; k < BINS - 2; ++k) {
+      error += 10.0 * log10(psd[k] / truth) / (BINS - 4);
+    }
+    square += error * error;
+    worst = fmax(worst, fabs(error));
+    ++judged;
+  }
+  const double rms = sqrt(square / judged);
+  printf("# 0.3 Hz, +-80 %%: estimate off by %.2f dB RMS, %.2f dB at worst\n", rms, worst);
+  assert_true(rms < 2.5);
+  assert_true(worst < 7.0);
+  fs_stft_destroy(stft);
+  fs_noise_tracker_destroy(t);
+}
+
 /* Speech after digital silence is not noise: a clean recording's first
    words (a voiced tone that comes and goes) leave the estimate far under
    them. */
@@ -226,6 +274,7 @@ int main(void) {
       cmocka_unit_test(noise_after_silence_is_found_at_once),
       cmocka_unit_test(noise_after_a_mute_is_found_at_once),
       cmocka_unit_test(a_step_of_20_db_is_followed_within_a_second),
+      cmocka_unit_test(modulated_noise_is_followed),
       cmocka_unit_test(speech_after_silence_is_not_taken_for_noise),
   };
   return cmocka_run_group_tests_name("fs_noise_tracker", tests, NULL, NULL);
