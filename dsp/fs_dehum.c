@@ -38,6 +38,9 @@ struct fs_dehum {
   float silent_hop;     /* a hop's energy at FS_SILENCE_DBFS */
   float quiet_power;    /* the quietest recent check interval's mean power */
   float quiet_rise;     /* its growth per check while nothing is quieter */
+  float quiet_fast_rise; /* ...and while it climbs back from a pause of silence */
+  bool rising_fast;
+  float silent_power;   /* a sample's mean square at FS_SILENCE_DBFS */
   uint32_t settle_checks; /* checks before the quiet floor means anything */
   uint32_t checks;        /* since reset, saturating at settle_checks */
   float engage_ratio;   /* FS_DEHUM_ENGAGE_DB as a power ratio */
@@ -112,7 +115,9 @@ fs_dehum *fs_dehum_create(double sample_rate, uint32_t hop) {
   d->engage_ratio = powf(10.0f, FS_DEHUM_ENGAGE_DB / 10.0f);
   d->contrast_ratio = powf(10.0f, FS_DEHUM_CONTRAST_DB / 10.0f);
   d->quiet_rise = powf(10.0f, (float)(FS_DEHUM_QUIET_RISE_DB_PER_S * FS_DEHUM_CHECK_HOPS * hop / sample_rate / 10.0));
-  d->silent_hop = (float)(pow(10.0, FS_SILENCE_DBFS / 10.0) * hop);
+  d->quiet_fast_rise = powf(10.0f, (float)(FS_DEHUM_QUIET_FAST_RISE_DB_PER_S * FS_DEHUM_CHECK_HOPS * hop / sample_rate / 10.0));
+  d->silent_power = (float)pow(10.0, FS_SILENCE_DBFS / 10.0);
+  d->silent_hop = d->silent_power * (float)hop;
   d->settle_checks = (uint32_t)ceil(FS_DEHUM_SETTLE_MS / 1000.0 * sample_rate / (FS_DEHUM_CHECK_HOPS * hop));
   d->glide_step = (float)(hop / (FS_DEHUM_GLIDE_MS / 1000.0 * sample_rate));
   if (d->glide_step > 1.0f) {
@@ -148,6 +153,7 @@ void fs_dehum_reset(fs_dehum *d) {
   d->heard_power = 0.0f;
   d->heard_hops = 0;
   d->quiet_power = -1.0f; /* none yet */
+  d->rising_fast = false;
   d->checks = 0;
   d->weight = 0.0f;
   d->target = 0.0f;
@@ -219,11 +225,26 @@ static void judge(fs_dehum *d) {
   for (uint32_t h = 0; h < hops; ++h) {
     d->input_power = d->input_keep * d->input_power + (1.0f - d->input_keep) * mean_hop_power;
   }
-  /* Digital silence is no quiet moment of the hum: hum that stops with
-     the signal was never the mains'.  So the quiet floor, and the settling
-     time that lets it mean something, count only what was heard. */
-  if (heard > 0) {
-    d->quiet_power = d->quiet_power < 0.0f ? heard_power : fminf(d->quiet_power * d->quiet_rise, heard_power);
+  /* Before anything was heard, digital silence says nothing: a stream
+     starting, a microphone unmuted.  Once signal has come, a silent check
+     interval is a pause in which the "hum" stopped with the signal (a
+     clean recording's pauses, voiced speech whose pitch fits the mains
+     period): the quiet floor drops to silence, and climbs back fast
+     (FS_DEHUM_QUIET_FAST_RISE_DB_PER_S), so real hum after a mute is
+     removed again within seconds, but pauses every few seconds keep a
+     voice from ever passing for hum.  The settling time counts only what
+     was heard. */
+  if (heard == 0 && d->quiet_power >= 0.0f) {
+    d->quiet_power = d->silent_power;
+    d->rising_fast = true;
+  } else if (heard > 0) {
+    const float risen = d->quiet_power * (d->rising_fast ? d->quiet_fast_rise : d->quiet_rise);
+    if (d->quiet_power < 0.0f || heard_power <= risen) {
+      d->quiet_power = heard_power;
+      d->rising_fast = false;
+    } else {
+      d->quiet_power = risen;
+    }
   }
   int best = 0;
   for (int c = 0; c < COMBS; ++c) {

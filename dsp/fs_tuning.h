@@ -183,6 +183,7 @@ static_assert(FS_LSA_MIN_OCTAVE < 0 && FS_LSA_MAX_OCTAVE > 4, "LSA table range")
    quieter) hold all of it.  A "hum" louder than FS_DEHUM_QUIET_RATIO times
    those moments was learned from a voice, not from the mains. */
 #define FS_DEHUM_QUIET_RISE_DB_PER_S 2.0f
+#define FS_DEHUM_QUIET_FAST_RISE_DB_PER_S 40.0f /* climbing back from a pause of silence */
 #define FS_DEHUM_SETTLE_MS 1000.0f /* listen this long for quiet moments before engaging */
 #define FS_DEHUM_QUIET_RATIO 2.0f
 #define FS_DEHUM_SPREAD_HZ 0.05f    /* combs at the nominal mains frequency and this either side */
@@ -198,6 +199,7 @@ static_assert(FS_DEHUM_GLIDE_MS > 0.0f && FS_DEHUM_CHECK_HOPS >= 1u, "dehum glid
 static_assert(FS_DEHUM_MAX_COMB >= 3840u, "one 50 Hz period at 192 kHz must fit");
 static_assert(FS_DEHUM_SWITCH_RATIO > 1.0f, "hysteresis between neighbouring combs");
 static_assert(FS_DEHUM_QUIET_RISE_DB_PER_S > 0.0f && FS_DEHUM_QUIET_RATIO >= 1.0f, "quiet floor");
+static_assert(FS_DEHUM_QUIET_FAST_RISE_DB_PER_S > FS_DEHUM_QUIET_RISE_DB_PER_S, "back from silence faster");
 static_assert(FS_DEHUM_SETTLE_MS >= 250.0f && FS_DEHUM_SETTLE_MS <= FS_DEHUM_AVERAGE_MS,
               "long enough to meet a pause, not longer than the combs take to learn");
 static_assert(FS_DEHUM_SPREAD_HZ > 0.0f && FS_DEHUM_SPREAD_HZ < 0.5f, "grids stay within a fraction of a hertz");

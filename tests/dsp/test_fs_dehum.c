@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
 
 #include <cmocka.h>
 #include <math.h>
@@ -62,25 +63,30 @@ static double power_of(const float *x, size_t n) {
   return sum / (double)n;
 }
 
+#define MUTE_AFTER_S 2.0 /* where residual_hum_db's mute starts, into the signal */
+
 /* Runs `lead` seconds of digital silence, then 6 s of voice-like signal
+   (muted to digital silence for `mute` seconds MUTE_AFTER_S into it)
    plus white noise plus hum 13 dB below the voice, through a dehum at
    `rate` and returns what the output is
    off the hum-free input in the last second, dB against the hum that went
    in.  What is left is mostly not hum but the little of the voice the
    combs learned (about -23 dB of it) and took away with the hum. */
-static double residual_hum_db(double rate, double hz, double lead, uint32_t *mains) {
+static double residual_hum_db(double rate, double hz, double lead, double mute, uint32_t *mains) {
   const fs_geometry g = fs_geometry_for_rate(rate);
   fs_dehum *d = fs_dehum_create(g.sample_rate, g.hop);
   assert_non_null(d);
-  const double seconds = 6.0 + lead;
+  const double seconds = 6.0 + lead + mute;
   const size_t hops = (size_t)(seconds * rate / g.hop), n = hops * g.hop;
   float *other = calloc(n, sizeof(float)), *hum = calloc(n, sizeof(float)), *x = calloc(n, sizeof(float));
   uint32_t seed = 7;
   voice(other, n, rate, &seed);
   const size_t silent = (size_t)(lead * rate);
+  const size_t mute_from = silent + (size_t)(MUTE_AFTER_S * rate), mute_to = mute_from + (size_t)(mute * rate);
   for (size_t i = 0; i < n; ++i) {
-    other[i] = i < silent ? 0.0f : other[i] + 0.003f * test_gauss(&seed);
-    hum[i] = i < silent ? 0.0f : hum_at(i / rate, hz, 0.05f);
+    const bool off = i < silent || (i >= mute_from && i < mute_to);
+    other[i] = off ? 0.0f : other[i] + 0.003f * test_gauss(&seed);
+    hum[i] = off ? 0.0f : hum_at(i / rate, hz, 0.05f);
     x[i] = other[i] + hum[i];
   }
   for (size_t h = 0; h < hops; ++h) {
@@ -108,7 +114,7 @@ static void removes_hum_at_any_rate(void **state) {
   } cases[] = {{48000, 50}, {48000, 60}, {44100, 50}, {44100, 60}, {22050, 60}, {96000, 50}, {192000, 60}};
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
     uint32_t mains = 0;
-    const double db = residual_hum_db(cases[i].rate, cases[i].hz, 0.0, &mains);
+    const double db = residual_hum_db(cases[i].rate, cases[i].hz, 0.0, 0.0, &mains);
     printf("# %.0f Hz hum at %.0f Hz: %.1f dB left\n", cases[i].hz, cases[i].rate, db);
     assert_int_equal(mains, (uint32_t)cases[i].hz);
     assert_true(db < -10.0);
@@ -128,8 +134,22 @@ static void hum_after_silence_is_removed(void **state) {
   const double leads[] = {0.05, 1.0, 10.0};
   for (size_t i = 0; i < sizeof(leads) / sizeof(leads[0]); ++i) {
     uint32_t mains = 0;
-    const double db = residual_hum_db(48000.0, 50.0, leads[i], &mains);
+    const double db = residual_hum_db(48000.0, 50.0, leads[i], 0.0, &mains);
     printf("# 50 Hz hum after %.2f s of silence: %.1f dB left\n", leads[i], db);
+    assert_int_equal(mains, 50u);
+    assert_true(db < -10.0);
+  }
+}
+
+/* A microphone muted mid-stream (digital silence) and opened again on the
+   same hum: removed again within the four seconds that follow. */
+static void hum_after_a_mute_is_removed(void **state) {
+  (void)state;
+  const double mutes[] = {0.3, 1.0, 5.0};
+  for (size_t i = 0; i < sizeof(mutes) / sizeof(mutes[0]); ++i) {
+    uint32_t mains = 0;
+    const double db = residual_hum_db(48000.0, 50.0, 0.0, mutes[i], &mains);
+    printf("# 50 Hz hum 4 s after a %.1f s mute: %.1f dB left\n", mutes[i], db);
     assert_int_equal(mains, 50u);
     assert_true(db < -10.0);
   }
@@ -140,7 +160,7 @@ static void drifting_mains(void **state) {
   const double offsets[] = {0.025, -0.025, 0.05, -0.05, 0.075, -0.075, 0.3};
   for (size_t i = 0; i < 7; ++i) {
     uint32_t mains = 0;
-    const double db = residual_hum_db(48000.0, 50.0 + offsets[i], 0.0, &mains);
+    const double db = residual_hum_db(48000.0, 50.0 + offsets[i], 0.0, 0.0, &mains);
     printf("# 50 Hz mains off by %+.3f Hz: %.1f dB left (removing %u Hz)\n", offsets[i], db, mains);
     assert_true(db < (fabs(offsets[i]) < 0.1 ? -4.0 : 0.5));
   }
@@ -153,7 +173,7 @@ static void leaves_other_sound_alone(void **state) {
   const fs_geometry g = fs_geometry_for_rate(rate);
   const size_t hops = (size_t)(8.0 * rate / g.hop), n = hops * g.hop;
   float *x = calloc(n, sizeof(float)), *y = calloc(n, sizeof(float));
-  for (int kind = 0; kind < 10; ++kind) {
+  for (int kind = 0; kind < 11; ++kind) {
     uint32_t seed = 11u + (uint32_t)kind;
     memset(x, 0, n * sizeof(float));
     if (kind >= 1 && kind <= 3) {
@@ -167,13 +187,15 @@ static void leaves_other_sound_alone(void **state) {
       case 6: x[i] = 0.0f; break;                                              /* silence */
       case 7: x[i] = (float)(0.3 * sin(2.0 * pi * 1000.0 * i / rate)); break; /* line-up tone: fits 50 Hz */
       case 8: x[i] = (float)(0.3 * sin(2.0 * pi * 1200.0 * i / rate)); break; /* fits both */
-      case 9: { /* a monotone voice at exactly 100 Hz, 0.3 s on, 0.2 s off: fits 50 Hz but pauses */
-        const double t = i / rate, on = fmod(t, 0.5) < 0.3 ? sin(pi * fmod(t, 0.5) / 0.3) : 0.0;
+      case 9:    /* a monotone voice at exactly 100 Hz, 0.3 s on, 0.2 s off: fits 50 Hz but pauses */
+      case 10: { /* the same, cut out of a clean recording: its pauses are digital silence */
+        const double t = i / rate, cycle = fmod(t, 0.5);
+        const double on = cycle >= 0.3 ? 0.0 : kind == 9 ? sin(pi * cycle / 0.3) : 1.0;
         double y = 0.0;
         for (int h = 1; h <= 10; ++h) {
           y += sin(2.0 * pi * 100.0 * h * t) / h;
         }
-        x[i] = (float)(0.2 * on * y) + 0.001f * test_gauss(&seed);
+        x[i] = (float)(0.2 * on * y) + (kind == 9 ? 0.001f * test_gauss(&seed) : 0.0f);
         break;
       }
       default: x[i] += 0.01f * test_gauss(&seed); break;                       /* speech in noise */
@@ -288,6 +310,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(removes_hum_at_any_rate),
       cmocka_unit_test(hum_after_silence_is_removed),
+      cmocka_unit_test(hum_after_a_mute_is_removed),
       cmocka_unit_test(drifting_mains),
       cmocka_unit_test(leaves_other_sound_alone),
       cmocka_unit_test(releases_and_decays_cleanly),
