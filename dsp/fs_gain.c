@@ -147,49 +147,73 @@ static inline __m128 lsa_factor4(const fs_gain *g, __m128 v) {
 }
 #endif
 
-/* Three passes so that the two arithmetic ones vectorise; the table
-   lookup in between is scalar but for SSE2 (lsa_factor4()). */
+#if defined(FS_GAIN_SSE2)
+/* The rule of fs_gain_compute() below, four bins at a time in one pass,
+   for the bins below the last multiple of four; returns that multiple.
+   Every step is the scalar one with the same operands in the same order
+   (MAXPS(a, b) is fs_max(a, b), MINPS(a, b) is fs_min(a, b), SQRTPS is
+   sqrtf), so each gain and each prior has the scalar loop's bits: the
+   passes below remain the definition, and the tests hold both to it. */
+static uint32_t compute4(fs_gain *g, const float *restrict power, const float *restrict noise,
+                         float floor_gain, float *restrict gains) {
+  const uint32_t whole = g->bins & ~3u;
+  float *restrict prior = g->clean_prior;
+  const __m128 zero = _mm_setzero_ps(), one = _mm_set1_ps(1.0f);
+  const __m128 gamma_low = _mm_set1_ps(1e-6f), gamma_high = _mm_set1_ps(1e6f);
+  const __m128 w = _mm_set1_ps(FS_DD_WEIGHT), w_rest = _mm_set1_ps(1.0f - FS_DD_WEIGHT);
+  const __m128 xi_min = _mm_set1_ps(g->xi_min);
+  const __m128 valley = _mm_set1_ps(FS_VALLEY_FILL), floor_squared = _mm_set1_ps(floor_gain * floor_gain);
+  for (uint32_t k = 0; k < whole; k += 4) {
+    const __m128 gamma =
+        _mm_min_ps(_mm_max_ps(_mm_div_ps(_mm_loadu_ps(power + k), _mm_loadu_ps(noise + k)), gamma_low), gamma_high);
+    const __m128 excess = _mm_max_ps(_mm_sub_ps(gamma, one), zero);
+    const __m128 xi = _mm_max_ps(_mm_add_ps(_mm_mul_ps(w, _mm_loadu_ps(prior + k)), _mm_mul_ps(w_rest, excess)), xi_min);
+    const __m128 ratio = _mm_div_ps(xi, _mm_add_ps(one, xi));
+    const __m128 factor = lsa_factor4(g, _mm_mul_ps(ratio, gamma));
+    const __m128 lsa = _mm_min_ps(_mm_mul_ps(ratio, factor), one);
+    _mm_storeu_ps(prior + k, _mm_mul_ps(_mm_mul_ps(lsa, lsa), gamma));
+    const __m128 lifted = _mm_min_ps(_mm_mul_ps(floor_squared, _mm_max_ps(_mm_div_ps(valley, gamma), one)), one);
+    _mm_storeu_ps(gains + k, _mm_max_ps(lsa, _mm_sqrt_ps(lifted)));
+  }
+  return whole;
+}
+#endif
+
+/* Three passes so that the two arithmetic ones vectorise and only the
+   table lookup in between stays scalar.  With SSE2, compute4() does all
+   but the last few bins in one pass, lookup included. */
 void fs_gain_compute(fs_gain *g, const float *power, const float *noise, float floor_gain,
                      float *gains) {
   const uint32_t bins = g->bins;
   const float w = FS_DD_WEIGHT;
   const float xi_min = g->xi_min;
-  float *restrict xis = g->scratch; /* from pass 2 on: xi / (1 + xi) */
+  float *restrict xis = g->scratch;
   float *restrict snrs = g->scratch + bins;
   float *restrict factors = g->scratch + 2u * bins;
   float *restrict prior = g->clean_prior;
+  uint32_t first = 0;
+#if defined(FS_GAIN_SSE2)
+  first = compute4(g, power, noise, floor_gain, gains);
+#endif
 
   /* Pass 1: a-posteriori SNR (bounded both ways so the memory stays a
      normal float) and the decision-directed a-priori SNR. */
-  for (uint32_t k = 0; k < bins; ++k) {
+  for (uint32_t k = first; k < bins; ++k) {
     const float gamma = fs_min(fs_max(power[k] / noise[k], 1e-6f), 1e6f);
     const float excess = fs_max(gamma - 1.0f, 0.0f);
     xis[k] = fs_max(w * prior[k] + (1.0f - w) * excess, xi_min);
     snrs[k] = gamma;
   }
-  /* Pass 2: the LSA factor exp(E1(v)/2), v = xi / (1 + xi) * gamma.
-     xi / (1 + xi) replaces xi: pass 3 needs only that. */
-  uint32_t k2 = 0;
-#if defined(FS_GAIN_SSE2)
-  const __m128 one = _mm_set1_ps(1.0f);
-  for (; k2 + 4 <= bins; k2 += 4) {
-    const __m128 xi = _mm_loadu_ps(xis + k2);
-    const __m128 ratio = _mm_div_ps(xi, _mm_add_ps(one, xi));
-    _mm_storeu_ps(xis + k2, ratio);
-    _mm_storeu_ps(factors + k2, lsa_factor4(g, _mm_mul_ps(ratio, _mm_loadu_ps(snrs + k2))));
-  }
-#endif
-  for (; k2 < bins; ++k2) {
-    const float ratio = xis[k2] / (1.0f + xis[k2]);
-    xis[k2] = ratio;
-    factors[k2] = lsa_factor(g, ratio * snrs[k2]);
+  /* Pass 2: the LSA factor exp(E1(v)/2), v = xi / (1 + xi) * gamma. */
+  for (uint32_t k = first; k < bins; ++k) {
+    factors[k] = lsa_factor(g, xis[k] / (1.0f + xis[k]) * snrs[k]);
   }
   /* Pass 3: LSA gain, its memory, the floor with its valleys filled. */
   const float valley = FS_VALLEY_FILL;
   const float floor_squared = floor_gain * floor_gain;
-  for (uint32_t k = 0; k < bins; ++k) {
-    const float ratio = xis[k], gamma = snrs[k];
-    const float lsa = fs_min(ratio * factors[k], 1.0f);
+  for (uint32_t k = first; k < bins; ++k) {
+    const float xi = xis[k], gamma = snrs[k];
+    const float lsa = fs_min(xi / (1.0f + xi) * factors[k], 1.0f);
     /* Remember the estimate before the floor: that is a listening
        choice, not evidence about the speech. */
     prior[k] = lsa * lsa * gamma;
