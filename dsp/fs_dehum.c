@@ -7,6 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* FS_NO_SIMD: the portable code only, with the same results. */
+#if defined(__SSE2__) && !defined(FS_NO_SIMD)
+#define FS_DEHUM_SSE2 1
+#include <emmintrin.h>
+#endif
+
 static const uint32_t mains_hz[2] = {50, 60};
 
 /* Per mains frequency, three combs: its nominal period and a little
@@ -171,6 +177,25 @@ static void measure(comb *k) {
   float sum[4] = {0}, squares[4] = {0};
   float *restrict average = k->average;
   const uint32_t n = k->length, whole = n & ~3u;
+#if defined(FS_DEHUM_SSE2)
+  /* The four lanes as one vector each.  The compiler, left to itself,
+     vectorises across i instead and adds every lane's values one by one
+     (about nine instructions a sample instead of two); the sums are the
+     same either way. */
+  __m128 v_sum = _mm_setzero_ps(), v_squares = _mm_setzero_ps();
+  const __m128 magnitude = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+  const __m128 flush = _mm_set1_ps(FS_INPUT_FLUSH);
+  for (uint32_t i = 0; i < whole; i += 4) {
+    const __m128 x = _mm_loadu_ps(average + i);
+    /* |x| < flush: +0 (all bits clear), as in the loop below. */
+    const __m128 v = _mm_andnot_ps(_mm_cmplt_ps(_mm_and_ps(x, magnitude), flush), x);
+    _mm_storeu_ps(average + i, v);
+    v_sum = _mm_add_ps(v_sum, v);
+    v_squares = _mm_add_ps(v_squares, _mm_mul_ps(v, v));
+  }
+  _mm_storeu_ps(sum, v_sum);
+  _mm_storeu_ps(squares, v_squares);
+#else
   for (uint32_t i = 0; i < whole; i += 4) {
     for (uint32_t lane = 0; lane < 4; ++lane) {
       const float v = fabsf(average[i + lane]) < FS_INPUT_FLUSH ? 0.0f : average[i + lane];
@@ -179,6 +204,7 @@ static void measure(comb *k) {
       squares[lane] += v * v;
     }
   }
+#endif
   for (uint32_t i = whole; i < n; ++i) {
     const float v = fabsf(average[i]) < FS_INPUT_FLUSH ? 0.0f : average[i];
     average[i] = v;

@@ -21,6 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* FS_NO_SIMD: the portable code only, with the same results. */
+#if defined(__SSE2__) && !defined(FS_NO_SIMD)
+#define FS_ENHANCER_SSE2 1
+#include <emmintrin.h>
+#endif
+
 /* Mutable scalars, kept together so a snapshot is one memcpy of them. */
 typedef struct {
   float floor_gain;        /* smoothed towards floor_target every hop */
@@ -241,9 +247,13 @@ static float musical_noise_index(const fs_enhancer *e, float floor_gain) {
   if (high >= 1.0f) {
     return 0.0f; /* little or no reduction: nothing can twinkle */
   }
+  /* & instead of &&: the same count without a branch per bin, so the
+     loop vectorises. */
+  const float *restrict gains = e->gains;
+  const float *restrict previous = e->previous_gains;
   uint32_t isolated = 0;
-  for (uint32_t k = e->band_low; k <= e->band_high; ++k) {
-    isolated += e->gains[k] > high && e->gains[k - 1] < low && e->gains[k + 1] < low && e->previous_gains[k] < low;
+  for (size_t k = e->band_low; k <= e->band_high; ++k) {
+    isolated += (uint32_t)((gains[k] > high) & (gains[k - 1] < low) & (gains[k + 1] < low) & (previous[k] < low));
   }
   return (float)isolated / (float)(e->band_high - e->band_low + 1);
 }
@@ -259,23 +269,70 @@ static void smooth_floor(fs_enhancer *e) {
 }
 
 /* Stats of this hop.  Four partial sums per quantity keep the adds
-   independent (and the result the same every run). */
+   independent (and the result the same every run): bin k adds into lane
+   k % 4, and so do its maximum, minimum and count.  The compiler does not
+   find those lanes in a running maximum by itself, so SSE2 takes them as
+   one vector each; the portable loop below gives the same bits. */
 static void gather_stats(fs_enhancer *e) {
   const uint32_t bins = e->bins;
   const float *restrict gains = e->gains;
   const float *restrict power = e->power;
   const float *restrict noise = e->noise_override ? e->noise_override : fs_noise_tracker_psd(e->noise);
   float in[4] = {0}, out[4] = {0}, nz[4] = {0};
+  float max_lane[4] = {0.0f, 0.0f, 0.0f, 0.0f}, min_lane[4] = {1.0f, 1.0f, 1.0f, 1.0f};
+  uint32_t above_lane[4] = {0};
+  const uint32_t whole = bins & ~3u;
+#if defined(FS_ENHANCER_SSE2)
+  __m128 v_in = _mm_setzero_ps(), v_out = _mm_setzero_ps(), v_nz = _mm_setzero_ps();
+  __m128 v_max = _mm_setzero_ps(), v_min = _mm_set1_ps(1.0f);
+  __m128i v_above = _mm_setzero_si128();
+  const __m128 one = _mm_set1_ps(1.0f);
+  for (uint32_t k = 0; k < whole; k += 4) {
+    const __m128 g = _mm_loadu_ps(gains + k), p = _mm_loadu_ps(power + k);
+    /* MAXPS(a, b) is a > b ? a : b, as the scalar test (NaN keeps b). */
+    v_max = _mm_max_ps(g, v_max);
+    v_min = _mm_min_ps(g, v_min);
+    v_above = _mm_sub_epi32(v_above, _mm_castps_si128(_mm_cmpgt_ps(g, one)));
+    v_in = _mm_add_ps(v_in, p);
+    v_out = _mm_add_ps(v_out, _mm_mul_ps(_mm_mul_ps(g, g), p));
+    v_nz = _mm_add_ps(v_nz, _mm_loadu_ps(noise + k));
+  }
+  _mm_storeu_ps(in, v_in);
+  _mm_storeu_ps(out, v_out);
+  _mm_storeu_ps(nz, v_nz);
+  _mm_storeu_ps(max_lane, v_max);
+  _mm_storeu_ps(min_lane, v_min);
+  _mm_storeu_si128((__m128i *)above_lane, v_above);
+#else
+  for (uint32_t k = 0; k < whole; k += 4) {
+    for (uint32_t j = 0; j < 4; ++j) {
+      const float g = gains[k + j];
+      max_lane[j] = g > max_lane[j] ? g : max_lane[j];
+      min_lane[j] = g < min_lane[j] ? g : min_lane[j];
+      above_lane[j] += g > 1.0f;
+      in[j] += power[k + j];
+      out[j] += g * g * power[k + j];
+      nz[j] += noise[k + j];
+    }
+  }
+#endif
+  for (uint32_t k = whole; k < bins; ++k) {
+    const uint32_t j = k - whole;
+    const float g = gains[k];
+    max_lane[j] = g > max_lane[j] ? g : max_lane[j];
+    min_lane[j] = g < min_lane[j] ? g : min_lane[j];
+    above_lane[j] += g > 1.0f;
+    in[j] += power[k];
+    out[j] += g * g * power[k];
+    nz[j] += noise[k];
+  }
+  /* A maximum or a minimum is the same in whatever order it is taken. */
   float max_gain = 0.0f, min_gain = 1.0f;
   uint32_t above = 0;
-  for (uint32_t k = 0; k < bins; ++k) {
-    const float g = gains[k];
-    max_gain = g > max_gain ? g : max_gain;
-    min_gain = g < min_gain ? g : min_gain;
-    above += g > 1.0f;
-    in[k & 3] += power[k];
-    out[k & 3] += g * g * power[k];
-    nz[k & 3] += noise[k];
+  for (uint32_t j = 0; j < 4; ++j) {
+    max_gain = max_lane[j] > max_gain ? max_lane[j] : max_gain;
+    min_gain = min_lane[j] < min_gain ? min_lane[j] : min_gain;
+    above += above_lane[j];
   }
   /* Parseval for a real frame: the bins between DC and Nyquist count
      twice, so count everything twice and take the two ends off once. */
@@ -351,7 +408,9 @@ void fs_enhancer_process_hop(fs_enhancer *e, const float *in, float *out) {
   float *restrict power = e->power;
   float *restrict gains = e->gains;
 
-  for (uint32_t k = 0; k < bins; ++k) {
+  /* size_t indices: with 32-bit ones 2 * k might wrap, and the compiler
+     then cannot vectorise the interleaved accesses. */
+  for (size_t k = 0; k < bins; ++k) {
     const float re = spectrum[2 * k], im = spectrum[2 * k + 1];
     power[k] = re * re + im * im + FS_POWER_FLOOR;
   }
@@ -367,7 +426,7 @@ void fs_enhancer_process_hop(fs_enhancer *e, const float *in, float *out) {
   e->snap_controls = false;
   e->trim_gain += (e->trim_target - e->trim_gain) * FS_TRIM_GLIDE;
   const float trim = e->trim_gain;
-  for (uint32_t k = 0; k < bins; ++k) {
+  for (size_t k = 0; k < bins; ++k) {
     spectrum[2 * k] *= gains[k] * trim;
     spectrum[2 * k + 1] *= gains[k] * trim;
   }

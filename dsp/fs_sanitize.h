@@ -44,7 +44,25 @@ static inline float fs_sanitize_sample(float x) {
 /* The same for a block, branch-free so it vectorises; in and out may be
    the same buffer.  Results are identical to fs_sanitize_sample(). */
 static inline void fs_sanitize_block(const float *in, float *out, uint32_t n) {
-  for (uint32_t i = 0; i < n; ++i) {
+  uint32_t i = 0;
+#if defined(FS_SANITIZE_SSE2)
+  /* The same results in about half the steps: for a finite x, clipping
+     |x| to the limit with x's sign is clamping x to [-limit, limit], one
+     MAXPS and one MINPS; a NaN or Inf is cleared by the last mask either
+     way, and a cleared lane is +0 as below. */
+  const __m128 magnitude_mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+  const __m128 limit = _mm_set1_ps(FS_INPUT_LIMIT), negative_limit = _mm_set1_ps(-FS_INPUT_LIMIT);
+  const __m128 flush = _mm_set1_ps(FS_INPUT_FLUSH), largest = _mm_set1_ps(FLT_MAX);
+  for (; i + 4 <= n; i += 4) {
+    const __m128 x = _mm_loadu_ps(in + i);
+    const __m128 a = _mm_and_ps(x, magnitude_mask);
+    const __m128 clipped = _mm_min_ps(_mm_max_ps(x, negative_limit), limit);
+    /* flush <= |x| <= FLT_MAX: false for NaN and Inf. */
+    const __m128 keep = _mm_and_ps(_mm_cmpge_ps(a, flush), _mm_cmple_ps(a, largest));
+    _mm_storeu_ps(out + i, _mm_and_ps(keep, clipped));
+  }
+#endif
+  for (; i < n; ++i) {
     const float x = in[i];
     const float a = fabsf(x);
     float v = a > FS_INPUT_LIMIT ? copysignf(FS_INPUT_LIMIT, x) : x;

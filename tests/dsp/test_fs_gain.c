@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 #include <math.h>
+#include <string.h>
 
 #include "fs_fastmath.h"
 #include "fs_gain.h"
@@ -88,12 +89,68 @@ static void fast_math_is_accurate(void **state) {
   assert_true(isfinite(fs_exp2(1000.0f)));
 }
 
+/* The rule bin by bin, as fs_gain.c defines it.  fs_gain_compute() may
+   take several bins at once (SSE2), but every gain and every remembered
+   prior must have these bits, for any number of bins. */
+static void same_bits(float a, float b) {
+  uint32_t x, y;
+  memcpy(&x, &a, sizeof(x));
+  memcpy(&y, &b, sizeof(y));
+  assert_true(x == y || (isnan(a) && isnan(b)));
+}
+
+static void gains_have_the_bits_of_the_rule_bin_by_bin(void **state) {
+  (void)state;
+  const uint32_t sizes[] = {257u, 13u, 3u};
+  for (int s = 0; s < 3; ++s) {
+    const uint32_t bins = sizes[s], low_cut = 2;
+    fs_gain *g = fs_gain_create(bins, low_cut);
+    assert_non_null(g);
+    const float xi_min = powf(10.0f, FS_XI_MIN_DB / 10.0f);
+    float power[BINS], noise[BINS], gains[BINS], prior[BINS] = {0}, saved[BINS];
+    uint32_t seed = 11;
+    for (int hop = 0; hop < 200; ++hop) {
+      const float floor_gain = hop < 100 ? 0.178f : 0.01f;
+      for (uint32_t k = 0; k < bins; ++k) {
+        power[k] = FS_POWER_FLOOR + powf(10.0f, 8.0f * (test_uniform(&seed) + 0.2f));
+        noise[k] = FS_POWER_FLOOR + powf(10.0f, 5.0f * test_uniform(&seed));
+      }
+      /* Edges: no signal, equal, far above and below, not a number. */
+      power[3 % bins] = FS_POWER_FLOOR;
+      power[5 % bins] = noise[5 % bins];
+      power[7 % bins] = 1e30f;
+      noise[9 % bins] = 1e30f;
+      if (hop == 150) {
+        noise[10 % bins] = NAN;
+      }
+      fs_gain_compute(g, power, noise, floor_gain, gains);
+      for (uint32_t k = 0; k < bins; ++k) {
+        const float gamma = fs_min(fs_max(power[k] / noise[k], 1e-6f), 1e6f);
+        const float excess = fs_max(gamma - 1.0f, 0.0f);
+        const float xi = fs_max(FS_DD_WEIGHT * prior[k] + (1.0f - FS_DD_WEIGHT) * excess, xi_min);
+        const float ratio = xi / (1.0f + xi);
+        const float lsa = fs_min(ratio * fs_gain_lsa_factor(g, ratio * gamma), 1.0f);
+        prior[k] = lsa * lsa * gamma;
+        const float lifted =
+            fs_min(floor_gain * floor_gain * fs_max(FS_VALLEY_FILL / gamma, 1.0f), 1.0f);
+        same_bits(gains[k], k < low_cut ? floor_gain : fs_max(lsa, sqrtf(lifted)));
+      }
+      fs_gain_save(g, saved);
+      for (uint32_t k = 0; k < bins; ++k) {
+        same_bits(saved[k], prior[k]);
+      }
+    }
+    fs_gain_destroy(g);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(gains_stay_between_floor_and_one),
       cmocka_unit_test(loud_speech_passes_noise_is_floored),
       cmocka_unit_test(lsa_table_matches_exponential_integral),
       cmocka_unit_test(fast_math_is_accurate),
+      cmocka_unit_test(gains_have_the_bits_of_the_rule_bin_by_bin),
   };
   return cmocka_run_group_tests_name("fs_gain", tests, NULL, NULL);
 }
