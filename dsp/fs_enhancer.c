@@ -41,6 +41,7 @@ struct fs_enhancer {
 
   fs_declick *declick;
   fs_dehum *dehum;
+  float hum_engaged; /* the hum remover's engagement after the last hop */
   float *conditioned; /* this hop's input, sanitised, declicked and de-hummed */
   fs_stft *stft;
   fs_noise_tracker *noise;
@@ -139,6 +140,7 @@ const fs_geometry *fs_enhancer_geometry(const fs_enhancer *e) { return &e->geome
 void fs_enhancer_reset(fs_enhancer *e) {
   fs_declick_reset(e->declick);
   fs_dehum_reset(e->dehum);
+  e->hum_engaged = 0.0f;
   fs_stft_reset(e->stft);
   fs_noise_tracker_reset(e->noise);
   fs_gain_reset(e->gain);
@@ -403,6 +405,15 @@ void fs_enhancer_process_hop(fs_enhancer *e, const float *in, float *out) {
     fs_stft_amend_last_hop(e->stft, revoked_from, revoked, revoked_count);
   }
   fs_dehum_process(e->dehum, e->conditioned);
+  /* Once the hum is fully taken out, what the tracker hears changed its
+     make-up: the hum its minimum search still holds would keep the
+     estimate at the hum's level for a whole window, and speech over an
+     estimate that high leaks into it and keeps it there. */
+  const float engaged = fs_dehum_engagement(e->dehum);
+  if (engaged == 1.0f && e->hum_engaged < 1.0f) {
+    fs_noise_tracker_restart_minimum(e->noise);
+  }
+  e->hum_engaged = engaged;
   float *restrict spectrum = fs_stft_analyse(e->stft, e->conditioned);
   const uint32_t bins = e->bins;
   float *restrict power = e->power;

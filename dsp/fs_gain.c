@@ -24,6 +24,7 @@ static_assert((1u << (23u - LSA_MANTISSA_SHIFT)) == FS_LSA_STEPS_PER_OCTAVE,
 struct fs_gain {
   uint32_t bins;
   uint32_t low_cut_bins;
+  float low_cut_pass; /* FS_LOW_CUT_PASS_DB as a power ratio */
   float xi_min;
   float v_lowest;  /* table range in v */
   float v_highest;
@@ -62,6 +63,7 @@ fs_gain *fs_gain_create(uint32_t bins, uint32_t low_cut_bins) {
   }
   g->bins = bins;
   g->low_cut_bins = low_cut_bins;
+  g->low_cut_pass = powf(10.0f, FS_LOW_CUT_PASS_DB / 10.0f);
   g->lsa = calloc(LSA_POINTS, sizeof(float));
   g->clean_prior = calloc(bins, sizeof(float));
   g->scratch = calloc(3u * (size_t)bins, sizeof(float));
@@ -223,8 +225,10 @@ void fs_gain_compute(fs_gain *g, const float *power, const float *noise, float f
     const float lifted = fs_min(floor_squared * fs_max(valley / gamma, 1.0f), 1.0f);
     gains[k] = fs_max(lsa, sqrtf(lifted));
   }
+  /* The low cut: the floor, unless the bin stands far above its noise (a
+     plosive's or a thump's low end, or anything over a silent floor). */
   for (uint32_t k = 0; k < g->low_cut_bins; ++k) {
-    gains[k] = floor_gain;
+    gains[k] = power[k] > g->low_cut_pass * noise[k] ? gains[k] : floor_gain;
   }
 }
 

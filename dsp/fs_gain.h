@@ -15,8 +15,11 @@
     residual noise keeps a steady level and does not twinkle as holes
     open and close (the LSA rule behaves the same way above the floor).
   - Bins centred below FS_LOW_CUT_HZ (at 512 points and 48 kHz only DC
-    and its 94 Hz neighbourhood) always get the floor: voices have nothing
-    there, rumble and low-frequency noise have much.
+    and its 94 Hz neighbourhood) get the floor: rumble, a DC offset and
+    low-frequency noise have much there, voices little.  A bin standing
+    FS_LOW_CUT_PASS_DB above its noise keeps the gain rule's gain: the low
+    end of a plosive or a thump, or anything over a silent floor, is sound
+    (cut, it cost a clean recording 10 dB SI-SDR).
   - The floor bounds the attenuation; the gain never exceeds 1.
 
   Threading: create/destroy instantiation class, the rest audio class.

@@ -18,6 +18,7 @@ typedef struct {
   float level_mismatch;  /* dB the noise floor sits above the estimate, smoothed */
   uint32_t level_following; /* the floor moved past a dead zone; not landed yet */
   uint32_t level_moving;    /* updates until a still floor gets its dead zones back */
+  uint32_t restart_pending; /* the input's make-up changed: search the minimum afresh */
   uint32_t silent_run;   /* silent frames in a row, saturating at silence_updates */
   uint32_t heard;        /* a frame that was not silent has come since reset */
   uint32_t silence_left; /* frames until the last silent frame leaves the minimum window */
@@ -483,11 +484,13 @@ void fs_noise_tracker_update(fs_noise_tracker *t, const float *power) {
     c->energy_low = INFINITY; /* the trial below takes this frame's level */
     c->energy_high = -INFINITY;
   }
-  if (c->updates == 0 && c->silence_left == 0) {
+  if ((c->updates == 0 && c->silence_left == 0) || c->restart_pending) {
+    c->restart_pending = 0;
     start_minimum(t, power);
   } else {
     follow_minimum(t, power);
   }
+  const bool silence_leaving = c->silence_left == 1;
   c->silence_left -= c->silence_left > 0;
   const bool after_silence = c->silence_left > 0;
   if (c->release_left > 0) {
@@ -536,6 +539,18 @@ void fs_noise_tracker_update(fs_noise_tracker *t, const float *power) {
     const float expected_noise = (1.0f - p) * power[k] + p * noise;
     const float next = a * noise + (1.0f - a) * expected_noise;
     psd[k] = fs_max(fs_min(next, cap * window_min[k]), FS_POWER_FLOOR);
+  }
+  if (silence_leaving) {
+    /* The silence has just left the minimum window.  A start that was not
+       steady noise (a pump's rhythm, traffic) was held under the silence's
+       cap all this while, and the SPP update, which takes most of such a
+       floor for speech, would need tens of seconds to climb: the window's
+       minimum, which no noise stays under for a whole window, is where
+       the estimate starts from now.  (Speech after silence leaves its
+       pauses in that minimum, so a clean recording keeps a low floor.) */
+    for (uint32_t k = 0; k < bins; ++k) {
+      psd[k] = fs_max(psd[k], window_min[k]);
+    }
   }
 }
 
@@ -600,6 +615,8 @@ uint32_t fs_noise_tracker_denormals(const fs_noise_tracker *t) {
 }
 
 void fs_noise_tracker_hold(fs_noise_tracker *t, uint32_t updates) { t->counters.hold = updates; }
+
+void fs_noise_tracker_restart_minimum(fs_noise_tracker *t) { t->counters.restart_pending = 1; }
 
 void fs_noise_tracker_corrupt(fs_noise_tracker *t, float value) {
   for (uint32_t k = 0; k < t->bins; k += 4) {

@@ -63,6 +63,12 @@ uint32_t fs_noise_tracker_denormals(const fs_noise_tracker *tracker);
    they are partly made of zeros and would drag the estimate down. */
 void fs_noise_tracker_hold(fs_noise_tracker *tracker, uint32_t updates);
 
+/* Audio.  What feeds the tracker changed its make-up (the hum remover
+   engaged): the minimum search starts afresh with the next frame, so the
+   cap it sets follows the new input within a subwindow instead of
+   holding what was removed for a whole window. */
+void fs_noise_tracker_restart_minimum(fs_noise_tracker *tracker);
+
 /* Fault injection for the safety net's tests and the chaos port: writes
    `value` (NaN, a denormal...) into every fourth bin of the estimate. */
 void fs_noise_tracker_corrupt(fs_noise_tracker *tracker, float value);
