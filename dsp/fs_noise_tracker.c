@@ -46,6 +46,7 @@ struct fs_noise_tracker {
   uint32_t silence_updates; /* FS_SILENCE_MIN_MS in updates */
   uint32_t release_updates; /* FS_NOISE_STEADY_MS in updates */
   float steady_span;        /* FS_NOISE_STEADY_DB in log2 of a power */
+  float lift;               /* FS_NOISE_LIFT_DB as a power ratio */
   float probes[FS_LEVEL_PROBE_COUNT]; /* the level follower's, rising */
 
   tracker_counters counters;
@@ -104,6 +105,7 @@ fs_noise_tracker *fs_noise_tracker_create(uint32_t bins, double hop_seconds, uin
   t->silence_updates = (uint32_t)ceil(FS_SILENCE_MIN_MS / hop_ms);
   t->release_updates = (uint32_t)ceil(FS_NOISE_STEADY_MS / hop_ms);
   t->steady_span = FS_NOISE_STEADY_DB * FS_LOG2_10_OVER_10;
+  t->lift = (float)pow(10.0, FS_NOISE_LIFT_DB / 10.0);
   for (uint32_t i = 0; i < FS_LEVEL_PROBE_COUNT; ++i) {
     t->probes[i] = (float)(FS_LEVEL_LOWEST_PROBE * pow(10.0, FS_LEVEL_PROBE_SPACING_DB * i / 10.0));
   }
@@ -546,10 +548,13 @@ void fs_noise_tracker_update(fs_noise_tracker *t, const float *power) {
        cap all this while, and the SPP update, which takes most of such a
        floor for speech, would need tens of seconds to climb: the window's
        minimum, which no noise stays under for a whole window, is where
-       the estimate starts from now.  (Speech after silence leaves its
-       pauses in that minimum, so a clean recording keeps a low floor.) */
+       the estimate starts from now, FS_NOISE_LIFT_DB under it.  Speech
+       after silence leaves its pauses in that minimum; the margin keeps a
+       clean recording's words that never pause for a whole window (a
+       fast talker, a voice-over) from being taken down with it. */
+    const float lift = t->lift;
     for (uint32_t k = 0; k < bins; ++k) {
-      psd[k] = fs_max(psd[k], window_min[k]);
+      psd[k] = fs_max(psd[k], lift * window_min[k]);
     }
   }
 }

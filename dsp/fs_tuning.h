@@ -85,6 +85,9 @@ static_assert(FS_POWER_FLOOR > 1e-37f, "power floor must be a normal float");
    unmuted does, speech (a clean recording's first word) does not. */
 #define FS_NOISE_STEADY_MS 200.0f
 #define FS_NOISE_STEADY_DB 3.0f /* span of the frames' mean log level */
+/* A start that failed the trial starts, once the silence has left the
+   minimum window, from at least the window's minimum this far down. */
+#define FS_NOISE_LIFT_DB -3.0f
 /* Broadband level follower: the noise in most live chains changes level
    as a whole (a fan starts, a gain is ridden, a gate opens, a car passes),
    which the per-bin SPP update follows only slowly.  Each frame, the share
@@ -125,6 +128,7 @@ static_assert(FS_POWER_FLOOR > 1e-37f, "power floor must be a normal float");
 
 static_assert(FS_SILENCE_MIN_MS >= 10.0f && FS_SILENCE_MIN_MS <= 80.0f, "a dropout is shorter than a pause between words");
 static_assert(FS_SILENCE_DBFS <= -90.0f && FS_SILENCE_DBFS >= -140.0f, "silence: far below any real noise floor");
+static_assert(FS_NOISE_LIFT_DB <= 0.0f && FS_NOISE_LIFT_DB >= -10.0f, "lift to about the window's minimum, never above it");
 static_assert(FS_NOISE_STEADY_MS >= FS_NOISE_INIT_MS && FS_NOISE_STEADY_MS <= 500.0f,
               "steady long enough to tell speech, short enough to meet the 0.5 s target");
 static_assert(FS_NOISE_STEADY_DB >= 1.5f, "noise frames' mean log level scatters by about 0.3 dB");

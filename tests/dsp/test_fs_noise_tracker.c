@@ -201,6 +201,89 @@ static void modulated_noise_is_followed(void **state) {
   fs_noise_tracker_destroy(t);
 }
 
+/* Noise that comes and goes after silence (a pump, a machine's cycle):
+   0.3 s loud, 0.2 s 12 dB softer.  It fails the steadiness trial, so it
+   starts held under the silence's cap; once the silence has left the
+   minimum window it must be followed, loud phase and soft, rather than
+   left for the SPP update to find in tens of seconds. */
+static void rhythmic_noise_after_silence_is_found(void **state) {
+  (void)state;
+  fs_stft *stft = fs_stft_create(FRAME, HOP);
+  fs_noise_tracker *t = fs_noise_tracker_create(BINS, HOP_SECONDS, FS_ANALYSIS_HOPS - 1u, fs_stft_window_power(stft));
+  feed_silence(t, stft, 1.0);
+  uint32_t seed = 29;
+  float hop[HOP], power[BINS];
+  const uint32_t hops = (uint32_t)(4.0 / HOP_SECONDS);
+  double square = 0.0;
+  uint32_t judged = 0;
+  for (uint32_t h = 0; h < hops; ++h) {
+    const double at = h * HOP_SECONDS, phase = fmod(at, 0.5);
+    const float level = phase < 0.3 ? 0.03f : 0.0075f;
+    for (uint32_t i = 0; i < HOP; ++i) {
+      hop[i] = level * test_gauss(&seed);
+    }
+    feed_hop(t, stft, hop, power);
+    /* From 2.5 s on, late in each phase (the frame then holds that phase
+       alone): the estimate against the level of the moment. */
+    const bool late = (phase > 0.2 && phase < 0.3) || phase > 0.45;
+    if (at >= 2.5 && late) {
+      const double truth = (double)level * level * fs_stft_window_power(stft);
+      const float *psd = fs_noise_tracker_psd(t);
+      double error = 0.0;
+      for (uint32_t k = 2; k < BINS - 2; ++k) {
+        error += 10.0 * log10(psd[k] / truth) / (BINS - 4);
+      }
+      square += error * error;
+      ++judged;
+    }
+  }
+  const double rms = sqrt(square / judged);
+  printf("# rhythmic noise 1.5 to 3 s after 1 s of silence: estimate off by %.1f dB RMS\n", rms);
+  assert_true(rms < 2.0);
+  fs_stft_destroy(stft);
+  fs_noise_tracker_destroy(t);
+}
+
+/* A voice after silence that never pauses for a whole minimum window (a
+   voice-over, a fast talker: its syllables only dip): once the silence has
+   left the window, the estimate stays well under the voice. */
+static void a_voice_that_never_pauses_is_not_taken_for_noise(void **state) {
+  (void)state;
+  fs_stft *stft = fs_stft_create(FRAME, HOP);
+  fs_noise_tracker *t = fs_noise_tracker_create(BINS, HOP_SECONDS, FS_ANALYSIS_HOPS - 1u, fs_stft_window_power(stft));
+  feed_silence(t, stft, 1.0);
+  float hop[HOP], power[BINS];
+  double phase = 0.0, voice[11] = {0}, estimate[11] = {0};
+  uint32_t judged = 0;
+  const uint32_t hops = (uint32_t)(3.0 / HOP_SECONDS);
+  for (uint32_t h = 0; h < hops; ++h) {
+    for (uint32_t i = 0; i < HOP; ++i) {
+      const double at = (h * HOP + i) / 48000.0;
+      phase += 2.0 * M_PI * 150.0 * (1.0 + 0.1 * sin(2.0 * M_PI * 0.7 * at)) / 48000.0;
+      /* Syllables at 4 Hz whose valleys fall 20 dB, never to silence. */
+      const double envelope = 0.1 + 0.9 * pow(0.5 + 0.5 * sin(2.0 * M_PI * 4.0 * at), 2.0);
+      hop[i] = (float)(0.2 * envelope * (sin(phase) + 0.5 * sin(2 * phase) + 0.3 * sin(3 * phase)));
+    }
+    feed_hop(t, stft, hop, power);
+    if (h * HOP_SECONDS >= 2.0) { /* the silence has left the window */
+      const float *psd = fs_noise_tracker_psd(t);
+      ++judged;
+      for (uint32_t k = 1; k <= 10; ++k) {
+        voice[k] += power[k];
+        estimate[k] = fmax(estimate[k], psd[k]);
+      }
+    }
+  }
+  double worst = -INFINITY;
+  for (uint32_t k = 1; k <= 10; ++k) {
+    worst = fmax(worst, 10.0 * log10(estimate[k] / (voice[k] / judged)));
+  }
+  printf("# a voice that never pauses: estimate at most %.1f dB against it at its harmonics\n", worst);
+  assert_true(worst < -6.0);
+  fs_stft_destroy(stft);
+  fs_noise_tracker_destroy(t);
+}
+
 /* Speech after digital silence is not noise: a clean recording's first
    words (a voiced tone that comes and goes) leave the estimate far under
    them. */
@@ -275,6 +358,8 @@ int main(void) {
       cmocka_unit_test(noise_after_a_mute_is_found_at_once),
       cmocka_unit_test(a_step_of_20_db_is_followed_within_a_second),
       cmocka_unit_test(modulated_noise_is_followed),
+      cmocka_unit_test(rhythmic_noise_after_silence_is_found),
+      cmocka_unit_test(a_voice_that_never_pauses_is_not_taken_for_noise),
       cmocka_unit_test(speech_after_silence_is_not_taken_for_noise),
   };
   return cmocka_run_group_tests_name("fs_noise_tracker", tests, NULL, NULL);
