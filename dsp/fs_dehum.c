@@ -358,9 +358,17 @@ void fs_dehum_process(fs_dehum *d, float *hop) {
   }
   d->weight = end;
 
+  /* Digital silence: nothing to learn from and nothing to take out.  The
+     combs keep their waveforms and only move on with the mains phase, so
+     the hum is removed at once when the signal returns, and no learned
+     hum is subtracted into the silence. */
+  const bool silent = energy < d->silent_hop;
+  if (silent) {
+    fs_dehum_skip(d);
+  }
   /* The prediction is read before the combs learn this hop, so a sample
      never cancels itself. */
-  const bool subtracting = d->selected >= 0 && (start > 0.0f || end > 0.0f);
+  const bool subtracting = !silent && d->selected >= 0 && (start > 0.0f || end > 0.0f);
   float *restrict prediction = d->prediction;
   if (subtracting) {
     predict(&d->combs[d->selected], prediction, n);
@@ -373,7 +381,7 @@ void fs_dehum_process(fs_dehum *d, float *hop) {
     }
   }
   d->previous = -1;
-  for (int c = 0; c < COMBS; ++c) {
+  for (int c = 0; !silent && c < COMBS; ++c) {
     learn(&d->combs[c], hop, n);
   }
   if (subtracting) {
