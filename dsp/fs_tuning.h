@@ -199,10 +199,13 @@ static_assert(FS_DEHUM_LOW_SHARE > 0.0f && FS_DEHUM_LOW_SHARE < 0.5f, "a share, 
 #define FS_DECLICK_LEVEL_MS 25.0f   /* the level: its peak over this long, outside clicks */
 #define FS_DECLICK_DETECT_DB 10.0f  /* a click starts this far above the level */
 #define FS_DECLICK_EXTENT_DB 1.5f   /* ...and lasts while it comes this far above it */
+#define FS_DECLICK_TRAIL_DB -30.0f  /* ...and no further under its own peak */
+#define FS_DECLICK_HOLD_DB -6.0f    /* a held value: a sample this close to the event's loudest */
 #define FS_DECLICK_FLOOR 3e-5f      /* the level never counts as lower (-90 dBFS) */
 #define FS_DECLICK_MAX_MS 1.25f     /* longest click, first to last sample over the level */
 #define FS_DECLICK_BRIDGE_MS 0.5f   /* it is over after this long under it */
 #define FS_DECLICK_GUARD_MS 0.05f   /* repair this far around the samples found */
+#define FS_DECLICK_APART_MS 0.1f    /* two clicks, not one, if it settles back this long between */
 #define FS_DECLICK_ORDER_MS 0.5f    /* autoregressive model order, */
 #define FS_DECLICK_ORDER_MAX 32u    /* ...at most this many coefficients */
 #define FS_DECLICK_FIT_MS 16.0f     /* the model is fitted to this much signal before the gap, */
@@ -228,7 +231,7 @@ static_assert(FS_DECLICK_FLOOR > 1e-6f && FS_DECLICK_FLOOR < 1e-3f, "declick flo
 /* Plosive bursts last 5 ms and more, and the formants of a word's first
    glottal pulse ring on over several: the longest click stays well short.
    1.25 ms takes a 1 ms burst with the two samples the difference adds. */
-static_assert(FS_DECLICK_MAX_MS >= 1.0f && FS_DECLICK_MAX_MS <= 2.5f, "clicks last about a millisecond");
+static_assert(FS_DECLICK_MAX_MS >= 1.0f && FS_DECLICK_MAX_MS <= 3.0f, "clicks last about a millisecond");
 static_assert(FS_DECLICK_BRIDGE_MS > 2.0f * FS_DECLICK_GUARD_MS && FS_DECLICK_BRIDGE_MS < FS_DECLICK_MAX_MS,
               "clicks are separated by more than their guards, and bridged within a click");
 /* Half a millisecond of coefficients holds the formants; 16 ms of fit
