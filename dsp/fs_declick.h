@@ -15,11 +15,19 @@
     voices, so each glottal pulse meets the pulses before it.  An event
     starts at a sample FS_DECLICK_DETECT_DB over the level (from where the
     run of samples over the level that led to it began), and is over once
-    nothing has come FS_DECLICK_EXTENT_DB over the level it rose from for
-    FS_DECLICK_BRIDGE_MS;
+    nothing has come FS_DECLICK_EXTENT_DB over the level it rose from, and
+    within FS_DECLICK_TRAIL_DB of the event's own peak, for
+    FS_DECLICK_BRIDGE_MS (between the edges of a held value, its samples
+    count by their size instead): a click on a word's onset ends where the
+    click does, and the word does not carry it on;
   - an event longer than FS_DECLICK_MAX_MS is sound, not a click: a
     plosive burst, or a word's first glottal pulse, whose formants ring
-    on.  It is left alone and joins the level at once;
+    on.  It is left alone and joins the level at once.  But where the
+    signal had settled back (to the level it rose from, far under the
+    peak) for FS_DECLICK_APART_MS within it, the part before is a click of
+    its own, and the rest is judged by itself: two clicks close together,
+    or a click just before a word.  Clicks that touch make one burst, and
+    past FS_DECLICK_MAX_MS together pass as sound;
   - a click is replaced, FS_DECLICK_GUARD_MS beyond the samples found, by
     an autoregressive model's predictions, forward from the samples before
     it and backward from those after it, cross-faded.  The model
