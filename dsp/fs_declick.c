@@ -38,6 +38,8 @@ typedef struct {
   int32_t split;       /* a burst came after it had settled: the event may be two clicks */
   int32_t split_first; /* ...the later burst's first sample, */
   int32_t split_tail;  /* ...and the earlier one's tail */
+  int32_t was_over;    /* the sample before was over the open event's bar */
+  int32_t reach;       /* its last bad sample that counts towards its length */
   float split_peak;    /* the later burst's peak difference and sample */
   float split_peak_x;
 } declick_carry;
@@ -55,6 +57,8 @@ struct fs_declick {
   int32_t guard, bridge, longest, apart; /* FS_DECLICK_*_MS in samples */
   uint32_t span_capacity;
   float detect, extent;           /* thresholds over the level, as amplitude ratios */
+  float detect_steady, steady;    /* FS_DECLICK_DETECT_STEADY_DB, FS_DECLICK_STEADY_DB as ratios */
+  float detect_now;               /* this hop's: detect, or detect_steady */
   float trail, hold;              /* FS_DECLICK_TRAIL_DB, FS_DECLICK_HOLD_DB as amplitude ratios */
   double white;                   /* FS_DECLICK_WHITE_DB as a power ratio */
   float *level;      /* per hop: the peak second difference outside clicks */
@@ -103,6 +107,8 @@ fs_declick *fs_declick_create(double sample_rate, uint32_t hop) {
   for (d->ring = 1; d->ring < d->fit || d->ring < hop; d->ring *= 2) {
   }
   d->detect = powf(10.0f, FS_DECLICK_DETECT_DB / 20.0f);
+  d->detect_steady = powf(10.0f, FS_DECLICK_DETECT_STEADY_DB / 20.0f);
+  d->steady = powf(10.0f, FS_DECLICK_STEADY_DB / 20.0f);
   d->extent = powf(10.0f, FS_DECLICK_EXTENT_DB / 20.0f);
   d->trail = powf(10.0f, FS_DECLICK_TRAIL_DB / 20.0f);
   d->hold = powf(10.0f, FS_DECLICK_HOLD_DB / 20.0f);
@@ -362,7 +368,7 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
         }
         run_last = i;
       }
-      if (e > d->detect * level) {
+      if (e > d->detect_now * level) {
         /* An event starts where the run that reached the threshold did:
            a burst's first samples may stay under it. */
         c->open = 1;
@@ -377,6 +383,8 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
         }
         c->is_long = c->continues = 0;
         c->settled = c->split = 0;
+        c->was_over = 1;
+        c->reach = i;
         accepted = accepted_before_run;
         loudest = loudest_before_run;
       } else {
@@ -392,6 +400,12 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
        it and near the loudest of its burst. */
     const float a = fabsf(x[i]);
     const bool steep = e > (c->is_long ? d->extent * level : fs_maxf(d->extent * c->base, d->trail * c->pending));
+    /* A lone sample barely over the level it rose from (by no more than
+       FS_DECLICK_EXTENT_DB twice) may be one of the noise's own peaks,
+       after the click: it keeps the event open, but does not make it
+       longer.  A burst's samples come in a row, or stand further out. */
+    const bool lone = steep && !c->was_over && e <= d->extent * d->extent * c->base;
+    c->was_over = steep;
     const bool bad = steep || (!c->is_long && a > fs_maxf(c->amplitude, d->hold * (c->split ? c->split_peak_x : c->peak_x)));
     if (bad && !c->is_long && c->settled >= d->apart) {
       /* A new burst after the signal had settled back: a second click,
@@ -412,6 +426,7 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
     }
     if (bad) {
       c->last = c->tail = i;
+      c->reach = lone ? c->reach : i;
       if (steep) {
         c->pending = fs_maxf(c->pending, e);
         c->split_peak = fs_maxf(c->split_peak, e);
@@ -422,7 +437,7 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
     } else if (e > c->base && i - c->tail <= d->guard + 1) {
       c->tail = i; /* a weaker last sample of the burst */
     }
-    if (!c->is_long && c->last - c->first > d->longest && c->split) {
+    if (!c->is_long && c->reach - c->first > d->longest && c->split) {
       /* Too long for one click, but it had settled in between: the part
          before is a click of its own (the pair of clicks, or a click just
          before a word), and the rest is judged by itself. */
@@ -451,7 +466,7 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
       c->peak_x = c->split_peak_x;
       c->split = 0;
     }
-    if (!c->is_long && c->last - c->first > d->longest) {
+    if (!c->is_long && c->reach - c->first > d->longest) {
       c->is_long = 1; /* sound: it joins the level at once */
       if (carried_in && c->held_count > 0) {
         revoke_held(d);
@@ -476,6 +491,7 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
     c->first -= c->is_long ? 0 : n; /* a long one's start no longer matters */
     c->last -= n;
     c->tail -= n;
+    c->reach -= n;
     c->split_first -= n;
     c->split_tail -= n;
   }
@@ -522,15 +538,20 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
 uint32_t fs_declick_process(fs_declick *d, float *x) {
   const uint32_t n = d->hop;
   declick_carry *c = &d->carry;
-  float level = FS_DECLICK_FLOOR;
+  float level = FS_DECLICK_FLOOR, least = d->level[0];
   for (uint32_t i = 0; i < d->levels; ++i) {
     level = fs_maxf(level, d->level[i]);
+    least = fs_minf(least, d->level[i]);
   }
+  /* A level that held steady from hop to hop is noise's, whose peaks
+     never stray far: a click stands out of it sooner than out of a
+     voice, whose pulses may rise from one syllable to the next. */
+  d->detect_now = level <= d->steady * least ? d->detect_steady : d->detect;
   const float x1 = x[n - 1], x2 = x[n - 2]; /* the input's, before any repair */
   float peak = difference_peak(x, n, c->x1, c->x2);
   uint32_t repaired = 0;
   d->revoked_count = 0;
-  if (FS_UNLIKELY(c->open || peak > d->detect * level)) {
+  if (FS_UNLIKELY(c->open || peak > d->detect_now * level)) {
     repaired = repair_hop(d, x, level, &peak);
   } else {
     c->held_count = 0; /* held for one hop boundary only: by now the event has shown what it is */

@@ -197,7 +197,9 @@ static_assert(FS_DEHUM_LOW_SHARE > 0.0f && FS_DEHUM_LOW_SHARE < 0.5f, "a share, 
    voice (its energy below 3 kHz) down 25 dB at 22 kHz, 12 dB more per
    doubling of the rate: a click stands out of speech by that much more. */
 #define FS_DECLICK_LEVEL_MS 25.0f   /* the level: its peak over this long, outside clicks */
-#define FS_DECLICK_DETECT_DB 10.0f  /* a click starts this far above the level */
+#define FS_DECLICK_DETECT_DB 10.0f  /* a click starts this far above the level, */
+#define FS_DECLICK_DETECT_STEADY_DB 6.0f /* ...this far above a level that held */
+#define FS_DECLICK_STEADY_DB 4.5f   /* ...within this from hop to hop */
 #define FS_DECLICK_EXTENT_DB 1.5f   /* ...and lasts while it comes this far above it */
 #define FS_DECLICK_TRAIL_DB -30.0f  /* ...and comes no further under its own peak */
 #define FS_DECLICK_HOLD_DB -6.0f    /* a held value: a sample this close to its burst's loudest */
