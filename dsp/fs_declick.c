@@ -404,7 +404,7 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
        FS_DECLICK_EXTENT_DB twice) may be one of the noise's own peaks,
        after the click: it keeps the event open, but does not make it
        longer.  A burst's samples come in a row, or stand further out. */
-    const bool lone = steep && !c->was_over && e <= d->extent * d->extent * c->base;
+    const bool lone = steep && !c->was_over && e <= d->extent * d->extent * c->base && c->pending > 10.0f * c->base;
     c->was_over = steep;
     const bool bad = steep || (!c->is_long && a > fs_maxf(c->amplitude, d->hold * (c->split ? c->split_peak_x : c->peak_x)));
     if (bad && !c->is_long && c->settled >= d->apart) {
@@ -518,10 +518,11 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
     repaired += (uint32_t)(to - from + 1);
     c->continues = carried && s + 1 == spans && to == n - 1;
   }
-  if (c->continues) {
-    /* Predicted over up to the hop's end on no more than a guess: keep
-       what it changed, so the next hop can take it back (see
-       fs_declick_revoked). */
+  if (carried) {
+    /* An event still open, repaired on no more than a guess (up to the
+       hop's end, or to its last bad sample so far): keep what that
+       changed, so the next hop can take it back should the event prove
+       to be sound (see fs_declick_revoked). */
     const int32_t from = d->spans[spans - 1].from;
     c->held_from = from;
     c->held_count = n - from;
