@@ -359,6 +359,17 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
     const float e = fabsf(second_difference(x[i], x1, x2));
     x2 = x1;
     x1 = x[i];
+    if (c->open && c->is_long && e > d->detect_now * level) {
+      /* A click on a sound already running (a word just begun): as far
+         over the level the sound has raised as a click over any other.
+         The sound is over as an event; the click starts a new one. */
+      c->open = 0;
+      carried_in = false;
+      hop_first = -1;
+      run_first = run_last = i;
+      accepted_before_run = accepted;
+      loudest_before_run = loudest;
+    }
     if (!c->open) {
       if (e > level) {
         if (i - run_last > d->guard + 1) {
@@ -372,7 +383,11 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
         /* An event starts where the run that reached the threshold did:
            a burst's first samples may stay under it. */
         c->open = 1;
-        c->first = hop_first = run_first;
+        hop_first = run_first;
+        /* ...but its length counts from no earlier than FS_DECLICK_APART_MS
+           before the threshold: in a quiet passage a voice's own rise can
+           lead up to a click for a millisecond, over a level that low. */
+        c->first = run_first > i - d->apart ? run_first : i - d->apart;
         c->last = c->tail = i;
         c->pending = e;
         c->base = level;
@@ -399,6 +414,23 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
        on; or, between the edges of a held value, over the samples before
        it and near the loudest of its burst. */
     const float a = fabsf(x[i]);
+    if (!c->is_long && e > d->detect * c->pending && 2 * (i - c->first) > d->longest) {
+      /* A burst far over all the event held so far: a click on what had
+         just begun (a word's first millisecond).  What came before it is
+         not the click's: it is left alone (handed back, if the last hop
+         predicted over it), and the click is an event of its own. */
+      if (carried_in && c->held_count > 0) {
+        revoke_held(d);
+      }
+      carried_in = false;
+      c->continues = 0;
+      c->first = i - d->apart;
+      hop_first = c->first > 0 ? c->first : 0;
+      c->last = c->reach = c->tail = i;
+      c->pending = e;
+      c->peak_x = a;
+      c->split = c->settled = 0;
+    }
     const bool steep = e > (c->is_long ? d->extent * level : fs_maxf(d->extent * c->base, d->trail * c->pending));
     /* A lone sample barely over the level it rose from (by no more than
        FS_DECLICK_EXTENT_DB twice) may be one of the noise's own peaks,
@@ -477,6 +509,7 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
     if (c->is_long) {
       level = fs_maxf(level, e);
       accepted = fs_maxf(accepted, e);
+      loudest = fs_maxf(loudest, a);
     }
     if (i - c->last > d->bridge) {
       c->open = 0;
