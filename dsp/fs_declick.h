@@ -30,7 +30,10 @@
     peak) for FS_DECLICK_APART_MS within it, the part before is a click of
     its own, and the rest is judged by itself: two clicks close together,
     or a click just before a word.  Clicks that touch make one burst, and
-    past FS_DECLICK_MAX_MS together pass as sound;
+    past FS_DECLICK_MAX_MS together pass as sound.  A burst
+    FS_DECLICK_DETECT_DB over all an event held, half a click's length
+    into it, is a click on what had just begun, and an event of its own;
+    so is a burst that far over the level a sound has raised;
   - a click is replaced, FS_DECLICK_GUARD_MS beyond the samples found, by
     an autoregressive model's predictions, forward from the samples before
     it and backward from those after it, cross-faded.  The model
