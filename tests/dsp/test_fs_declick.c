@@ -368,10 +368,6 @@ static double clicks_removed(double rate, const float *clean, size_t n, const cl
     in_all += in;
     out_all += out;
     const double db = 10.0 * log10(in / (out + 1e-30));
-    if (getenv("FS_DECLICK_DEBUG") && db < 15.0) {
-      printf("#   click %zu at %zu length %zu rms %.2f held %d: %.1f dB\n", c, clicks[c].at, clicks[c].length,
-             (double)clicks[c].rms, clicks[c].held, db);
-    }
     *worst_db = db < *worst_db ? db : *worst_db;
   }
   free(x);
