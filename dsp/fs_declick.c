@@ -414,18 +414,23 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
        on; or, between the edges of a held value, over the samples before
        it and near the loudest of its burst. */
     const float a = fabsf(x[i]);
-    if (!c->is_long && e > d->detect * c->pending && 2 * (i - c->first) > d->longest) {
+    if (!c->is_long && e > d->detect * c->pending && i > c->first + d->apart) {
       /* A burst far over all the event held so far: a click on what had
-         just begun (a word's first millisecond).  What came before it is
-         not the click's: it is left alone (handed back, if the last hop
-         predicted over it), and the click is an event of its own. */
-      if (carried_in && c->held_count > 0) {
-        revoke_held(d);
+         just begun (a word's first millisecond), which is an event of its
+         own.  What came before it, half a click's length or more, is not
+         the click's: it is left alone (handed back, if the last hop
+         predicted over it).  Anything shorter may be the click's own
+         first samples, and is repaired with it, but its length counts
+         from the burst. */
+      if (2 * (i - c->first) > d->longest) {
+        if (carried_in && c->held_count > 0) {
+          revoke_held(d);
+        }
+        carried_in = false;
+        c->continues = 0;
+        hop_first = i - d->apart > 0 ? i - d->apart : 0;
       }
-      carried_in = false;
-      c->continues = 0;
       c->first = i - d->apart;
-      hop_first = c->first > 0 ? c->first : 0;
       c->last = c->reach = c->tail = i;
       c->pending = e;
       c->peak_x = a;

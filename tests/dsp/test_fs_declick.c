@@ -380,10 +380,11 @@ static double clicks_removed(double rate, const float *clean, size_t n, const cl
    strength, out of faint noise or noise at -40 dBFS) with a click just
    before it, on its first pulse or in its first milliseconds: the onset
    must not carry the click through as sound.  Every click length and
-   level, held and noise clicks, at positions across the hop grid. */
-static void removes_clicks_on_word_onsets(void **state) {
-  (void)state;
-  const double rate = 48000.0;
+   level, held and noise clicks, at positions across the hop grid.  At 48
+   kHz every click comes out 10 dB down and more, those 30 dB over the
+   word 20; at the other rates a few land where a click and a glottal
+   pulse cannot be told apart that well (15 dB). */
+static void clicks_on_word_onsets_at(double rate) {
   const fs_geometry g = fs_geometry_for_rate(rate);
   const size_t n = (size_t)(0.2 * rate), onset = (size_t)(0.1 * rate), run_in = (size_t)(0.05 * rate);
   const float rise = (float)(0.002 * rate); /* the word comes in over 2 ms, mid-waveform */
@@ -419,10 +420,19 @@ static void removes_clicks_on_word_onsets(void **state) {
            in_db_sum / cases);
     assert_true(in_db_sum / cases >= 30.0);
   }
-  printf("# least: %.1f dB down, %.1f dB for clicks 30 dB and more over the word\n", least, worst);
-  assert_true(least >= 10.0 && worst >= 20.0);
+  printf("# at %.0f Hz, least: %.1f dB down, %.1f dB for clicks 30 dB and more over the word\n", rate, least, worst);
+  assert_true(rate != 48000.0 || (least >= 10.0 && worst >= 20.0));
+  assert_true(worst >= 15.0);
   free(x);
   free(voice);
+}
+
+static void removes_clicks_on_word_onsets(void **state) {
+  (void)state;
+  const double rates[3] = {22050.0, 48000.0, 192000.0};
+  for (int r = 0; r < 3; ++r) {
+    clicks_on_word_onsets_at(rates[r]);
+  }
 }
 
 /* A voice rising out of a pause (a vowel's low harmonics and the breath
