@@ -311,9 +311,10 @@ static void add_span(fs_declick *d, uint32_t *spans, int32_t hop_first) {
 
 /* The bar for a sample of an event to count as bad by its own size: just
    over the loudest sample of the last FS_DECLICK_LEVEL_MS before it (the
-   hops' peaks, then this hop's up to the event, clicks left out: `here`).  A click that holds a
-   value (a digital glitch, a dropout to a rail) has a second difference
-   only at its edges; the samples between them stand this far out instead.
+   hops' peaks, then this hop's up to the event, clicks left out: `here`).
+   A click that holds a value (a digital glitch, a dropout to a rail) has
+   a second difference only at its edges; the samples between them stand
+   this far out instead.
    A word's onset stands out too, but for longer than any click, so it is
    let through as sound. */
 static float amplitude_bar(const fs_declick *d, float here) {
@@ -443,7 +444,8 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
        longer.  A burst's samples come in a row, or stand further out. */
     const bool lone = steep && !c->was_over && e <= d->extent * d->extent * c->base && c->pending > 10.0f * c->base;
     c->was_over = steep;
-    const bool bad = steep || (!c->is_long && a > fs_maxf(c->amplitude, d->hold * (c->split ? c->split_peak_x : c->peak_x)));
+    const float burst_x = c->split ? c->split_peak_x : c->peak_x;
+    const bool bad = steep || (!c->is_long && a > fs_maxf(c->amplitude, d->hold * burst_x));
     if (bad && !c->is_long && c->settled >= d->apart) {
       /* A new burst after the signal had settled back: a second click,
          unless the event as a whole proves to be sound. */

@@ -450,7 +450,8 @@ static void removes_clicks_on_a_rising_voice(void **state) {
   size_t count = 0;
   for (size_t at = 0; at < n; ++at) {
     const size_t in = at % period;
-    const float gain = in < period / 2 ? 0.0f : powf(10.0f, -2.0f * fmaxf(0.0f, 1.0f - (float)(in - period / 2) / (float)rise));
+    const float risen = in < period / 2 ? 0.0f : fminf((float)(in - period / 2) / (float)rise, 1.0f);
+    const float gain = in < period / 2 ? 0.0f : powf(10.0f, -2.0f * (1.0f - risen));
     float voice = 0.0f;
     for (int k = 1; k <= 3; ++k) {
       voice += 0.05f / (float)k * sinf((float)(2.0 * pi * 150.0 * k * (double)at / rate));
