@@ -33,6 +33,15 @@ typedef struct {
   float amplitude;      /* the open event's bar for a sample itself (not its difference) */
   int32_t held_from;   /* the last hop's samples from here on were predicted over */
   int32_t held_count;  /* ...this many (0: none): an event still open at its end */
+  float peak_x;        /* the open event's loudest sample that counted as bad */
+  int32_t settled;     /* samples in a row back at the level the open event rose from */
+  int32_t split;       /* a burst came after it had settled: the event may be two clicks */
+  int32_t split_first; /* ...the later burst's first sample, */
+  int32_t split_tail;  /* ...and the earlier one's tail */
+  int32_t was_over;    /* the sample before was over the open event's bar */
+  int32_t reach;       /* its last bad sample that counts towards its length */
+  float split_peak;    /* the later burst's peak difference and sample */
+  float split_peak_x;
 } declick_carry;
 
 typedef struct {
@@ -45,8 +54,12 @@ struct fs_declick {
   uint32_t ring;   /* history ring length, a power of two >= fit and >= hop */
   uint32_t fit;    /* samples a model is fitted to, and history kept for it */
   uint32_t order;  /* model coefficients */
-  int32_t guard, bridge, longest; /* FS_DECLICK_*_MS in samples */
+  int32_t guard, bridge, longest, apart; /* FS_DECLICK_*_MS in samples */
+  uint32_t span_capacity;
   float detect, extent;           /* thresholds over the level, as amplitude ratios */
+  float detect_steady, steady;    /* FS_DECLICK_DETECT_STEADY_DB, FS_DECLICK_STEADY_DB as ratios */
+  float detect_now;               /* this hop's: detect, or detect_steady */
+  float trail, hold;              /* FS_DECLICK_TRAIL_DB, FS_DECLICK_HOLD_DB as amplitude ratios */
   double white;                   /* FS_DECLICK_WHITE_DB as a power ratio */
   float *level;      /* per hop: the peak second difference outside clicks */
   float *amplitude;  /* per hop: the peak sample, after repair */
@@ -85,6 +98,7 @@ fs_declick *fs_declick_create(double sample_rate, uint32_t hop) {
   /* Two clicks' guards never meet, and each repair has a sample after it. */
   d->bridge = ms_to_samples(FS_DECLICK_BRIDGE_MS, sample_rate, 2 * d->guard + 4);
   d->longest = ms_to_samples(FS_DECLICK_MAX_MS, sample_rate, d->bridge + 1);
+  d->apart = ms_to_samples(FS_DECLICK_APART_MS, sample_rate, 2);
   const int32_t order = ms_to_samples(FS_DECLICK_ORDER_MS, sample_rate, 2);
   d->order = order < (int32_t)FS_DECLICK_ORDER_MAX ? (uint32_t)order : FS_DECLICK_ORDER_MAX;
   const int32_t fit = ms_to_samples(FS_DECLICK_FIT_MS, sample_rate, 4 * (int32_t)d->order);
@@ -93,13 +107,20 @@ fs_declick *fs_declick_create(double sample_rate, uint32_t hop) {
   for (d->ring = 1; d->ring < d->fit || d->ring < hop; d->ring *= 2) {
   }
   d->detect = powf(10.0f, FS_DECLICK_DETECT_DB / 20.0f);
+  d->detect_steady = powf(10.0f, FS_DECLICK_DETECT_STEADY_DB / 20.0f);
+  d->steady = powf(10.0f, FS_DECLICK_STEADY_DB / 20.0f);
   d->extent = powf(10.0f, FS_DECLICK_EXTENT_DB / 20.0f);
+  d->trail = powf(10.0f, FS_DECLICK_TRAIL_DB / 20.0f);
+  d->hold = powf(10.0f, FS_DECLICK_HOLD_DB / 20.0f);
   d->white = pow(10.0, FS_DECLICK_WHITE_DB / 10.0);
   /* The float buffers in one block, each a whole number of floats. */
   const size_t floats = 2u * d->levels + d->ring + 3u * d->fit + 5u * hop + 5u * d->order + 2u;
   d->level = calloc(floats, sizeof(float));
   d->acf = calloc(2u * (d->order + 1u), sizeof(double));
-  d->spans = calloc(hop / (uint32_t)d->bridge + 2u, sizeof(span));
+  /* Every click but a hop's first and last takes a bad sample and `apart`
+     settled ones. */
+  d->span_capacity = hop / (uint32_t)(d->apart + 1) + 3u;
+  d->spans = calloc(d->span_capacity, sizeof(span));
   if (!d->level || !d->acf || !d->spans) {
     fs_declick_destroy(d);
     return NULL;
@@ -283,23 +304,23 @@ static void add_span(fs_declick *d, uint32_t *spans, int32_t hop_first) {
   int32_t from = c->continues ? 0 : hop_first - d->guard, to = c->tail >= 0 ? bad + d->guard : 0;
   from = from > 0 ? from : 0;
   to = c->continues && to < d->guard - 1 ? d->guard - 1 : to;
-  d->spans[(*spans)++] = (span){from, to > from ? to : from};
+  if (*spans < d->span_capacity) {
+    d->spans[(*spans)++] = (span){from, to > from ? to : from};
+  }
 }
 
 /* The bar for a sample of an event to count as bad by its own size: just
    over the loudest sample of the last FS_DECLICK_LEVEL_MS before it (the
-   hops' peaks, then this hop up to the event).  A click that holds a
-   value (a digital glitch, a dropout to a rail) has a second difference
-   only at its edges; the samples between them stand this far out instead.
+   hops' peaks, then this hop's up to the event, clicks left out: `here`).
+   A click that holds a value (a digital glitch, a dropout to a rail) has
+   a second difference only at its edges; the samples between them stand
+   this far out instead.
    A word's onset stands out too, but for longer than any click, so it is
    let through as sound. */
-static float amplitude_bar(const fs_declick *d, const float *x, int32_t first) {
-  float peak = FS_DECLICK_FLOOR;
+static float amplitude_bar(const fs_declick *d, float here) {
+  float peak = fs_maxf(FS_DECLICK_FLOOR, here);
   for (uint32_t i = 0; i < d->levels; ++i) {
     peak = fs_maxf(peak, d->amplitude[i]);
-  }
-  for (int32_t i = 0; i < first; ++i) {
-    peak = fs_maxf(peak, fabsf(x[i]));
   }
   return d->extent * peak;
 }
@@ -329,6 +350,7 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
   declick_carry *c = &d->carry;
   const int32_t n = (int32_t)d->hop;
   float accepted = 0.0f, accepted_before_run = 0.0f; /* peaks outside clicks */
+  float loudest = 0.0f, loudest_before_run = 0.0f;   /* ...and of the samples themselves */
   int32_t hop_first = -1;               /* the open event's first sample in this hop */
   int32_t run_first = 0, run_last = -n; /* the latest run of samples over the level */
   uint32_t spans = 0;
@@ -338,42 +360,152 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
     const float e = fabsf(second_difference(x[i], x1, x2));
     x2 = x1;
     x1 = x[i];
+    if (c->open && c->is_long && e > d->detect_now * level) {
+      /* A click on a sound already running (a word just begun): as far
+         over the level the sound has raised as a click over any other.
+         The sound is over as an event; the click starts a new one. */
+      c->open = 0;
+      carried_in = false;
+      hop_first = -1;
+      run_first = run_last = i;
+      accepted_before_run = accepted;
+      loudest_before_run = loudest;
+    }
     if (!c->open) {
       if (e > level) {
         if (i - run_last > d->guard + 1) {
           run_first = i;
           accepted_before_run = accepted;
+          loudest_before_run = loudest;
         }
         run_last = i;
       }
-      if (e > d->detect * level) {
+      if (e > d->detect_now * level) {
         /* An event starts where the run that reached the threshold did:
            a burst's first samples may stay under it. */
         c->open = 1;
-        c->first = hop_first = run_first;
+        hop_first = run_first;
+        /* ...but its length counts from no earlier than FS_DECLICK_APART_MS
+           before the threshold: in a quiet passage a voice's own rise can
+           lead up to a click for a millisecond, over a level that low. */
+        c->first = run_first > i - d->apart ? run_first : i - d->apart;
         c->last = c->tail = i;
         c->pending = e;
         c->base = level;
-        c->amplitude = amplitude_bar(d, x, run_first);
+        c->amplitude = amplitude_bar(d, loudest_before_run);
+        c->peak_x = 0.0f;
+        for (int32_t j = run_first; j <= i; ++j) {
+          c->peak_x = fs_maxf(c->peak_x, fabsf(x[j]));
+        }
         c->is_long = c->continues = 0;
+        c->settled = c->split = 0;
+        c->was_over = 1;
+        c->reach = i;
         accepted = accepted_before_run;
+        loudest = loudest_before_run;
       } else {
         accepted = fs_maxf(accepted, e);
+        loudest = fs_maxf(loudest, fabsf(x[i]));
       }
       continue;
     }
-    /* Against the level it rose from, not one the hop boundary may have
-       lifted since with what came before it. */
-    if (e > d->extent * (c->is_long ? level : c->base)) {
+    /* Bad: over the level it rose from (not one the hop boundary may have
+       lifted since with what came before it), and over what trails from
+       its own peak, so a click ends where it does, whatever sound it sits
+       on; or, between the edges of a held value, over the samples before
+       it and near the loudest of its burst. */
+    const float a = fabsf(x[i]);
+    if (!c->is_long && e > d->detect * c->pending && i > c->first + d->apart) {
+      /* A burst far over all the event held so far: a click on what had
+         just begun (a word's first millisecond), which is an event of its
+         own.  What came before it, half a click's length or more, is not
+         the click's: it is left alone (handed back, if the last hop
+         predicted over it).  Anything shorter may be the click's own
+         first samples, and is repaired with it, but its length counts
+         from the burst. */
+      if (2 * (i - c->first) > d->longest) {
+        if (carried_in && c->held_count > 0) {
+          revoke_held(d);
+        }
+        carried_in = false;
+        c->continues = 0;
+        hop_first = i - d->apart > 0 ? i - d->apart : 0;
+      }
+      c->first = i - d->apart;
+      c->last = c->reach = c->tail = i;
+      c->pending = e;
+      c->peak_x = a;
+      c->split = c->settled = 0;
+    }
+    const bool steep = e > (c->is_long ? d->extent * level : fs_maxf(d->extent * c->base, d->trail * c->pending));
+    /* A lone sample barely over the level it rose from (by no more than
+       FS_DECLICK_EXTENT_DB twice) may be one of the noise's own peaks,
+       after the click: it keeps the event open, but does not make it
+       longer.  A burst's samples come in a row, or stand further out. */
+    const bool lone = steep && !c->was_over && e <= d->extent * d->extent * c->base && c->pending > 10.0f * c->base;
+    c->was_over = steep;
+    const float burst_x = c->split ? c->split_peak_x : c->peak_x;
+    const bool bad = steep || (!c->is_long && a > fs_maxf(c->amplitude, d->hold * burst_x));
+    if (bad && !c->is_long && c->settled >= d->apart) {
+      /* A new burst after the signal had settled back: a second click,
+         unless the event as a whole proves to be sound. */
+      c->split = 1;
+      c->split_first = i;
+      c->split_tail = c->tail;
+      c->split_peak = c->split_peak_x = 0.0f;
+    }
+    /* Settled: back within the level it rose from, and far under the
+       event's peak.  A noise burst's lulls, or the lulls between the
+       bursts of a voice whose difference lies under the floor (at the
+       highest rates), are not that deep. */
+    if (bad) {
+      c->settled = 0;
+    } else if (c->settled < d->apart) { /* once settled, until the next burst */
+      c->settled = e <= fs_minf(d->extent * c->base, d->trail * c->pending) && a <= c->amplitude ? c->settled + 1 : 0;
+    }
+    if (bad) {
       c->last = c->tail = i;
-      c->pending = fs_maxf(c->pending, e);
+      c->reach = lone ? c->reach : i;
+      if (steep) {
+        c->pending = fs_maxf(c->pending, e);
+        c->split_peak = fs_maxf(c->split_peak, e);
+      }
+      c->peak_x = fs_maxf(c->peak_x, a);
+      c->split_peak_x = fs_maxf(c->split_peak_x, a);
       hop_first = hop_first < 0 ? i : hop_first;
-    } else if (!c->is_long && fabsf(x[i]) > c->amplitude) {
-      c->last = c->tail = i; /* a held value between the edges */
     } else if (e > c->base && i - c->tail <= d->guard + 1) {
       c->tail = i; /* a weaker last sample of the burst */
     }
-    if (!c->is_long && c->last - c->first > d->longest) {
+    if (!c->is_long && c->reach - c->first > d->longest && c->split) {
+      /* Too long for one click, but it had settled in between: the part
+         before is a click of its own (the pair of clicks, or a click just
+         before a word), and the rest is judged by itself. */
+      if (c->split_first >= 0) {
+        const int32_t tail = c->tail;
+        c->tail = c->split_tail;
+        add_span(d, &spans, hop_first);
+        c->tail = tail;
+        c->continues = 0;
+        c->held_count = 0; /* what the last hop predicted over was that click */
+        carried_in = false;
+        hop_first = c->split_first;
+      } else {
+        /* Both began in the last hop, predicted over to its end: only the
+           later one's part of that can still prove to be sound. */
+        const int32_t from = n + c->split_first - d->guard, drop = from - c->held_from;
+        if (c->held_count > 0 && drop > 0) {
+          const int32_t keep = c->held_count > drop ? c->held_count - drop : 0;
+          memmove(d->held, d->held + (c->held_count - keep), (size_t)keep * sizeof(float));
+          c->held_from += c->held_count - keep;
+          c->held_count = keep;
+        }
+      }
+      c->first = c->split_first;
+      c->pending = fs_maxf(c->split_peak, c->base);
+      c->peak_x = c->split_peak_x;
+      c->split = 0;
+    }
+    if (!c->is_long && c->reach - c->first > d->longest) {
       c->is_long = 1; /* sound: it joins the level at once */
       if (carried_in && c->held_count > 0) {
         revoke_held(d);
@@ -384,6 +516,7 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
     if (c->is_long) {
       level = fs_maxf(level, e);
       accepted = fs_maxf(accepted, e);
+      loudest = fs_maxf(loudest, a);
     }
     if (i - c->last > d->bridge) {
       c->open = 0;
@@ -398,6 +531,9 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
     c->first -= c->is_long ? 0 : n; /* a long one's start no longer matters */
     c->last -= n;
     c->tail -= n;
+    c->reach -= n;
+    c->split_first -= n;
+    c->split_tail -= n;
   }
   const bool carried = spans > closed;
   c->continues = 0;
@@ -422,10 +558,11 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
     repaired += (uint32_t)(to - from + 1);
     c->continues = carried && s + 1 == spans && to == n - 1;
   }
-  if (c->continues) {
-    /* Predicted over up to the hop's end on no more than a guess: keep
-       what it changed, so the next hop can take it back (see
-       fs_declick_revoked). */
+  if (carried) {
+    /* An event still open, repaired on no more than a guess (up to the
+       hop's end, or to its last bad sample so far): keep what that
+       changed, so the next hop can take it back should the event prove
+       to be sound (see fs_declick_revoked). */
     const int32_t from = d->spans[spans - 1].from;
     c->held_from = from;
     c->held_count = n - from;
@@ -442,15 +579,20 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
 uint32_t fs_declick_process(fs_declick *d, float *x) {
   const uint32_t n = d->hop;
   declick_carry *c = &d->carry;
-  float level = FS_DECLICK_FLOOR;
+  float level = FS_DECLICK_FLOOR, least = d->level[0];
   for (uint32_t i = 0; i < d->levels; ++i) {
     level = fs_maxf(level, d->level[i]);
+    least = fs_minf(least, d->level[i]);
   }
+  /* A level that held steady from hop to hop is noise's, whose peaks
+     never stray far: a click stands out of it sooner than out of a
+     voice, whose pulses may rise from one syllable to the next. */
+  d->detect_now = level <= d->steady * least ? d->detect_steady : d->detect;
   const float x1 = x[n - 1], x2 = x[n - 2]; /* the input's, before any repair */
   float peak = difference_peak(x, n, c->x1, c->x2);
   uint32_t repaired = 0;
   d->revoked_count = 0;
-  if (FS_UNLIKELY(c->open || peak > d->detect * level)) {
+  if (FS_UNLIKELY(c->open || peak > d->detect_now * level)) {
     repaired = repair_hop(d, x, level, &peak);
   } else {
     c->held_count = 0; /* held for one hop boundary only: by now the event has shown what it is */
@@ -501,7 +643,7 @@ void fs_declick_load(fs_declick *d, const void *src) {
 bool fs_declick_state_is_finite(const fs_declick *d) {
   const declick_carry *c = &d->carry;
   return isfinite(c->x1) && isfinite(c->x2) && isfinite(c->pending) && isfinite(c->base) &&
-         isfinite(c->amplitude) &&
+         isfinite(c->amplitude) && isfinite(c->peak_x) && isfinite(c->split_peak) && isfinite(c->split_peak_x) &&
          fs_all_finite(d->level, d->levels + d->ring) && fs_all_finite(d->held, d->hop) &&
          fs_all_finite(d->amplitude, d->levels);
 }

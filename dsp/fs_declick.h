@@ -13,13 +13,27 @@
     it is measured against is the peak of that difference over the last
     FS_DECLICK_LEVEL_MS, clicks left out: a pitch period of the lowest
     voices, so each glottal pulse meets the pulses before it.  An event
-    starts at a sample FS_DECLICK_DETECT_DB over the level (from where the
-    run of samples over the level that led to it began), and is over once
-    nothing has come FS_DECLICK_EXTENT_DB over the level it rose from for
-    FS_DECLICK_BRIDGE_MS;
+    starts at a sample FS_DECLICK_DETECT_DB over the level (over a level
+    that held within FS_DECLICK_STEADY_DB from hop to hop, as noise's
+    does, FS_DECLICK_DETECT_STEADY_DB), from where the run of samples over
+    the level that led to it began, and is over once nothing has come
+    FS_DECLICK_EXTENT_DB over the level it rose from, and within
+    FS_DECLICK_TRAIL_DB of the event's own peak, for FS_DECLICK_BRIDGE_MS
+    (between the edges of a held value, its samples count by their size
+    instead): a click on a word's onset ends where the click does, and the
+    word does not carry it on.  A lone sample barely over that keeps an
+    event open without making it longer: the noise's own peaks;
   - an event longer than FS_DECLICK_MAX_MS is sound, not a click: a
     plosive burst, or a word's first glottal pulse, whose formants ring
-    on.  It is left alone and joins the level at once;
+    on.  It is left alone and joins the level at once.  But where the
+    signal had settled back (to the level it rose from, far under the
+    peak) for FS_DECLICK_APART_MS within it, the part before is a click of
+    its own, and the rest is judged by itself: two clicks close together,
+    or a click just before a word.  Clicks that touch make one burst, and
+    past FS_DECLICK_MAX_MS together pass as sound.  A burst
+    FS_DECLICK_DETECT_DB over all an event held, half a click's length
+    into it, is a click on what had just begun, and an event of its own;
+    so is a burst that far over the level a sound has raised;
   - a click is replaced, FS_DECLICK_GUARD_MS beyond the samples found, by
     an autoregressive model's predictions, forward from the samples before
     it and backward from those after it, cross-faded.  The model
@@ -32,11 +46,11 @@
   has its part there predicted forward, and is finished in the next hop,
   interpolated from that prediction.  Should it prove to be sound there
   (the onset of a plosive or a word in the last FS_DECLICK_MAX_MS of a
-  hop), the rest is left alone, and what was predicted over is handed
-  back (fs_declick_revoked) for the caller to put back where it still
-  holds that hop.  A burst only
-  some 10 dB above the noise around it that fades under the level within
-  a millisecond can also be taken for a click.
+  hop), the rest is left alone, and what was repaired of it in that hop
+  is handed back (fs_declick_revoked) for the caller to put back where it
+  still holds that hop.  A burst only some 6 to 10 dB above steady noise
+  around it that fades under the level within a millisecond can also be
+  taken for a click.
 
   Threading: create/destroy instantiation class, the rest audio class.
 */
