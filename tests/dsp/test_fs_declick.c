@@ -402,8 +402,11 @@ static void clicks_on_word_onsets_at(double rate) {
           vowel(voice, 2 * n, rate, kind & 2 ? 210.0 : 110.0, 0.1f, &seed);
           const size_t start = onset + (size_t)(cases * 37) % g.hop;
           for (size_t i = 0; i < n; ++i) {
+            /* The voice is read only from the onset on (start >= onset): before
+               it, its index would fall ahead of the buffer. */
             const float t = i >= start ? fminf((float)(i - start) / rise, 1.0f) : 0.0f;
-            x[i] = background * test_gauss(&seed) + t * t * (3.0f - 2.0f * t) * voice[i + run_in - onset];
+            const float word = i >= start ? t * t * (3.0f - 2.0f * t) * voice[i + run_in - onset] : 0.0f;
+            x[i] = background * test_gauss(&seed) + word;
           }
           const click c = {(size_t)((double)start + offset_ms[o] * rate / 1000.0), click_length(k, rate),
                            0.1f * powf(10.0f, click_db[level] / 20.0f), kind & 1};
