@@ -97,11 +97,12 @@ static_assert(FS_POWER_FLOOR > 1e-37f, "power floor must be a normal float");
    whose shares are informative (at least FS_LEVEL_MIN_READINGS of them)
    must agree within FS_LEVEL_AGREEMENT_DB: speech, which lifts only the
    bins it occupies, and noise that is not Gaussian-like spread the
-   readings apart and move nothing.  Past a dead zone (the readings' own scatter) the floor has
-   clearly moved: the estimate follows all the way, at most
-   FS_LEVEL_SLEW_DB_PER_S, until it reads within FS_LEVEL_LANDED_DB; while
-   the floor keeps moving (noise swinging by itself, a fan spinning up) a
-   narrower FS_LEVEL_MOVING_DB zone keeps the estimate with it.  A reading
+   readings apart and move nothing.  Past a dead zone (the readings' own
+   scatter) the floor has clearly moved: the estimate follows all the way,
+   at most FS_LEVEL_SLEW_DB_PER_S, until it reads within
+   FS_LEVEL_LANDED_DB; while the floor keeps moving (noise swinging by
+   itself, a fan spinning up) a narrower FS_LEVEL_MOVING_DB zone keeps the
+   estimate with it.  A reading
    is put right for the share of bins speech lifts out of the noise (more
    than FS_LEVEL_NOISE_CEILING times the floor, which noise itself next to
    never reaches), and not taken when speech holds most bins. */
