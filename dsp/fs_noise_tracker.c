@@ -1,6 +1,7 @@
 #include "fs_noise_tracker.h"
 
 #include "fs_fastmath.h"
+#include "fs_level_follower.h"
 #include "fs_sanitize.h"
 #include "fs_tuning.h"
 
@@ -15,9 +16,6 @@ typedef struct {
   uint32_t subwindow;    /* which minimum is being gathered */
   uint32_t in_subwindow; /* updates gathered into it so far */
   uint32_t hold;         /* frames still to skip: partly reset zeros or silence */
-  float level_mismatch;  /* dB the noise floor sits above the estimate, smoothed */
-  uint32_t level_following; /* the floor moved past a dead zone; not landed yet */
-  uint32_t level_moving;    /* updates until a still floor gets its dead zones back */
   uint32_t restart_pending; /* the input's make-up changed: search the minimum afresh */
   uint32_t silent_run;   /* silent frames in a row, saturating at silence_updates */
   uint32_t heard;        /* a frame that was not silent has come since reset */
@@ -39,15 +37,11 @@ struct fs_noise_tracker {
   float cap;               /* FS_NOISE_CAP_DB as a power ratio */
   uint32_t subwindow_updates;
   float silent_bin;        /* bin power of a frame at FS_SILENCE_DBFS */
-  float level_smoothing;   /* per-update weight of the old level mismatch */
-  float level_slew_db;     /* largest move of the level follower per update */
-  uint32_t moving_updates; /* FS_LEVEL_MOVING_MS in updates */
   uint32_t window_updates; /* the minimum window in updates: how long a silence holds the cap */
   uint32_t silence_updates; /* FS_SILENCE_MIN_MS in updates */
   uint32_t release_updates; /* FS_NOISE_STEADY_MS in updates */
   float steady_span;        /* FS_NOISE_STEADY_DB in log2 of a power */
   float lift;               /* FS_NOISE_LIFT_DB as a power ratio */
-  float probes[FS_LEVEL_PROBE_COUNT]; /* the level follower's, rising */
 
   tracker_counters counters;
   float *psd;          /* noise power estimate */
@@ -57,9 +51,7 @@ struct fs_noise_tracker {
   float *minima;       /* FS_MINIMUM_SUBWINDOWS rows of per-bin minima */
   float *window_min;   /* scratch: their minimum */
   float *average;      /* the start-up average, before any cap */
-  float *ratio;        /* scratch for the level follower: power over estimate, */
-  float *quiet_ratio;  /* ...and the same where speech was absent */
-  uint32_t level_hint; /* where the last count found the first readable probe (speed only) */
+  fs_level_follower *level; /* moves the whole estimate when the floor moves */
 };
 
 fs_noise_tracker *fs_noise_tracker_create(uint32_t bins, double hop_seconds, uint32_t settle_hops,
@@ -79,9 +71,10 @@ fs_noise_tracker *fs_noise_tracker_create(uint32_t bins, double hop_seconds, uin
   t->minima = calloc((size_t)bins * FS_MINIMUM_SUBWINDOWS, sizeof(float));
   t->window_min = calloc(bins, sizeof(float));
   t->average = calloc(bins, sizeof(float));
-  t->ratio = calloc(bins, sizeof(float));
-  t->quiet_ratio = calloc(bins, sizeof(float));
-  if (!t->psd || !t->spp_average || !t->presence || !t->smoothed || !t->minima || !t->window_min || !t->average || !t->ratio || !t->quiet_ratio) {
+  /* White noise of mean square m gives each bin m * sum(w^2). */
+  t->silent_bin = (float)(pow(10.0, FS_SILENCE_DBFS / 10.0) * window_power);
+  t->level = fs_level_follower_create(bins, hop_seconds, t->silent_bin);
+  if (!t->psd || !t->spp_average || !t->presence || !t->smoothed || !t->minima || !t->window_min || !t->average || !t->level) {
     fs_noise_tracker_destroy(t);
     return NULL;
   }
@@ -96,19 +89,11 @@ fs_noise_tracker *fs_noise_tracker_create(uint32_t bins, double hop_seconds, uin
   t->minimum_smoothing = (float)exp(-hop_ms / FS_MINIMUM_SMOOTH_MS);
   t->cap = (float)pow(10.0, FS_NOISE_CAP_DB / 10.0);
   t->subwindow_updates = (uint32_t)ceil(FS_MINIMUM_WINDOW_MS / FS_MINIMUM_SUBWINDOWS / hop_ms);
-  /* White noise of mean square m gives each bin m * sum(w^2). */
-  t->silent_bin = (float)(pow(10.0, FS_SILENCE_DBFS / 10.0) * window_power);
-  t->level_smoothing = (float)exp(-hop_ms / FS_LEVEL_SMOOTH_MS);
-  t->level_slew_db = (float)(FS_LEVEL_SLEW_DB_PER_S * hop_ms / 1000.0);
-  t->moving_updates = (uint32_t)ceil(FS_LEVEL_MOVING_MS / hop_ms);
   t->window_updates = t->subwindow_updates * FS_MINIMUM_SUBWINDOWS;
   t->silence_updates = (uint32_t)ceil(FS_SILENCE_MIN_MS / hop_ms);
   t->release_updates = (uint32_t)ceil(FS_NOISE_STEADY_MS / hop_ms);
   t->steady_span = FS_NOISE_STEADY_DB * FS_LOG2_10_OVER_10;
   t->lift = (float)pow(10.0, FS_NOISE_LIFT_DB / 10.0);
-  for (uint32_t i = 0; i < FS_LEVEL_PROBE_COUNT; ++i) {
-    t->probes[i] = (float)(FS_LEVEL_LOWEST_PROBE * pow(10.0, FS_LEVEL_PROBE_SPACING_DB * i / 10.0));
-  }
   fs_noise_tracker_reset(t);
   return t;
 }
@@ -124,13 +109,13 @@ void fs_noise_tracker_destroy(fs_noise_tracker *t) {
   free(t->minima);
   free(t->window_min);
   free(t->average);
-  free(t->ratio);
-  free(t->quiet_ratio);
+  fs_level_follower_destroy(t->level);
   free(t);
 }
 
 void fs_noise_tracker_reset(fs_noise_tracker *t) {
   memset(&t->counters, 0, sizeof(t->counters));
+  fs_level_follower_reset(t->level);
   /* The first frames after a reset still hold the cleared history. */
   t->counters.hold = t->settle_updates;
   for (uint32_t k = 0; k < t->bins; ++k) {
@@ -268,176 +253,13 @@ static void scale_estimate(fs_noise_tracker *t, float factor, bool with_minima) 
   }
 }
 
-/* What the shares under each probe say, for `informative` bins: see
-   level_reading. */
-static float read_shares(const fs_noise_tracker *t, const uint32_t *below, uint32_t informative, bool *agreed) {
-  const float *probes = t->probes;
-  *agreed = false;
-  if (informative < FS_LEVEL_MIN_BINS) {
-    return NAN;
-  }
-  /* Every probe whose share is well inside (0, 1) gives a reading; they
-     must agree, and there must be FS_LEVEL_MIN_READINGS of them. */
-  const uint32_t low = (uint32_t)(FS_LEVEL_SHARE_EDGE * (float)informative);
-  const uint32_t high = informative - low;
-  float lowest = INFINITY, highest = -INFINITY, first = 0.0f;
-  uint32_t found = 0;
-  for (uint32_t i = 0; i < FS_LEVEL_PROBE_COUNT; ++i) {
-    if (below[i] > low && below[i] < high) {
-      const float share = (float)below[i] / (float)informative;
-      /* 10 log10(probe / -ln(1 - share)), in the cheap log2. */
-      const float reading = FS_DB_PER_OCTAVE * (fs_log2(probes[i]) - fs_log2(-fs_log2(1.0f - share) * FS_LN_2));
-      first = found++ == 0 ? reading : first;
-      lowest = fs_min(lowest, reading);
-      highest = fs_max(highest, reading);
-    }
-  }
-  if (found >= FS_LEVEL_MIN_READINGS) {
-    *agreed = highest - lowest < FS_LEVEL_AGREEMENT_DB;
-    /* The lowest probe's reading: the one speech disturbs least. */
-    return *agreed ? first : NAN;
-  }
-  /* Too few readings to check their agreement.  A fall needs none: speech
-     only ever lifts bins, so a floor that reads lower is lower.  With every
-     bin under the lowest probe it fell further than the probes span: walk
-     down, re-reading on every step.  (A rise that large is left to the SPP
-     update: speech over a near-silent floor reads the same, and must not
-     be taken for noise.) */
-  if (found == 0 && below[0] >= high) {
-    return -FS_LEVEL_SPAN_DB;
-  }
-  if (found > 0 && first < 0.0f) {
-    return first;
-  }
-  return NAN;
-}
-
-/* How many of the n ratios sit under `limit`: one vectorised pass. */
-static uint32_t count_under(const float *restrict ratio, uint32_t n, float limit) {
-  uint32_t count = 0;
-  for (uint32_t j = 0; j < n; ++j) {
-    count += ratio[j] < limit;
-  }
-  return count;
-}
-
-/* For each probe, how many of the n ratios sit under it; the last count
-   is of those that carry anything (under FLT_MAX).  Only the probes whose
-   share can be read are counted: the counts rise with the probe, so from
-   the last frame's first readable probe (`hint`) the pass goes down until
-   a share is too small to read and up until one is too large; the probes
-   beyond are set to 0 or to all, which read_shares takes exactly as their
-   true counts.  That is about five passes instead of thirteen. */
-static void count_below(fs_noise_tracker *t, const float *ratio, uint32_t n, uint32_t *below) {
-  const uint32_t all = count_under(ratio, n, FLT_MAX);
-  below[FS_LEVEL_PROBE_COUNT] = all;
-  const uint32_t low = (uint32_t)(FS_LEVEL_SHARE_EDGE * (float)all), high = all - low;
-  const uint32_t hint = t->level_hint < FS_LEVEL_PROBE_COUNT ? t->level_hint : 0u;
-  uint32_t i = hint;
-  below[i] = count_under(ratio, n, t->probes[i]);
-  while (i > 0 && below[i] > low) {
-    --i;
-    below[i] = count_under(ratio, n, t->probes[i]);
-  }
-  for (uint32_t j = 0; j < i; ++j) {
-    below[j] = 0;
-  }
-  t->level_hint = i;
-  uint32_t j = hint + 1;
-  for (; j < FS_LEVEL_PROBE_COUNT && below[j - 1] < high; ++j) {
-    below[j] = count_under(ratio, n, t->probes[j]);
-  }
-  for (; j < FS_LEVEL_PROBE_COUNT; ++j) {
-    below[j] = all;
-  }
-}
-
-/* A reading taken with speech in some bins, put right.  Speech lifts a
-   share s of the bins far above the floor, so under the low probes the
-   shares are (1 - s) times the noise's: each low probe then reads the
-   floor 1 / (1 - s) too loud, all alike, so they agree on it.  Noise at
-   the reading's level leaves next to no bin over FS_LEVEL_NOISE_CEILING
-   times it: the bins above are that share s. */
-static float without_speech(const float *ratio, uint32_t n, uint32_t informative, float reading_db) {
-  const float level = fs_exp2(reading_db * FS_LOG2_10_OVER_10);
-  const float noise_share = (float)count_under(ratio, n, FS_LEVEL_NOISE_CEILING * level) / (float)informative;
-  if (noise_share < FS_LEVEL_MIN_NOISE_SHARE) {
-    return NAN; /* mostly speech: no reading of the floor */
-  }
-  return reading_db + FS_DB_PER_OCTAVE * fs_log2(noise_share);
-}
-
-/* How far the whole noise floor sits above the estimate, in dB, from one
-   frame; or NAN when the frame does not look like the noise shifted as a
-   whole (see the level follower in fs_tuning.h).  For Gaussian noise at c
-   times the estimate, the share of bins under probe x estimate is
-   1 - exp(-probe / c), so each probe gives its own reading of c: they agree
-   when the noise moved as a whole, and spread apart when some bins stand
-   far above the rest (speech) or the noise is not Gaussian-like.  *agreed
-   says whether all bins' readings agreed (only then may the minima move). */
-static float level_reading(fs_noise_tracker *t, const float *power, bool *agreed) {
-  const uint32_t bins = t->bins;
-  const float *restrict psd = t->psd;
-  const float *restrict presence = t->presence; /* the last frame's */
-  float *restrict ratio = t->ratio, *restrict quiet_ratio = t->quiet_ratio;
-  const float silent = t->silent_bin, never = FLT_MAX;
-  /* Every other bin's power against its estimate (neighbours of a
-     Hann-windowed spectrum are correlated, so little is lost); FLT_MAX,
-     under no probe, for a bin that carries nothing (silent) or, in the
-     quiet set, speech.  DC and Nyquist stay out: one real value each, not
-     two.  Then every count is a plain pass the compiler vectorises. */
-  const uint32_t n = (bins - 1) / 2;
-  for (uint32_t j = 0; j < n; ++j) {
-    const uint32_t k = 2 * j + 1;
-    const float r = power[k] > silent ? power[k] / psd[k] : never;
-    ratio[j] = r;
-    quiet_ratio[j] = presence[k] < FS_LEVEL_QUIET_PRESENCE ? r : never;
-  }
-  uint32_t below[FS_LEVEL_PROBE_COUNT + 1];
-  count_below(t, ratio, n, below);
-  const float whole = read_shares(t, below, below[FS_LEVEL_PROBE_COUNT], agreed);
-  if (*agreed || !isnan(whole)) {
-    return without_speech(ratio, n, below[FS_LEVEL_PROBE_COUNT], whole);
-  }
-  /* Speech in the frame spreads the readings of all bins apart.  The bins
-     it left alone in the last frame (low speech presence) still read the
-     noise: the level follows it through words, not only between them.
-     Their verdict moves the estimate, not the minima (see follow_level). */
-  count_below(t, quiet_ratio, n, below);
-  bool quiet_agreed;
-  const float reading = read_shares(t, below, below[FS_LEVEL_PROBE_COUNT], &quiet_agreed);
-  return quiet_agreed ? without_speech(quiet_ratio, n, below[FS_LEVEL_PROBE_COUNT], reading) : NAN;
-}
-
-/* The broadband level follower: moves the whole estimate when the noise
-   floor has clearly moved as a whole. */
+/* The broadband level follower (fs_level_follower.h): moves the whole
+   estimate when the noise floor has clearly moved as a whole. */
 static void follow_level(fs_noise_tracker *t, const float *power) {
-  tracker_counters *c = &t->counters;
-  bool agreed = false;
-  const float reading = level_reading(t, power, &agreed);
-  const float a = t->level_smoothing;
-  /* A frame that does not look like shifted noise counts as no shift. */
-  c->level_mismatch = a * c->level_mismatch + (1.0f - a) * (isnan(reading) ? 0.0f : reading);
-  /* Past a dead zone the floor has clearly moved: follow it all the way,
-     until it reads within FS_LEVEL_LANDED_DB (inside the dead zone the
-     readings' own scatter would only make the estimate hunt).  While the
-     floor keeps moving (it moved within FS_LEVEL_MOVING_MS), a narrower
-     zone keeps the estimate with it rather than a whole dead zone behind. */
-  const float m = c->level_mismatch;
-  const float rise = c->level_moving > 0 ? FS_LEVEL_MOVING_DB : FS_LEVEL_RISE_DB;
-  const float fall = c->level_moving > 0 ? FS_LEVEL_MOVING_DB : FS_LEVEL_FALL_DB;
-  c->level_following = c->level_following ? fabsf(m) > FS_LEVEL_LANDED_DB : (m > rise || m < -fall);
-  const float step_db = c->level_following ? fs_max(fs_min(m, t->level_slew_db), -t->level_slew_db) : 0.0f;
-  c->level_moving = c->level_following ? t->moving_updates : c->level_moving - (c->level_moving > 0);
+  bool with_minima = false;
+  const float step_db = fs_level_follower_update(t->level, power, t->psd, t->presence, &with_minima);
   if (step_db != 0.0f) {
-    /* The minima that cap the estimate move along only when this frame's
-       readings agreed (in the separable picture the floor's level moves,
-       its shape does not): a reading past the probes' span cannot tell
-       speech over silence from a much louder noise, so it may lift the
-       estimate only as far as the cap lets it. */
-    scale_estimate(t, fs_exp2(step_db * FS_LOG2_10_OVER_10), agreed);
-    /* The evidence was against the old estimate. */
-    c->level_mismatch -= step_db;
+    scale_estimate(t, fs_exp2(step_db * FS_LOG2_10_OVER_10), with_minima);
   }
 }
 
@@ -564,13 +386,16 @@ const float *fs_noise_tracker_psd(const fs_noise_tracker *t) { return t->psd; }
 const float *fs_noise_tracker_presence(const fs_noise_tracker *t) { return t->presence; }
 
 size_t fs_noise_tracker_state_size(const fs_noise_tracker *t) {
-  return sizeof(tracker_counters) + (5u + FS_MINIMUM_SUBWINDOWS) * t->bins * sizeof(float);
+  return sizeof(tracker_counters) + fs_level_follower_state_size() +
+         (5u + FS_MINIMUM_SUBWINDOWS) * t->bins * sizeof(float);
 }
 
 void fs_noise_tracker_save(const fs_noise_tracker *t, void *dst) {
   unsigned char *d = dst;
   memcpy(d, &t->counters, sizeof(tracker_counters));
   d += sizeof(tracker_counters);
+  fs_level_follower_save(t->level, d);
+  d += fs_level_follower_state_size();
   memcpy(d, t->psd, t->bins * sizeof(float));
   d += t->bins * sizeof(float);
   memcpy(d, t->spp_average, t->bins * sizeof(float));
@@ -588,6 +413,8 @@ void fs_noise_tracker_load(fs_noise_tracker *t, const void *src) {
   const unsigned char *s = src;
   memcpy(&t->counters, s, sizeof(tracker_counters));
   s += sizeof(tracker_counters);
+  fs_level_follower_load(t->level, s);
+  s += fs_level_follower_state_size();
   memcpy(t->psd, s, t->bins * sizeof(float));
   s += t->bins * sizeof(float);
   memcpy(t->spp_average, s, t->bins * sizeof(float));
@@ -602,7 +429,7 @@ void fs_noise_tracker_load(fs_noise_tracker *t, const void *src) {
 }
 
 bool fs_noise_tracker_state_is_finite(const fs_noise_tracker *t) {
-  return isfinite(t->counters.level_mismatch) && fs_all_finite(t->psd, t->bins) && fs_all_finite(t->spp_average, t->bins) &&
+  return fs_level_follower_state_is_finite(t->level) && fs_all_finite(t->psd, t->bins) && fs_all_finite(t->spp_average, t->bins) &&
          fs_all_finite(t->presence, t->bins) && fs_all_finite(t->smoothed, t->bins) && fs_all_finite(t->average, t->bins) &&
          fs_all_finite(t->minima, (size_t)t->bins * FS_MINIMUM_SUBWINDOWS);
 }
