@@ -343,8 +343,10 @@ static void predict(const comb *k, float *prediction, uint32_t n) {
 void fs_dehum_process(fs_dehum *d, float *hop) {
   const uint32_t n = d->hop;
   const float energy = fs_sum_squares(hop, n);
+  /* Digital silence (see below, and judge()). */
+  const bool silent = energy < d->silent_hop;
   d->hop_power += energy;
-  if (energy >= d->silent_hop) {
+  if (!silent) {
     d->heard_power += energy;
     d->heard_hops++;
   }
@@ -362,7 +364,6 @@ void fs_dehum_process(fs_dehum *d, float *hop) {
      combs keep their waveforms and only move on with the mains phase, so
      the hum is removed at once when the signal returns, and no learned
      hum is subtracted into the silence. */
-  const bool silent = energy < d->silent_hop;
   if (silent) {
     fs_dehum_skip(d);
   }

@@ -198,7 +198,8 @@ static float level_reading(fs_level_follower *f, const float *restrict power, co
   /* Speech in the frame spreads the readings of all bins apart.  The bins
      it left alone in the last frame (low speech presence) still read the
      noise: the level follows it through words, not only between them.
-     Their verdict moves the estimate, not the minima (see follow_level). */
+     Their verdict moves the estimate, not the minima (see
+     fs_level_follower_update). */
   count_below(f, quiet_ratio, n, below);
   bool quiet_agreed;
   const float reading = read_shares(f, below, below[FS_LEVEL_PROBE_COUNT], &quiet_agreed);

@@ -268,6 +268,9 @@ static double watch_worst_db(const harmonic_watch *w) {
   return worst;
 }
 
+/* A 150 Hz-ish buzz's first three harmonics at `phase` (radians). */
+static double buzz(double phase) { return sin(phase) + 0.5 * sin(2 * phase) + 0.3 * sin(3 * phase); }
+
 /* A voice after silence that never pauses for a whole minimum window (a
    voice-over, a fast talker: its syllables only dip): once the silence has
    left the window, the estimate stays well under the voice. */
@@ -286,7 +289,7 @@ static void a_voice_that_never_pauses_is_not_taken_for_noise(void **state) {
       phase += 2.0 * M_PI * 150.0 * (1.0 + 0.1 * sin(2.0 * M_PI * 0.7 * at)) / 48000.0;
       /* Syllables at 4 Hz whose valleys fall 20 dB, never to silence. */
       const double envelope = 0.1 + 0.9 * pow(0.5 + 0.5 * sin(2.0 * M_PI * 4.0 * at), 2.0);
-      hop[i] = (float)(0.2 * envelope * (sin(phase) + 0.5 * sin(2 * phase) + 0.3 * sin(3 * phase)));
+      hop[i] = (float)(0.2 * envelope * buzz(phase));
     }
     feed_hop(t, stft, hop, power);
     if (h * HOP_SECONDS >= 2.0) { /* the silence has left the window */
@@ -319,7 +322,7 @@ static void speech_after_silence_is_not_taken_for_noise(void **state) {
     for (uint32_t i = 0; i < HOP; ++i) {
       phase += 2.0 * M_PI * 150.0 / 48000.0;
       const double envelope = 0.5 + 0.5 * sin(2.0 * M_PI * 4.0 * (h * HOP + i) / 48000.0);
-      hop[i] = voiced ? (float)(0.2 * envelope * (sin(phase) + 0.5 * sin(2 * phase) + 0.3 * sin(3 * phase))) : 0.0f;
+      hop[i] = voiced ? (float)(0.2 * envelope * buzz(phase)) : 0.0f;
     }
     feed_hop(t, stft, hop, power);
     if (voiced) {
