@@ -21,8 +21,13 @@ typedef struct {
   uint32_t heard;        /* a frame that was not silent has come since reset */
   uint32_t silence_left; /* frames until the last silent frame leaves the minimum window */
   uint32_t release_left; /* steady frames still needed before that silence is let go */
+  uint32_t leading;      /* the next start is the first: nothing heard before it */
+  uint32_t lenient_left; /* frames of the lenient trial still to go (first starts only) */
   float energy_low;      /* lowest and highest log2 level since the (re)start */
   float energy_high;
+  float lenient_level;   /* that level smoothed, for the lenient trial */
+  float lenient_low;     /* ...and its lowest and highest since the (re)start */
+  float lenient_high;
 } tracker_counters;
 
 struct fs_noise_tracker {
@@ -41,6 +46,9 @@ struct fs_noise_tracker {
   uint32_t silence_updates; /* FS_SILENCE_MIN_MS in updates */
   uint32_t release_updates; /* FS_NOISE_STEADY_MS in updates */
   float steady_span;        /* FS_NOISE_STEADY_DB in log2 of a power */
+  uint32_t lenient_updates; /* FS_NOISE_LENIENT_MS in updates */
+  float lenient_span;       /* FS_NOISE_LENIENT_DB in log2 of a power */
+  float lenient_smoothing;  /* per-update weight of the old smoothed level */
   float lift;               /* FS_NOISE_LIFT_DB as a power ratio */
 
   tracker_counters counters;
@@ -93,6 +101,9 @@ fs_noise_tracker *fs_noise_tracker_create(uint32_t bins, double hop_seconds, uin
   t->silence_updates = (uint32_t)ceil(FS_SILENCE_MIN_MS / hop_ms);
   t->release_updates = (uint32_t)ceil(FS_NOISE_STEADY_MS / hop_ms);
   t->steady_span = FS_NOISE_STEADY_DB * FS_LOG2_10_OVER_10;
+  t->lenient_updates = (uint32_t)ceil(FS_NOISE_LENIENT_MS / hop_ms);
+  t->lenient_span = FS_NOISE_LENIENT_DB * FS_LOG2_10_OVER_10;
+  t->lenient_smoothing = (float)exp(-hop_ms / FS_NOISE_LENIENT_SMOOTH_MS);
   t->lift = (float)pow(10.0, FS_NOISE_LIFT_DB / 10.0);
   fs_noise_tracker_reset(t);
   return t;
@@ -118,6 +129,9 @@ void fs_noise_tracker_reset(fs_noise_tracker *t) {
   fs_level_follower_reset(t->level);
   /* The first frames after a reset still hold the cleared history. */
   t->counters.hold = t->settle_updates;
+  /* The first start gets the lenient trial, with leading silence or
+     without: both then start the same way. */
+  t->counters.leading = 1;
   for (uint32_t k = 0; k < t->bins; ++k) {
     t->psd[k] = FS_POWER_FLOOR;
     t->spp_average[k] = 0.0f;
@@ -277,8 +291,16 @@ void fs_noise_tracker_update(fs_noise_tracker *t, const float *power) {
        estimate off the speech that follows; and what follows is a new
        start, learned afresh once it proves to be steady noise (a stream
        starting, a microphone unmuted). */
-    c->hold = t->settle_updates;
-    /* Before anything was heard, silence of any length counts. */
+    /* One more frame than the analysis overlap: the frame that ends the
+       silence may pass for silent with the onset at its edge, and the
+       step from zeros would then lift the next frame's quiet bins. */
+    c->hold = t->settle_updates + 1u;
+    /* Before anything was heard, silence of any length counts, and what
+       follows is still a first start (see the lenient trial below).
+       Silence that comes back before a first start has been judged says
+       it was a clean recording's first word: no lenient trial then. */
+    c->leading = !c->heard;
+    c->lenient_left = 0;
     if (++c->silent_run >= t->silence_updates || !c->heard) {
       c->silent_run = t->silence_updates;
       c->silence_left = t->window_updates;
@@ -305,8 +327,12 @@ void fs_noise_tracker_update(fs_noise_tracker *t, const float *power) {
        After silence, which the search holds, the estimate is the start-up
        average held under that cap until the trial is over. */
     c->release_left = t->release_updates;
+    c->lenient_left = c->leading ? t->lenient_updates : 0u;
+    c->leading = 0;
     c->energy_low = INFINITY; /* the trial below takes this frame's level */
     c->energy_high = -INFINITY;
+    c->lenient_low = INFINITY;
+    c->lenient_high = -INFINITY;
   }
   if ((c->updates == 0 && c->silence_left == 0) || c->restart_pending) {
     c->restart_pending = 0;
@@ -317,27 +343,62 @@ void fs_noise_tracker_update(fs_noise_tracker *t, const float *power) {
   const bool silence_leaving = c->silence_left == 1;
   c->silence_left -= c->silence_left > 0;
   const bool after_silence = c->silence_left > 0;
-  if (c->release_left > 0) {
+  if (c->release_left > 0 || c->lenient_left > 0) {
     const float level = log_level(t, power);
     c->energy_low = fs_min(c->energy_low, level);
     c->energy_high = fs_max(c->energy_high, level);
-    if (c->energy_high - c->energy_low > t->steady_span) {
-      c->release_left = 0; /* not steady: speech, most likely */
-    } else if (--c->release_left == 0) {
-      /* Steady noise: the minimum search starts from its average, silence
-         forgotten; after silence, that average is the estimate. */
+    bool noise = false;
+    if (c->release_left > 0) {
+      if (c->energy_high - c->energy_low > t->steady_span) {
+        c->release_left = 0; /* not steady: speech, most likely */
+      } else {
+        noise = --c->release_left == 0;
+      }
+    }
+    if (c->lenient_left > 0) {
+      /* The lenient trial (first starts only): a signal that has held
+         within FS_NOISE_LENIENT_DB and not gone back to silence for
+         FS_NOISE_LENIENT_MS is noise that wavers (a crowd, a hum that
+         beats).  After leading silence it would otherwise stay held
+         under the silence's cap for a whole minimum window, where with
+         no silence before it the start-up average takes it at once.  A
+         voice's syllables span more than that, and a clean recording
+         goes back to silence between its words.  The level is smoothed
+         over FS_NOISE_LENIENT_SMOOTH_MS first: noise's single frames
+         scatter, a syllable lasts ten times that. */
+      const float keep = c->lenient_low > c->lenient_high ? 0.0f : t->lenient_smoothing;
+      c->lenient_level = keep * c->lenient_level + (1.0f - keep) * level;
+      c->lenient_low = fs_min(c->lenient_low, c->lenient_level);
+      c->lenient_high = fs_max(c->lenient_high, c->lenient_level);
+      if (noise || c->lenient_high - c->lenient_low > t->lenient_span) {
+        c->lenient_left = 0;
+      } else if (--c->lenient_left == 0) {
+        noise = true;
+      }
+    }
+    if (noise) {
+      /* Noise: the minimum search starts from its average, silence
+         forgotten, and after silence that average is the estimate.  What
+         the level follower and the SPP's stagnation guard learned during
+         the trial is moot: against an estimate held under a silence's cap
+         every bin looked like speech, and without silence the start-up
+         average took any first syllable in. */
       start_minimum(t, t->average);
       if (after_silence) {
         memcpy(t->psd, t->average, t->bins * sizeof(float));
       }
+      fs_level_follower_reset(t->level);
+      memset(t->spp_average, 0, t->bins * sizeof(float));
+      c->release_left = 0;
+      c->lenient_left = 0;
     }
   }
   if (c->updates < t->init_updates || (after_silence && c->release_left > 0)) {
     start_up_average(t, power, after_silence);
     return;
   }
-  if (c->release_left > 0) {
-    /* The trial goes on with the estimate: keep its average too. */
+  if (c->release_left > 0 || c->lenient_left > 0) {
+    /* A trial goes on with the estimate: keep its average too. */
     update_average(t, power);
   }
   follow_level(t, power);
