@@ -14,7 +14,7 @@
 #include "fs_rt_chaos.h"
 #include "fs_rt_jack.h"
 #include "fs_rt_jacklog.h"
-#include "fs_rt_lv2.h"
+#include "fs_rt_plugin.h"
 #include "fs_rt_report.h"
 
 #include <pa_jack.h>
@@ -177,15 +177,8 @@ static uint64_t run_plugin(fs_rt_stream *s, uint32_t n) {
     const uint64_t at = s->frame[FS_RT_PLUGIN] + done;
     const uint64_t edge = fs_rt_schedule_next_edge(s->schedule, at);
     const uint32_t len = edge - at < (uint64_t)(n - done) ? (uint32_t)(edge - at) : n - done;
-    if (p->port_chaos >= 0 && s->schedule->count > 0) {
-      p->controls[p->port_chaos] = (float)fs_rt_schedule_mode_at(s->schedule, at);
-    }
-    for (uint32_t c = 0; c < p->n_audio_in; ++c) lilv_instance_connect_port(p->instance, p->audio_in[c], s->in[c] + done);
-    for (uint32_t c = 0; c < p->n_audio_out; ++c)
-      lilv_instance_connect_port(p->instance, p->audio_out[c], s->out[c] + done);
-    const uint64_t t0 = now_ns();
-    lilv_instance_run(p->instance, len);
-    spent += now_ns() - t0;
+    if (p->chaos && s->schedule->count > 0) *p->chaos = (float)fs_rt_schedule_mode_at(s->schedule, at);
+    spent += fs_rt_plugin_run(p, s->in, s->out, done, len);
     done += len;
   }
   return spent;
@@ -196,9 +189,9 @@ static uint64_t run_plugin(fs_rt_stream *s, uint32_t n) {
 static void process(fs_rt_stream *s, int cond, uint32_t n, fs_rt_block *b) {
   if (cond == FS_RT_PLUGIN && !s->calibrate) {
     b->run_ns = run_plugin(s, n);
-    b->tier = fs_rt_plugin_output(s->plugin, s->plugin->port_tier);
-    b->incidents = fs_rt_plugin_output(s->plugin, s->plugin->port_incidents);
-    b->cause = fs_rt_plugin_output(s->plugin, s->plugin->port_cause);
+    b->tier = fs_rt_plugin_output(s->plugin->tier);
+    b->incidents = fs_rt_plugin_output(s->plugin->incidents);
+    b->cause = fs_rt_plugin_output(s->plugin->cause);
   } else {
     for (uint32_t c = 0; c < FS_RT_MAX_AUDIO; ++c) memcpy(s->out[c], s->in[c], n * sizeof(float));
     b->run_ns = 0;
@@ -866,7 +859,7 @@ int main(int argc, char **argv) {
   const char *api_name = Pa_GetHostApiInfo(device_info->hostApi)->name;
 
   if (fs_rt_plugin_load(&plugin, o.uri, o.rate, o.frames) != 0 || apply_sets(&plugin, &o) != 0) goto out_pa;
-  if (schedule->count > 0 && plugin.port_chaos < 0) {
+  if (schedule->count > 0 && !plugin.chaos) {
     fprintf(stderr, "failsafe-rt: --chaos given but <%s> has no 'chaos' control\n", o.uri);
     goto out_plugin;
   }
@@ -898,9 +891,9 @@ int main(int argc, char **argv) {
    * xrun.  Without it the summary has the xrun flags only. */
   fs_rt_jacklog server_log = {.fd = -1};
   const int have_log = o.start_jack && fs_rt_jacklog_open(&server_log, jack.log_path, 1u << 16) == 0;
-  lilv_instance_activate(plugin.instance);
+  fs_host_activate(plugin.host);
   const int64_t n = run_stream(&o, device, &guard, &stream, rss_kb, have_log ? &server_log : NULL);
-  lilv_instance_deactivate(plugin.instance);
+  fs_host_deactivate(plugin.host);
   fs_rt_awake_stop(&awake);
   fs_rt_result *results[FS_RT_CONDITIONS] = {&result, o.bypass_baseline ? &baseline : NULL};
   const int summarised =

@@ -160,8 +160,7 @@ static int open_everything(fs_run *run, char *err, size_t err_size) {
 
   /* Every --set must name a control input before anything is written. */
   for (size_t i = 0; i < opt->setting_count; i++) {
-    fs_port *port = fs_host_find_port(run->host, opt->settings[i].symbol);
-    if (!port || port->kind != FS_PORT_CONTROL || !port->is_input) {
+    if (!fs_host_control_input(run->host, opt->settings[i].symbol)) {
       snprintf(err, err_size, "--set %s: plugin %s has no control input "
                "with that symbol", opt->settings[i].symbol, uri);
       return 2;
@@ -169,9 +168,8 @@ static int open_everything(fs_run *run, char *err, size_t err_size) {
   }
 
   if (opt->chaos_count) {
-    run->chaos = fs_host_find_port(run->host, "chaos");
-    if (!run->chaos || run->chaos->kind != FS_PORT_CONTROL ||
-        !run->chaos->is_input) {
+    run->chaos = fs_host_control_input(run->host, "chaos");
+    if (!run->chaos) {
       snprintf(err, err_size, "--chaos: plugin %s has no control input "
                "'chaos'", uri);
       return 2;
@@ -220,7 +218,7 @@ static int open_everything(fs_run *run, char *err, size_t err_size) {
       fs_host_restore_state(run->host, opt->state_in, err, err_size) != 0)
     return 2;
   for (size_t i = 0; i < opt->setting_count; i++)
-    fs_host_find_port(run->host, opt->settings[i].symbol)->value =
+    fs_host_control_input(run->host, opt->settings[i].symbol)->value =
         (float)opt->settings[i].value;
   if (run->chaos) run->chaos_base = run->chaos->value;
 
