@@ -12,7 +12,7 @@
 #include "fs_host_process.h"
 
 #include "fs_host_audio.h"
-#include "fs_host_json.h"
+#include "fs_json.h"
 #include "fs_host_lv2.h"
 #include "fs_host_progress.h"
 #include "fs_host_stats.h"

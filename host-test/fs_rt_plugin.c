@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static float *control_cell(fs_host *host, const char *symbol) {
@@ -61,6 +62,21 @@ int fs_rt_plugin_set(fs_rt_plugin *p, const char *symbol, float value) {
   fs_port *port = fs_host_control_input(p->host, symbol);
   if (!port) return -1;
   port->value = value;
+  return 0;
+}
+
+int fs_rt_plugin_set_all(fs_rt_plugin *p, const char *const *sets, int count) {
+  for (int i = 0; i < count; ++i) {
+    const char *eq = strchr(sets[i], '=');
+    char symbol[64];
+    snprintf(symbol, sizeof symbol, "%.*s", (int)(eq - sets[i]), sets[i]);
+    char *end = NULL;
+    const float value = strtof(eq + 1, &end);
+    if (end == eq + 1 || *end || fs_rt_plugin_set(p, symbol, value) != 0) {
+      fprintf(stderr, "failsafe-rt: --set %s: no such control input or bad value\n", sets[i]);
+      return -1;
+    }
+  }
   return 0;
 }
 

@@ -34,6 +34,9 @@ int fs_rt_plugin_load(fs_rt_plugin *p, const char *uri, double rate, uint32_t bl
 /* Sets a control input by symbol, before the stream starts.  -1 when the
  * plugin has no such control input. */
 int fs_rt_plugin_set(fs_rt_plugin *p, const char *symbol, float value);
+/* Every "SYMBOL=VALUE" of sets (--set); says which one is wrong and
+ * returns -1 when one is. */
+int fs_rt_plugin_set_all(fs_rt_plugin *p, const char *const *sets, int count);
 
 /* Runs frames frames of in[c] + offset into out[c] + offset; returns the
  * time run() took, in nanoseconds.  Real-time safe. */
