@@ -13,6 +13,7 @@
 
 #include "fs_host_setup.h"
 #include "fs_host_summary.h"
+#include "fs_host_timeline_svg.h"
 
 #include <math.h>
 #include <stdio.h>
