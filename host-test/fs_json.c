@@ -88,8 +88,3 @@ void fs_json_bool(fs_json *json, bool value) {
   separate(json);
   fputs(value ? "true" : "false", json->out);
 }
-
-void fs_json_null(fs_json *json) {
-  separate(json);
-  fputs("null", json->out);
-}

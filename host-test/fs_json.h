@@ -29,7 +29,6 @@ void fs_json_string(fs_json *json, const char *value);
 void fs_json_double(fs_json *json, double value);
 void fs_json_uint(fs_json *json, uint64_t value);
 void fs_json_bool(fs_json *json, bool value);
-void fs_json_null(fs_json *json);
 
 /* text as a quoted JSON string ("" for NULL): quotes, backslashes and
  * control characters escaped. */
