@@ -26,7 +26,7 @@ int fs_rt_summarise(fs_rt_result *r, const fs_rt_callback_state *s, int cond, co
 
 /* Charges each xrun the server logged to the condition whose callback ran
  * last before the line was read (the first callback's for lines read
- * before any ran).  The line is read within one wait_for_stream poll
+ * before any ran).  The line is read within one fs_rt_stream_run poll
  * (20 ms) of being written, so only lines from the last few callbacks of
  * a segment can land on the wrong side of its end, in both directions
  * alike. */
