@@ -1,45 +1,27 @@
-/* fs_host_lv2: one LV2 plugin instance hosted through lilv.
+/* fs_host_lv2: one LV2 plugin instance hosted through lilv, the core that
+ * both failsafe-host (offline) and failsafe-rt (live) are built on.
  *
  * Everything is found by port class, symbol and designation, never by
- * index, so any plugin with audio and control ports can be hosted.  The
- * host offers urid:map/unmap, options (block lengths, sample rate),
- * bufsz:boundedBlockLength, log:log, worker:schedule and the state path
- * features, and saves/restores state through lilv.
+ * index, so any plugin with audio and control ports can be hosted.  What
+ * the plugin is offered is fs_host_features' job (the full set, or a plain
+ * live host's), the worker fs_host_worker's, state fs_host_state's.
  *
  * Life cycle: fs_host_open (world, plugin, port table) -> set controls ->
  * fs_host_instantiate -> [fs_host_restore_state] -> fs_host_activate ->
- * fs_host_run... -> fs_host_finish -> [fs_host_save_state] -> fs_host_close. */
+ * fs_host_run... -> fs_host_finish -> [fs_host_save_state] -> fs_host_close.
+ *
+ * Threading: everything on the main thread except fs_host_run and
+ * fs_host_connect_audio, which belong to the processing thread once
+ * activated. */
 #ifndef FS_HOST_LV2_H
 #define FS_HOST_LV2_H
+
+#include "fs_host_ports.h"
 
 #include <lilv/lilv.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-typedef enum fs_port_kind {
-  FS_PORT_CONTROL,
-  FS_PORT_AUDIO,
-  FS_PORT_CV,
-  FS_PORT_ATOM,
-  FS_PORT_UNSUPPORTED, /* left unconnected; only allowed when optional */
-} fs_port_kind;
-
-typedef struct fs_port {
-  const char *symbol; /* owned by lilv */
-  uint32_t index;
-  fs_port_kind kind;
-  bool is_input;
-  bool connection_optional;
-  /* Control ports: the cell the plugin reads or writes. */
-  float value;
-  float minimum, maximum, default_value; /* NaN when the TTL has none */
-  /* Audio/CV: block buffer; atom: a sequence buffer of atom_capacity. */
-  float *buffer;
-  bool owns_buffer;
-  void *atom;
-  uint32_t atom_capacity;
-} fs_port;
 
 typedef struct fs_host_config {
   double sample_rate;
@@ -48,6 +30,9 @@ typedef struct fs_host_config {
   bool in_place;          /* audio output i shares input i's buffer */
   bool sync_worker;       /* work() inside schedule_work() */
   bool quiet_log;         /* drop the plugin's note/trace messages */
+  /* Offer only urid:map/unmap, options and boundedBlockLength, with no
+   * worker, log or state paths: what a plain live host offers. */
+  bool live_basic;
   /* Base directory for state:mapPath abstract paths (may be NULL: cwd). */
   const char *state_dir;
 } fs_host_config;
@@ -63,6 +48,8 @@ const char *fs_host_uri(const fs_host *host);
 uint32_t fs_host_port_count(const fs_host *host);
 fs_port *fs_host_port(fs_host *host, uint32_t index);
 fs_port *fs_host_find_port(fs_host *host, const char *symbol);
+/* The control input with that symbol, or NULL. */
+fs_port *fs_host_control_input(fs_host *host, const char *symbol);
 uint32_t fs_host_audio_inputs(const fs_host *host);
 uint32_t fs_host_audio_outputs(const fs_host *host);
 
@@ -83,6 +70,13 @@ int fs_host_save_state(fs_host *host, const char *dir, char *err,
                        size_t err_size);
 
 void fs_host_activate(fs_host *host);
+/* Also done by fs_host_close; harmless when not active. */
+void fs_host_deactivate(fs_host *host);
+/* Connects audio input (or output) channel to the caller's memory instead
+ * of the host's buffer, e.g. at an offset into a live stream's buffer.
+ * Real-time safe: one call into the plugin's connect_port(). */
+void fs_host_connect_audio(fs_host *host, bool input, uint32_t channel,
+                           float *data);
 /* One run() of n frames (1..max_block) and the worker's end of cycle.
  * Returns the wall time of run() alone, in nanoseconds. */
 uint64_t fs_host_run(fs_host *host, uint32_t frames);

@@ -11,14 +11,10 @@
  * terminal. */
 #include "fs_host_process.h"
 
-#include "fs_host_audio.h"
-#include "fs_host_json.h"
-#include "fs_host_lv2.h"
-#include "fs_host_progress.h"
-#include "fs_host_stats.h"
-#include "fs_host_timeline.h"
+#include "fs_host_setup.h"
+#include "fs_host_summary.h"
+#include "fs_host_timeline_svg.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,9 +22,6 @@
 
 /* A plugin reporting more latency than this is treated as broken. */
 enum { FS_MAX_LATENCY = 1 << 24 };
-
-static const char *const default_mono_uri = "urn:failsafe:enhancer";
-static const char *const default_stereo_uri = "urn:failsafe:enhancer:stereo";
 
 /* ---- block lengths ---------------------------------------------------- */
 
@@ -60,14 +53,6 @@ static uint32_t next_block_length(fs_block_sequence *seq) {
 
 /* ---- output checks ---------------------------------------------------- */
 
-typedef struct fs_output_checks {
-  double ceiling_dbfs;     /* the level checked against */
-  double ceiling_linear;
-  uint64_t nonfinite;
-  uint64_t over_ceiling;   /* strictly greater, no tolerance */
-  double peak;             /* largest finite |x| */
-} fs_output_checks;
-
 static void check_samples(fs_output_checks *checks, const float *samples,
                           size_t count) {
   for (size_t i = 0; i < count; i++) {
@@ -97,150 +82,6 @@ static double effective_ceiling_dbfs(fs_host *host) {
 }
 
 /* ---- the run ---------------------------------------------------------- */
-
-typedef struct fs_run {
-  const fs_process_options *options;
-  fs_audio_file input;
-  fs_audio_file output;
-  FILE *json_file;
-  fs_host *host;
-  uint32_t channels_in;
-  uint32_t channels_out;
-  uint32_t max_block;
-  float *interleaved; /* max_block * max(channels) */
-  fs_run_stats stats;
-  fs_output_checks checks;
-  uint64_t frames;
-  uint64_t blocks;       /* as the block options drew them */
-  uint64_t runs;         /* run() calls: more than blocks when split */
-  uint64_t latency;
-  bool latency_known;
-  fs_port *chaos;      /* the control a chaos schedule drives, or NULL */
-  float chaos_base;    /* its value outside the schedule's windows */
-  uint32_t run_limit;  /* longest single run(): the block, or less for the
-                          timeline */
-  fs_timeline *timeline;
-  fs_progress progress;
-} fs_run;
-
-static int fail(char *err, size_t err_size, const char *message) {
-  if (message) snprintf(err, err_size, "%s", message);
-  return 2;
-}
-
-static int open_everything(fs_run *run, char *err, size_t err_size) {
-  const fs_process_options *opt = run->options;
-  if (fs_audio_open_read(&run->input, opt->input_path, err, err_size) != 0)
-    return 2;
-  int channels = run->input.info.channels;
-
-  const char *uri = opt->uri;
-  if (!uri) {
-    if (channels == 1) uri = default_mono_uri;
-    else if (channels == 2) uri = default_stereo_uri;
-    else {
-      snprintf(err, err_size, "input '%s' has %d channels and no default "
-               "plugin fits; pass --uri", opt->input_path, channels);
-      return 2;
-    }
-  }
-  run->host = fs_host_open(uri, err, err_size);
-  if (!run->host) return 2;
-
-  run->channels_in = fs_host_audio_inputs(run->host);
-  run->channels_out = fs_host_audio_outputs(run->host);
-  if (run->channels_in != (uint32_t)channels || run->channels_out == 0) {
-    snprintf(err, err_size, "input '%s' has %d channel%s but plugin %s has "
-             "%u audio input%s and %u output%s", opt->input_path, channels,
-             channels == 1 ? "" : "s", uri, run->channels_in,
-             run->channels_in == 1 ? "" : "s", run->channels_out,
-             run->channels_out == 1 ? "" : "s");
-    return 2;
-  }
-
-  /* Every --set must name a control input before anything is written. */
-  for (size_t i = 0; i < opt->setting_count; i++) {
-    fs_port *port = fs_host_find_port(run->host, opt->settings[i].symbol);
-    if (!port || port->kind != FS_PORT_CONTROL || !port->is_input) {
-      snprintf(err, err_size, "--set %s: plugin %s has no control input "
-               "with that symbol", opt->settings[i].symbol, uri);
-      return 2;
-    }
-  }
-
-  if (opt->chaos_count) {
-    run->chaos = fs_host_find_port(run->host, "chaos");
-    if (!run->chaos || run->chaos->kind != FS_PORT_CONTROL ||
-        !run->chaos->is_input) {
-      snprintf(err, err_size, "--chaos: plugin %s has no control input "
-               "'chaos'", uri);
-      return 2;
-    }
-  }
-
-  if (opt->json_path && strcmp(opt->json_path, "-") != 0) {
-    run->json_file = fopen(opt->json_path, "w");
-    if (!run->json_file) {
-      snprintf(err, err_size, "cannot write JSON summary '%s': %s",
-               opt->json_path, strerror(errno));
-      return 2;
-    }
-  }
-  if (fs_audio_open_write(&run->output, opt->output_path, &run->input.info,
-                          (int)run->channels_out, err, err_size) != 0)
-    return 2;
-
-  run->max_block = opt->random_blocks_max ? opt->random_blocks_max
-                                          : opt->block;
-  uint32_t widest = run->channels_in > run->channels_out ? run->channels_in
-                                                         : run->channels_out;
-  run->interleaved = calloc((size_t)run->max_block * widest,
-                            sizeof *run->interleaved);
-  if (!run->interleaved) return fail(err, err_size, "out of memory");
-
-  fs_host_config config = {
-    .sample_rate = run->input.info.samplerate,
-    .max_block = run->max_block,
-    .nominal_block = opt->block ? opt->block : opt->random_blocks_max,
-    .in_place = opt->in_place,
-    .sync_worker = opt->sync_worker,
-    .quiet_log = opt->quiet,
-    .state_dir = opt->state_in ? opt->state_in : opt->state_out,
-  };
-  if (fs_host_instantiate(run->host, &config, err, err_size) != 0) return 2;
-
-  /* Control values, in the order a host session applies them: the
-   * plugin's defaults (set when the port table was built), freewheeling on
-   * because this is a faster-than-real-time render, the saved state, and
-   * last the command line. */
-  fs_port *freewheel =
-      fs_host_designated_port(run->host, LV2_CORE__freeWheeling, true);
-  if (freewheel) freewheel->value = 1.0f;
-  if (opt->state_in &&
-      fs_host_restore_state(run->host, opt->state_in, err, err_size) != 0)
-    return 2;
-  for (size_t i = 0; i < opt->setting_count; i++)
-    fs_host_find_port(run->host, opt->settings[i].symbol)->value =
-        (float)opt->settings[i].value;
-  if (run->chaos) run->chaos_base = run->chaos->value;
-
-  run->run_limit = run->max_block;
-  if (opt->timeline_path) {
-    uint64_t frames = run->input.info.frames > 0
-                          ? (uint64_t)run->input.info.frames : 0;
-    run->timeline = fs_timeline_create(frames, run->input.info.samplerate);
-    if (!run->timeline) return fail(err, err_size, "out of memory");
-    for (size_t i = 0; i < opt->chaos_count; i++)
-      if (fs_timeline_add_chaos(run->timeline, opt->chaos[i].start_s,
-                                opt->chaos[i].end_s,
-                                (int)lrint(opt->chaos[i].mode)) != 0)
-        return fail(err, err_size, "out of memory");
-    long limit = lrint(run->input.info.samplerate * FS_PROCESS_TIMELINE_RUN_S);
-    if (limit < 1) limit = 1;
-    if ((uint64_t)limit < run->run_limit) run->run_limit = (uint32_t)limit;
-  }
-  return 0;
-}
 
 /* The chaos control for a run() starting at input frame `at`. */
 static void apply_chaos_schedule(fs_run *run, uint64_t at) {
@@ -347,7 +188,7 @@ static int process_blocks(fs_run *run, char *err, size_t err_size) {
     apply_chaos_schedule(run, fed);
     uint64_t ns = fs_host_run(run->host, n);
     if (fs_stats_add(&run->stats, ns, n, rate) != 0)
-      return fail(err, err_size, "out of memory");
+      return fs_run_fail(err, err_size, "out of memory");
     run->runs++;
     if (!run->latency_known) {
       if (take_latency(run, err, err_size) != 0) return 2;
@@ -356,7 +197,7 @@ static int process_blocks(fs_run *run, char *err, size_t err_size) {
     if (run->timeline &&
         record_reading(run, (int64_t)fed - (int64_t)skip,
                        (int64_t)(fed + n) - (int64_t)skip) != 0)
-      return fail(err, err_size, "out of memory");
+      return fs_run_fail(err, err_size, "out of memory");
 
     /* Output frames [fed, fed + n) land at [fed - skip, ...) in the file;
      * keep those inside 0..frames. */
@@ -404,174 +245,6 @@ static int write_timeline(fs_run *run, char *err, size_t err_size) {
 
 /* ---- reporting -------------------------------------------------------- */
 
-static void write_controls_json(fs_json *json, fs_host *host) {
-  fs_json_object_begin(json);
-  for (uint32_t i = 0; i < fs_host_port_count(host); i++) {
-    const fs_port *port = fs_host_port(host, i);
-    if (port->kind != FS_PORT_CONTROL) continue;
-    fs_json_key(json, port->symbol);
-    fs_json_double(json, port->value);
-  }
-  fs_json_object_end(json);
-}
-
-static double peak_dbfs(const fs_output_checks *checks) {
-  return checks->peak > 0 ? 20.0 * log10(checks->peak) : -INFINITY;
-}
-
-static void write_json(fs_run *run, FILE *out) {
-  const fs_process_options *opt = run->options;
-  fs_run_summary timing = fs_stats_summarize(&run->stats);
-  fs_json json;
-  fs_json_init(&json, out);
-  fs_json_object_begin(&json);
-  fs_json_key(&json, "uri");
-  fs_json_string(&json, fs_host_uri(run->host));
-  fs_json_key(&json, "input");
-  fs_json_string(&json, opt->input_path);
-  fs_json_key(&json, "output");
-  fs_json_string(&json, opt->output_path);
-  fs_json_key(&json, "sample_rate");
-  fs_json_uint(&json, (uint64_t)run->input.info.samplerate);
-  fs_json_key(&json, "channels");
-  fs_json_uint(&json, run->channels_in);
-  fs_json_key(&json, "frames");
-  fs_json_uint(&json, run->frames);
-  fs_json_key(&json, "blocks");
-  fs_json_uint(&json, run->blocks);
-  fs_json_key(&json, "runs");
-  fs_json_uint(&json, run->runs);
-  if (opt->random_blocks_max) {
-    fs_json_key(&json, "random_blocks_max");
-    fs_json_uint(&json, opt->random_blocks_max);
-    fs_json_key(&json, "seed");
-    fs_json_uint(&json, opt->seed);
-  } else {
-    fs_json_key(&json, "block");
-    fs_json_uint(&json, opt->block);
-  }
-  fs_json_key(&json, "in_place");
-  fs_json_bool(&json, opt->in_place);
-  fs_json_key(&json, "sync_worker");
-  fs_json_bool(&json, opt->sync_worker);
-  fs_json_key(&json, "latency");
-  fs_json_uint(&json, run->latency);
-  fs_json_key(&json, "latency_compensated");
-  fs_json_bool(&json, !opt->raw);
-  if (opt->timeline_path) {
-    fs_json_key(&json, "timeline");
-    fs_json_string(&json, opt->timeline_path);
-  }
-  if (opt->chaos_count) {
-    /* In the command line's own notation, MODE@START-END,... */
-    char schedule[512] = "";
-    size_t used = 0;
-    for (size_t i = 0; i < opt->chaos_count && used < sizeof schedule; i++)
-      used += (size_t)snprintf(schedule + used, sizeof schedule - used,
-                               "%s%g@%g-%g", i ? "," : "", opt->chaos[i].mode,
-                               opt->chaos[i].start_s, opt->chaos[i].end_s);
-    fs_json_key(&json, "chaos_schedule");
-    fs_json_string(&json, schedule);
-  }
-
-  fs_json_key(&json, "run_ns");
-  fs_json_object_begin(&json);
-  fs_json_key(&json, "mean");
-  fs_json_double(&json, timing.ns_mean);
-  fs_json_key(&json, "p50");
-  fs_json_double(&json, timing.ns_p50);
-  fs_json_key(&json, "p99");
-  fs_json_double(&json, timing.ns_p99);
-  fs_json_key(&json, "max");
-  fs_json_double(&json, timing.ns_max);
-  fs_json_object_end(&json);
-  fs_json_key(&json, "run_load_pct");
-  fs_json_object_begin(&json);
-  fs_json_key(&json, "mean");
-  fs_json_double(&json, timing.load_mean);
-  fs_json_key(&json, "p99");
-  fs_json_double(&json, timing.load_p99);
-  fs_json_key(&json, "max");
-  fs_json_double(&json, timing.load_max);
-  fs_json_object_end(&json);
-
-  fs_json_key(&json, "controls");
-  write_controls_json(&json, run->host);
-  fs_json_key(&json, "nonfinite_samples");
-  fs_json_uint(&json, run->checks.nonfinite);
-  fs_json_key(&json, "over_ceiling_samples");
-  fs_json_uint(&json, run->checks.over_ceiling);
-  fs_json_key(&json, "ceiling_dbfs");
-  fs_json_double(&json, run->checks.ceiling_dbfs);
-  fs_json_key(&json, "peak_dbfs"); /* null for digital silence */
-  fs_json_double(&json, peak_dbfs(&run->checks));
-  fs_json_key(&json, "worker");
-  fs_json_object_begin(&json);
-  fs_json_key(&json, "scheduled");
-  fs_json_uint(&json, fs_host_worker_scheduled(run->host));
-  fs_json_key(&json, "responses");
-  fs_json_uint(&json, fs_host_worker_responses(run->host));
-  fs_json_object_end(&json);
-  fs_json_object_end(&json);
-}
-
-static void print_controls(fs_host *host, bool inputs) {
-  printf("  %-9s", inputs ? "inputs" : "outputs");
-  for (uint32_t i = 0; i < fs_host_port_count(host); i++) {
-    const fs_port *port = fs_host_port(host, i);
-    if (port->kind == FS_PORT_CONTROL && port->is_input == inputs)
-      printf(" %s=%g", port->symbol, port->value);
-  }
-  printf("\n");
-}
-
-static void print_summary(fs_run *run) {
-  const fs_process_options *opt = run->options;
-  fs_run_summary timing = fs_stats_summarize(&run->stats);
-  printf("%s\n", fs_host_uri(run->host));
-  printf("  %s -> %s: %d Hz, %u channel%s, %llu frames (%s)\n",
-         opt->input_path, opt->output_path, run->input.info.samplerate,
-         run->channels_in, run->channels_in == 1 ? "" : "s",
-         (unsigned long long)run->frames,
-         fs_audio_describe_major(run->output.info.format));
-  if (opt->random_blocks_max)
-    printf("  %llu blocks of 1..%u frames (seed %llu)",
-           (unsigned long long)run->blocks, opt->random_blocks_max,
-           (unsigned long long)opt->seed);
-  else
-    printf("  %llu blocks of %u frames", (unsigned long long)run->blocks,
-           opt->block);
-  printf("%s%s; latency %llu frames, %s\n", opt->in_place ? ", in place" : "",
-         opt->sync_worker ? ", synchronous worker" : "",
-         (unsigned long long)run->latency,
-         opt->raw ? "not compensated (raw)" : "compensated");
-  printf("  run(): mean %.1f us, p50 %.1f us, p99 %.1f us, max %.1f us; "
-         "load mean %.2f %%, p99 %.2f %%, max %.2f %%\n",
-         timing.ns_mean / 1e3, timing.ns_p50 / 1e3, timing.ns_p99 / 1e3,
-         timing.ns_max / 1e3, timing.load_mean, timing.load_p99,
-         timing.load_max);
-  printf("  output: peak %.2f dBFS, %llu non-finite, %llu over the %g dBFS "
-         "ceiling\n", peak_dbfs(&run->checks),
-         (unsigned long long)run->checks.nonfinite,
-         (unsigned long long)run->checks.over_ceiling,
-         run->checks.ceiling_dbfs);
-  print_controls(run->host, true);
-  print_controls(run->host, false);
-  printf("  worker: %llu scheduled, %llu responses\n",
-         (unsigned long long)fs_host_worker_scheduled(run->host),
-         (unsigned long long)fs_host_worker_responses(run->host));
-  if (opt->chaos_count) {
-    printf("  chaos schedule:");
-    for (size_t i = 0; i < opt->chaos_count; i++)
-      printf(" %g@%g-%g", opt->chaos[i].mode, opt->chaos[i].start_s,
-             opt->chaos[i].end_s);
-    printf("\n");
-  }
-  if (opt->timeline_path)
-    printf("  timeline: %s (%llu run() calls of at most %u frames)\n",
-           opt->timeline_path, (unsigned long long)run->runs, run->run_limit);
-}
-
 static int report(fs_run *run, char *err, size_t err_size) {
   const fs_process_options *opt = run->options;
   const fs_port *latency = fs_host_latency_port(run->host);
@@ -583,10 +256,10 @@ static int report(fs_run *run, char *err, size_t err_size) {
             (unsigned long long)run->latency);
 
   bool json_on_stdout = opt->json_path && strcmp(opt->json_path, "-") == 0;
-  if (!opt->quiet && !json_on_stdout) print_summary(run);
-  if (json_on_stdout) write_json(run, stdout);
+  if (!opt->quiet && !json_on_stdout) fs_summary_print(run);
+  if (json_on_stdout) fs_summary_write_json(run, stdout);
   if (run->json_file) {
-    write_json(run, run->json_file);
+    fs_summary_write_json(run, run->json_file);
     int status = fclose(run->json_file);
     run->json_file = NULL;
     if (status != 0) {
@@ -602,7 +275,7 @@ int fs_process_run(const fs_process_options *options, char *err,
                    size_t err_size) {
   fs_run run = {.options = options};
   fs_stats_init(&run.stats);
-  int status = open_everything(&run, err, err_size);
+  int status = fs_run_open(&run, err, err_size);
   if (status == 0) {
     double ceiling = effective_ceiling_dbfs(run.host);
     run.checks.ceiling_dbfs = ceiling;
@@ -624,11 +297,6 @@ int fs_process_run(const fs_process_options *options, char *err,
     fclose(run.json_file);
     if (status != 0) remove(options->json_path);
   }
-  fs_progress_finish(&run.progress, 0, false); /* a failed run's bar */
-  fs_timeline_free(run.timeline);
-  fs_host_close(run.host);
-  fs_audio_close(&run.input);
-  free(run.interleaved);
-  fs_stats_free(&run.stats);
+  fs_run_close(&run);
   return status;
 }

@@ -1,4 +1,5 @@
-/* fs_host_timeline: a picture of one offline run, written as SVG.
+/* fs_host_timeline: what a picture of one offline run is drawn from
+ * (fs_host_timeline_svg draws it).
  *
  * The run is folded into a fixed number of columns (at most
  * FS_TIMELINE_MAX_COLUMNS, whatever the file's length), so a ten-minute
@@ -20,7 +21,35 @@
 
 enum { FS_TIMELINE_MAX_COLUMNS = 2000 };
 
+/* Filled only through the functions below; read by the drawing. */
 typedef struct fs_timeline fs_timeline;
+
+typedef struct fs_timeline_incident {
+  uint64_t frame;
+  int cause;
+  uint64_t count; /* the counter can rise by more than one per reading */
+} fs_timeline_incident;
+
+typedef struct fs_timeline_chaos {
+  double start_s, end_s;
+  int mode;
+} fs_timeline_chaos;
+
+struct fs_timeline {
+  double rate;
+  uint64_t total_frames;
+  size_t columns;
+  float *input_peak;  /* linear; +inf marks a non-finite sample */
+  float *output_peak;
+  signed char *tier;  /* worst tier seen in the column, -1 unknown */
+  float *health;      /* lowest health seen in the column, NaN unknown */
+  bool any_tier, any_health;
+  double last_incidents;
+  fs_timeline_incident *incidents;
+  size_t incident_count, incident_capacity;
+  fs_timeline_chaos *chaos;
+  size_t chaos_count, chaos_capacity;
+};
 
 /* What the plugin's output ports said after one run(); fields a plugin
  * lacks are marked absent. */
@@ -31,13 +60,6 @@ typedef struct fs_timeline_reading {
   double incidents;   /* counter since activation */
   int cause;          /* of the last incident, 0 when unknown */
 } fs_timeline_reading;
-
-/* Text around the picture; any field may be NULL. */
-typedef struct fs_timeline_titles {
-  const char *plugin_uri;
-  const char *input_path;
-  double ceiling_dbfs; /* drawn as a dashed line when finite */
-} fs_timeline_titles;
 
 /* total_frames: the input file's length (0 gives an empty picture). */
 fs_timeline *fs_timeline_create(uint64_t total_frames, double sample_rate);
@@ -59,13 +81,11 @@ void fs_timeline_add_output(fs_timeline *timeline, uint64_t first,
 int fs_timeline_add_reading(fs_timeline *timeline, int64_t begin, int64_t end,
                             const fs_timeline_reading *reading);
 
+/* The column that frame falls in. */
+size_t fs_timeline_column_of(const fs_timeline *timeline, uint64_t frame);
+
 /* A fault-injection window to show under the levels, in seconds. */
 int fs_timeline_add_chaos(fs_timeline *timeline, double start_s, double end_s,
                           int mode);
-
-/* Writes the SVG.  Returns 0, or -1 with a one-line reason in err. */
-int fs_timeline_write_svg(const fs_timeline *timeline, const char *path,
-                          const fs_timeline_titles *titles, char *err,
-                          size_t err_size);
 
 #endif

@@ -73,7 +73,6 @@ struct fs_worker {
 
   uint64_t scheduled;
   uint64_t delivered;
-  uint64_t dropped;
 };
 
 static LV2_Worker_Status respond(LV2_Worker_Respond_Handle handle,
@@ -81,7 +80,6 @@ static LV2_Worker_Status respond(LV2_Worker_Respond_Handle handle,
   fs_worker *worker = handle;
   pthread_mutex_lock(&worker->response_lock);
   bool pushed = ring_push(&worker->responses, size, data);
-  if (!pushed) worker->dropped++;
   pthread_mutex_unlock(&worker->response_lock);
   return pushed ? LV2_WORKER_SUCCESS : LV2_WORKER_ERR_NO_SPACE;
 }
@@ -99,8 +97,6 @@ static LV2_Worker_Status schedule_work(LV2_Worker_Schedule_Handle handle,
   if (pushed) {
     worker->scheduled++;
     pthread_cond_signal(&worker->request_ready);
-  } else {
-    worker->dropped++;
   }
   pthread_mutex_unlock(&worker->request_lock);
   return pushed ? LV2_WORKER_SUCCESS : LV2_WORKER_ERR_NO_SPACE;
@@ -205,4 +201,3 @@ void fs_worker_finish(fs_worker *worker) {
 
 uint64_t fs_worker_scheduled(const fs_worker *worker) { return worker->scheduled; }
 uint64_t fs_worker_responses(const fs_worker *worker) { return worker->delivered; }
-uint64_t fs_worker_dropped(const fs_worker *worker) { return worker->dropped; }

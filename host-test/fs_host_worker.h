@@ -45,7 +45,5 @@ void fs_worker_finish(fs_worker *worker);
 
 uint64_t fs_worker_scheduled(const fs_worker *worker);
 uint64_t fs_worker_responses(const fs_worker *worker);
-/* Requests refused because a ring was full. */
-uint64_t fs_worker_dropped(const fs_worker *worker);
 
 #endif

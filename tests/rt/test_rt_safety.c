@@ -16,6 +16,7 @@
  *
  * Usage: test_rt_safety [--no-guard] [--scene-seconds S]
  * (LD_PRELOAD must hold fs_rt_guard.so unless --no-guard.) */
+#include "fs_host_urid.h"
 #include "fs_rt_guard.h"
 
 #include <lilv/lilv.h>
@@ -120,30 +121,6 @@ static uint32_t random_block(fs_rng *r) {
 
 /* ---- host features --------------------------------------------------------- */
 
-#define FS_MAX_URIDS 128u
-
-typedef struct {
-  const char *uris[FS_MAX_URIDS]; /* the plugin's strings, copied */
-  char storage[FS_MAX_URIDS][160];
-  uint32_t count;
-} fs_urids;
-
-static LV2_URID map_uri(LV2_URID_Map_Handle handle, const char *uri) {
-  fs_urids *t = handle;
-  for (uint32_t i = 0; i < t->count; ++i) {
-    if (!strcmp(t->uris[i], uri)) return i + 1;
-  }
-  if (t->count == FS_MAX_URIDS || strlen(uri) >= sizeof t->storage[0]) return 0;
-  strcpy(t->storage[t->count], uri);
-  t->uris[t->count] = t->storage[t->count];
-  return ++t->count;
-}
-
-static const char *unmap_urid(LV2_URID_Unmap_Handle handle, LV2_URID urid) {
-  const fs_urids *t = handle;
-  return urid >= 1 && urid <= t->count ? t->uris[urid - 1] : NULL;
-}
-
 static int log_vprintf(LV2_Log_Handle handle, LV2_URID type, const char *fmt, va_list ap) {
   (void)handle;
   (void)type;
@@ -159,10 +136,11 @@ static int log_printf(LV2_Log_Handle handle, LV2_URID type, const char *fmt, ...
   return n;
 }
 
+/* The URID map is the offline and live hosts' own (fs_host_urid), so the
+ * campaign maps URIs the way those hosts do: under a lock, which the guard
+ * would count if the plugin ever mapped while it runs. */
 typedef struct {
-  fs_urids urids;
-  LV2_URID_Map map;
-  LV2_URID_Unmap unmap;
+  fs_urid_table urids;
   LV2_Log_Log log;
   int32_t max_block, nominal_block;
   LV2_Options_Option options[3];
@@ -172,19 +150,18 @@ typedef struct {
 
 static void features_init(fs_features *f) {
   memset(f, 0, sizeof *f);
-  f->map = (LV2_URID_Map){&f->urids, map_uri};
-  f->unmap = (LV2_URID_Unmap){&f->urids, unmap_urid};
+  if (fs_urid_init(&f->urids) != 0) abort();
   f->log = (LV2_Log_Log){NULL, log_printf, log_vprintf};
   f->max_block = FS_MAX_BLOCK;
   f->nominal_block = 1024;
-  const LV2_URID int_type = map_uri(&f->urids, LV2_ATOM__Int);
-  f->options[0] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, map_uri(&f->urids, LV2_BUF_SIZE__maxBlockLength),
+  const LV2_URID int_type = fs_urid_map(&f->urids, LV2_ATOM__Int);
+  f->options[0] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, fs_urid_map(&f->urids, LV2_BUF_SIZE__maxBlockLength),
                                        sizeof(int32_t), int_type, &f->max_block};
   f->options[1] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0,
-                                       map_uri(&f->urids, LV2_BUF_SIZE__nominalBlockLength), sizeof(int32_t),
+                                       fs_urid_map(&f->urids, LV2_BUF_SIZE__nominalBlockLength), sizeof(int32_t),
                                        int_type, &f->nominal_block};
-  f->f_map = (LV2_Feature){LV2_URID__map, &f->map};
-  f->f_unmap = (LV2_Feature){LV2_URID__unmap, &f->unmap};
+  f->f_map = (LV2_Feature){LV2_URID__map, &f->urids.map};
+  f->f_unmap = (LV2_Feature){LV2_URID__unmap, &f->urids.unmap};
   f->f_log = (LV2_Feature){LV2_LOG__log, &f->log};
   f->f_options = (LV2_Feature){LV2_OPTIONS__options, f->options};
   f->f_bounded = (LV2_Feature){LV2_BUF_SIZE__boundedBlockLength, NULL};
@@ -622,6 +599,7 @@ int main(int argc, char **argv) {
     }
   }
   lilv_world_free(world);
+  fs_urid_destroy(&features.urids);
   printf("campaign: %llu blocks, %llu RT violations, %llu non-finite samples, %llu samples above the ceiling in "
          "force (%llu above the current block's ceiling)\n",
          (unsigned long long)total_blocks, (unsigned long long)total_violations, (unsigned long long)total_nonfinite,

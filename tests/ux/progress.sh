@@ -3,7 +3,7 @@
 # second; finished with a newline.  A pseudo-terminal comes from
 # util-linux's script(1).
 # usage: progress.sh HOST GEN WORKDIR   (GEN: fs-ux-long-signal)
-. "$(dirname "$0")/../host/common.sh"
+. "$(dirname "$0")/../hosts/common.sh"
 
 "$GEN" "$WORK/long.wav" 120 22050 || exit 1
 "$GEN" "$WORK/short.wav" 3 48000 || exit 1

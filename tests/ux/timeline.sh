@@ -2,7 +2,7 @@
 # minutes of audio, with a marker per incident when --chaos injects faults,
 # and the same audio as a run without it.  --chaos refuses bad schedules.
 # usage: timeline.sh HOST GEN WORKDIR   (GEN: fs-ux-long-signal)
-. "$(dirname "$0")/../host/common.sh"
+. "$(dirname "$0")/../hosts/common.sh"
 
 if ! command -v xmllint >/dev/null 2>&1; then
   echo "1..0 # SKIP xmllint (Debian package libxml2-utils) is not installed"

@@ -1,5 +1,5 @@
-/* fs_host_json: see fs_host_json.h. */
-#include "fs_host_json.h"
+/* fs_json: see fs_json.h. */
+#include "fs_json.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -34,9 +34,10 @@ void fs_json_object_end(fs_json *json) {
   if (json->depth == 0) fputc('\n', json->out);
 }
 
-static void write_escaped(FILE *out, const char *text) {
+void fs_json_write_string(FILE *out, const char *text) {
   fputc('"', out);
-  for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+  for (const unsigned char *c = (const unsigned char *)(text ? text : ""); *c;
+       c++) {
     switch (*c) {
       case '"': fputs("\\\"", out); break;
       case '\\': fputs("\\\\", out); break;
@@ -53,14 +54,14 @@ static void write_escaped(FILE *out, const char *text) {
 
 void fs_json_key(fs_json *json, const char *key) {
   separate(json);
-  write_escaped(json->out, key);
+  fs_json_write_string(json->out, key);
   fputc(':', json->out);
   json->after_key = true;
 }
 
 void fs_json_string(fs_json *json, const char *value) {
   separate(json);
-  if (value) write_escaped(json->out, value);
+  if (value) fs_json_write_string(json->out, value);
   else fputs("null", json->out);
 }
 
@@ -86,9 +87,4 @@ void fs_json_uint(fs_json *json, uint64_t value) {
 void fs_json_bool(fs_json *json, bool value) {
   separate(json);
   fputs(value ? "true" : "false", json->out);
-}
-
-void fs_json_null(fs_json *json) {
-  separate(json);
-  fputs("null", json->out);
 }

@@ -1,10 +1,12 @@
-/* fs_host_json: a tiny streaming JSON writer for the run summary.
+/* fs_json: the tools' one JSON writer and string escaper.
  *
- * It tracks only whether a comma is due at each nesting level, writes
- * compact JSON (one line), and writes non-finite numbers as null because
- * JSON has no NaN or infinity. */
-#ifndef FS_HOST_JSON_H
-#define FS_HOST_JSON_H
+ * The streaming writer (failsafe-host's summary) tracks only whether a
+ * comma is due at each nesting level, writes compact JSON (one line), and
+ * writes non-finite numbers as null because JSON has no NaN or infinity.
+ * Tools that lay out their JSON by hand (failsafe-rt's summary) still
+ * quote their strings with fs_json_write_string. */
+#ifndef FS_JSON_H
+#define FS_JSON_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -27,6 +29,9 @@ void fs_json_string(fs_json *json, const char *value);
 void fs_json_double(fs_json *json, double value);
 void fs_json_uint(fs_json *json, uint64_t value);
 void fs_json_bool(fs_json *json, bool value);
-void fs_json_null(fs_json *json);
+
+/* text as a quoted JSON string ("" for NULL): quotes, backslashes and
+ * control characters escaped. */
+void fs_json_write_string(FILE *out, const char *text);
 
 #endif

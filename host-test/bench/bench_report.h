@@ -1,0 +1,33 @@
+/*
+  bench_report: failsafe-bench's quality and cost tables, as text or JSON.
+*/
+#ifndef BENCH_REPORT_H
+#define BENCH_REPORT_H
+
+#include "bench_corpus.h"
+#include "bench_scores.h"
+
+#include <stddef.h>
+
+/* What the tables are made of.  peer is speexdsp's result, NULL when built
+   without it; full is failsafe's. */
+typedef struct bench_report {
+  const bench_corpus *corpus;
+  double rate;
+  float reduction_db;
+  double input_mni;
+  const bench_result *results;
+  size_t system_count;
+  const bench_result *full, *peer;
+  int do_cost, repetitions, realtime;
+  double cost_seconds;
+} bench_report;
+
+void bench_report_json(const bench_report *report);
+void bench_report_text(const bench_report *report);
+
+/* Mean improvement per noise type (the part of the mixture name after the
+   first '_'), printed on one line. */
+void bench_print_by_noise(const char *label, const bench_corpus *c, const double *improvement);
+
+#endif
