@@ -1,10 +1,10 @@
 /*
   failsafe_lv2: the LV2 wrapper, and nothing more.
 
-  It maps ports to the supervisor (recovery/fs_supervisor.h), reads the
+  It maps ports to the supervisor (recovery/net/fs_supervisor.h), reads the
   host's features and options, shows the supervisor's status on the output
   ports, and connects the supervisor's incident ring to the worker side
-  (recovery/fs_worker.h): through the host's worker when it has one, else
+  (recovery/worker/fs_worker.h): through the host's worker when it has one, else
   through an internal low-priority thread.  All audio work, all detection
   and all recovery live in dsp/ and recovery/, which know nothing of LV2.
 
@@ -186,6 +186,12 @@ static void journal_directory(void *context, char *dir, size_t cap) {
   state_directory(self->make_path, self->free_path, dir, cap);
 }
 
+/* Worker class (the internal thread): a finished table to the audio
+   thread, which takes it at its next hop. */
+static bool offer_table(void *context, const fs_strategy_table *table) {
+  return fs_supervisor_offer_table(context, table);
+}
+
 static void cleanup(LV2_Handle instance);
 
 /* Instantiation class. */
@@ -247,8 +253,10 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
       .ask_dir = self->make_path ? journal_directory : NULL,
       .log = log_from_worker,
       .log_context = self,
+      .offer = offer_table,
+      .offer_context = self->supervisor,
   };
-  self->worker = fs_worker_create(self->supervisor, &config);
+  self->worker = fs_worker_create(fs_supervisor_events(self->supervisor), &config);
   if (!self->worker || (!self->schedule && !fs_worker_start_thread(self->worker, FS_INTERNAL_WORKER_MS))) {
     lv2_log_error(&self->logger, "failsafe: cannot start the worker\n");
     cleanup(self);
