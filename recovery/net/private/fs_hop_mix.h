@@ -2,7 +2,7 @@
   fs_hop_mix: the hop's output from the tiers the mixer weighs.
 
   Audio class; operates on the supervisor's instance
-  (fs_supervisor_state.h), internal to the net.
+  (fs_supervisor_state.h), private to recovery/net/.
 */
 #ifndef FS_HOP_MIX_H
 #define FS_HOP_MIX_H

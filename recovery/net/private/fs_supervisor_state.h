@@ -1,7 +1,7 @@
 /*
   fs_supervisor_state: the supervisor's instance, shared by the units that
-  carry out its hop (fs_supervisor.c, fs_full_path.c).  Internal to the
-  net: nothing outside recovery/net/ includes it.
+  carry out its hop (fs_supervisor.c, fs_full_path.c, fs_hop_mix.c).
+  Private to recovery/net/: its users do not see private/.
 
   Threading: as fs_supervisor.h (written by the audio thread only, but for
   the table hand-over fields, which are atomics).

@@ -7,7 +7,7 @@
   back to one, and handing it the graded responses the policy decided.
 
   Audio class throughout; operates on the supervisor's instance
-  (fs_supervisor_state.h), internal to the net.
+  (fs_supervisor_state.h), private to recovery/net/.
 */
 #ifndef FS_FULL_PATH_H
 #define FS_FULL_PATH_H
