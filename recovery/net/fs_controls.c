@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stddef.h>
 
-/* Mirrors ttl/controls.ttl.in; tests/test_fs_controls.c checks the two agree
+/* Mirrors ttl/controls.ttl.in; tests/net/test_fs_controls.c checks the two agree
    through lilv. */
 static const fs_control_range control_ranges[FS_CONTROL_COUNT] = {
     [FS_CONTROL_ENABLED] = {0.0f, 1.0f, 1.0f},

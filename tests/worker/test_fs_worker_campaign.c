@@ -60,7 +60,7 @@ static const uint16_t causes[] = {FS_CAUSE_DEADLINE, FS_CAUSE_MUSICAL_NOISE,
    RECOVERED record 400 ms later. */
 static void script_incident(pending *p, const fs_strategy_table *table, uint32_t id,
                             uint64_t start, uint64_t *rng) {
-  uint16_t cause = causes[test_next(rng) % (sizeof(causes) / sizeof(causes[0]))];
+  uint16_t cause = causes[test_random64(rng) % (sizeof(causes) / sizeof(causes[0]))];
   const uint8_t *order = table->order[cause];
   uint64_t t = start;
   for (unsigned step = 0; step < FS_STRATEGY_STEPS; ++step) {

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "fs_controls.h"
+#include "test_random.h"
 
 #define MONO "urn:failsafe:enhancer"
 #define STEREO "urn:failsafe:enhancer:stereo"
@@ -173,8 +174,7 @@ static void run_pattern(float *out_all, uint32_t len, uint32_t block, int random
   while (done < len) {
     uint32_t n = block;
     if (random) {
-      rng = rng * 1103515245u + 12345u;
-      n = 1 + (rng >> 8) % block;
+      n = 1 + (test_random(&rng) >> 8) % block;
     }
     if (n > len - done) {
       n = len - done;
@@ -214,12 +214,10 @@ static void hostile_controls_and_input_stay_safe(void **state) {
   uint32_t rng = 17;
   for (int round = 0; round < 200; ++round) {
     for (uint32_t i = 0; i < 7; ++i) {
-      rng = rng * 1664525u + 1013904223u;
-      r.controls[i] = hostile[(rng >> 10) % 6];
+      r.controls[i] = hostile[(test_random(&rng) >> 10) % 6];
     }
     for (uint32_t i = 0; i < 4096; ++i) {
-      rng = rng * 1664525u + 1013904223u;
-      l[i] = ((int32_t)rng) * (200.0f / 2147483648.0f); /* up to +46 dBFS */
+      l[i] = ((int32_t)test_random(&rng)) * (200.0f / 2147483648.0f); /* up to +46 dBFS */
       r_[i] = (i % 97 == 0) ? NAN : l[i];
     }
     const uint32_t n = 1 + round * 20;
