@@ -40,6 +40,7 @@
 #include <lv2/worker/worker.h>
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +49,6 @@
 #define FS_URI_STEREO "urn:failsafe:enhancer:stereo"
 #define FS_URI_MODEL "urn:failsafe:model" /* state key of the learned model */
 
-/* Block length assumed when the host does not announce one. */
-#define FS_DEFAULT_MAX_BLOCK 8192u
 /* The internal worker's polling period. */
 #define FS_INTERNAL_WORKER_MS 50u
 
@@ -77,8 +76,26 @@ typedef enum {
 
 _Static_assert(FS_PORT_FREEWHEEL + 1 == FS_CONTROL_COUNT, "control inputs come first, in fs_control_id order");
 
-/* The one message run() sends the worker: "there are records to drain". */
-static const uint8_t drain_request = 1;
+/* Messages between run() and the host's worker, told apart by their
+   type field: run() asks for a drain; the worker answers with a new
+   strategy table, or that it drained and has none. */
+typedef enum {
+  FS_MESSAGE_DRAIN = 1,   /* run() -> work(): there are records to drain */
+  FS_MESSAGE_DRAINED = 2, /* work() -> work_response(): done, no new table */
+  FS_MESSAGE_TABLE = 3,   /* work() -> work_response(): a new table */
+} fs_message_type;
+
+typedef struct {
+  uint32_t type; /* fs_message_type */
+} fs_message;
+
+typedef struct {
+  uint32_t type; /* FS_MESSAGE_TABLE */
+  fs_strategy_table table;
+} fs_table_message;
+
+static const fs_message drain_request = {FS_MESSAGE_DRAIN};
+static const fs_message drained = {FS_MESSAGE_DRAINED};
 
 typedef struct {
   /* Port buffers, as connected by the host (may be NULL until connected). */
@@ -93,7 +110,6 @@ typedef struct {
   float *audio_out[FS_MAX_CHANNELS];
 
   uint32_t channels;
-  uint32_t max_block;     /* announced by the host, else FS_DEFAULT_MAX_BLOCK */
   uint32_t nominal_block; /* announced by the host, else 0 */
 
   LV2_URID_Map *map; /* NULL without urid:map */
@@ -116,13 +132,14 @@ typedef struct {
   fs_inline_display *display; /* NULL unless the host draws inline */
 } fs_plugin;
 
-/* Reads the block-length options, when the host offers them and they are
-   ints as the spec says.  Instantiation class. */
+/* Reads the nominal block length, when the host offers it as an int as
+   the spec says: the real-time period the budget applies to.  (The
+   maximum block length is a supported option too, but nothing needs it:
+   the supervisor takes calls of any length.)  Instantiation class. */
 static void read_options(fs_plugin *self, const LV2_Options_Option *options) {
   if (!options || !self->map) {
     return; /* without urid:map we cannot recognise any option */
   }
-  const LV2_URID max_key = self->map->map(self->map->handle, LV2_BUF_SIZE__maxBlockLength);
   const LV2_URID nominal_key = self->map->map(self->map->handle, LV2_BUF_SIZE__nominalBlockLength);
   const LV2_URID int_type = self->map->map(self->map->handle, LV2_ATOM__Int);
   for (const LV2_Options_Option *o = options; o->key || o->value; ++o) {
@@ -133,9 +150,7 @@ static void read_options(fs_plugin *self, const LV2_Options_Option *options) {
     if (value <= 0) {
       continue;
     }
-    if (o->key == max_key) {
-      self->max_block = (uint32_t)value;
-    } else if (o->key == nominal_key) {
+    if (o->key == nominal_key) {
       self->nominal_block = (uint32_t)value;
     }
   }
@@ -203,7 +218,6 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
     return NULL;
   }
   self->channels = strcmp(descriptor->URI, FS_URI_STEREO) == 0 ? 2 : 1;
-  self->max_block = FS_DEFAULT_MAX_BLOCK;
 
   const LV2_Options_Option *options = NULL;
   LV2_Log_Log *log = NULL;
@@ -376,22 +390,33 @@ static void cleanup(LV2_Handle instance) {
 /* Worker class: drain the ring; a new table goes back to the audio thread. */
 static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function respond,
                               LV2_Worker_Respond_Handle handle, uint32_t size, const void *data) {
-  (void)size;
-  (void)data;
   fs_plugin *self = instance;
-  fs_strategy_table table;
-  if (fs_worker_drain(self->worker, &table)) {
-    return respond(handle, sizeof(table), &table);
+  fs_message message;
+  if (size < sizeof(message) || !data) {
+    return LV2_WORKER_ERR_UNKNOWN;
   }
-  return respond(handle, sizeof(drain_request), &drain_request);
+  memcpy(&message, data, sizeof(message));
+  if (message.type != FS_MESSAGE_DRAIN) {
+    return LV2_WORKER_ERR_UNKNOWN;
+  }
+  fs_table_message answer = {.type = FS_MESSAGE_TABLE};
+  if (fs_worker_drain(self->worker, &answer.table)) {
+    return respond(handle, sizeof(answer), &answer);
+  }
+  return respond(handle, sizeof(drained), &drained);
 }
 
 /* Audio class: the worker's answer. */
 static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size, const void *body) {
   fs_plugin *self = instance;
   self->drain_pending = false;
-  if (size == sizeof(fs_strategy_table)) {
-    memcpy(&self->waiting_table, body, sizeof(fs_strategy_table));
+  fs_message message;
+  if (size < sizeof(message) || !body) {
+    return LV2_WORKER_SUCCESS;
+  }
+  memcpy(&message, body, sizeof(message));
+  if (message.type == FS_MESSAGE_TABLE && size == sizeof(fs_table_message)) {
+    memcpy(&self->waiting_table, (const uint8_t *)body + offsetof(fs_table_message, table), sizeof(fs_strategy_table));
     self->table_waiting = !fs_supervisor_offer_table(self->supervisor, &self->waiting_table);
   }
   return LV2_WORKER_SUCCESS;

@@ -5,8 +5,10 @@
   to try, best first.  The first finding of a cause gets the first
   strategy; if the cause comes back while that strategy is in force, the
   next one is tried.  The worker learns better orders and hands a new table
-  to the audio thread (an atomic pointer swap), so the audio thread only
-  ever reads a table, never builds one.
+  to the audio thread through a double buffer (fs_supervisor_offer_table
+  copies it into the buffer not in use and raises a flag; the audio thread
+  flips to it at its next hop boundary and lowers the flag), so the audio
+  thread only ever reads a table, never builds or waits for one.
 
   The numbers are public (journal and state blobs), so only ever append.
 */

@@ -12,8 +12,6 @@
 #include <string.h>
 
 enum { RING = 64, MARGINAL_MIN = 5, CLIP_TRIM_DEEPER_AFTER = 10 };
-#define C FS_CAUSE_COUNT
-#define S FS_STRATEGY_COUNT
 
 /* Recent first-ONSET readings of one artifact detector. */
 typedef struct {
@@ -33,13 +31,13 @@ typedef struct {
 struct fs_learner {
   uint64_t seed;
   uint32_t version; /* of the last table built */
-  uint32_t tries[C][S];
-  uint32_t successes[C][S];
-  uint32_t outcomes[C];        /* OUTCOME records ever: drives exploration */
-  uint32_t incidents[C];       /* first ONSETs */
-  uint32_t chaos_incidents[C]; /* ...with fault injection on */
-  uint32_t reduction_count[C]; /* `reduction` control at first ONSETs */
-  double reduction_sum[C];
+  uint32_t tries[FS_CAUSE_COUNT][FS_STRATEGY_COUNT];
+  uint32_t successes[FS_CAUSE_COUNT][FS_STRATEGY_COUNT];
+  uint32_t outcomes[FS_CAUSE_COUNT];        /* OUTCOME records ever: drives exploration */
+  uint32_t incidents[FS_CAUSE_COUNT];       /* first ONSETs */
+  uint32_t chaos_incidents[FS_CAUSE_COUNT]; /* ...with fault injection on */
+  uint32_t reduction_count[FS_CAUSE_COUNT]; /* `reduction` control at first ONSETs */
+  double reduction_sum[FS_CAUSE_COUNT];
   uint32_t small_block_overruns;
   uint32_t min_overrun_block; /* 0: none yet */
   float max_clip_input_db;    /* -inf: none yet */
@@ -79,14 +77,14 @@ static void ring_push(reading_ring *r, float value, bool chaos) {
 }
 
 static void count_outcome(fs_learner *l, const fs_event *e) {
-  if (e->action >= S) return;
+  if (e->action >= FS_STRATEGY_COUNT) return;
   uint32_t *tries = l->tries[e->cause], *wins = l->successes[e->cause];
   ++tries[e->action];
   if (e->success) ++wins[e->action];
   ++l->outcomes[e->cause];
   if (tries[e->action] >= FS_LEARNER_WINDOW) {
     /* Halve the whole cause: ratios stay, old evidence weighs less. */
-    for (int s = 0; s < S; ++s) {
+    for (int s = 0; s < FS_STRATEGY_COUNT; ++s) {
       tries[s] /= 2u;
       wins[s] /= 2u;
     }
@@ -136,7 +134,7 @@ static void count_incident(fs_learner *l, const fs_event *e) {
 }
 
 void fs_learner_observe(fs_learner *l, const fs_event *e) {
-  if (e->cause >= C) return;
+  if (e->cause >= FS_CAUSE_COUNT) return;
   if (e->kind == FS_EVENT_OUTCOME) count_outcome(l, e);
   if (fs_analysis_add(&l->session, e)) count_incident(l, e);
 }
@@ -146,7 +144,7 @@ void fs_learner_observe(fs_learner *l, const fs_event *e) {
 /* Tie-break among equally scored strategies not in the built-in order:
    the least disruptive first. */
 static int disruption(int strategy) {
-  static const int rank[S] = {[FS_STRATEGY_NONE] = 0, [FS_STRATEGY_ADJUST] = 1,
+  static const int rank[FS_STRATEGY_COUNT] = {[FS_STRATEGY_NONE] = 0, [FS_STRATEGY_ADJUST] = 1,
                               [FS_STRATEGY_LIGHT] = 2, [FS_STRATEGY_REBUILD] = 3,
                               [FS_STRATEGY_BYPASS] = 4};
   return rank[strategy];
@@ -167,7 +165,7 @@ static bool ranks_before(const fs_learner *l, int cause, const uint8_t *builtin,
 }
 
 static bool has_evidence(const fs_learner *l, int cause) {
-  for (int s = 0; s < S; ++s) {
+  for (int s = 0; s < FS_STRATEGY_COUNT; ++s) {
     if (l->tries[cause][s]) return true;
   }
   return false;
@@ -175,10 +173,10 @@ static bool has_evidence(const fs_learner *l, int cause) {
 
 /* Allowed strategies of cause, best first; returns how many. */
 static int rank_strategies(const fs_learner *l, int cause, const uint8_t *builtin,
-                           uint8_t ranked[S]) {
+                           uint8_t ranked[FS_STRATEGY_COUNT]) {
   uint32_t allowed = fs_taxonomy_allowed_strategies(cause);
   int n = 0;
-  for (int s = 0; s < S; ++s) {
+  for (int s = 0; s < FS_STRATEGY_COUNT; ++s) {
     if (!(allowed & (1u << s))) continue;
     int at = n++;
     while (at > 0 && ranks_before(l, cause, builtin, s, ranked[at - 1])) {
@@ -191,10 +189,10 @@ static int rank_strategies(const fs_learner *l, int cause, const uint8_t *builti
 }
 
 int fs_learner_best_strategy(const fs_learner *l, int cause) {
-  if (cause < 0 || cause >= C || !has_evidence(l, cause)) return -1;
+  if (cause < 0 || cause >= FS_CAUSE_COUNT || !has_evidence(l, cause)) return -1;
   fs_strategy_table builtin;
   fs_strategy_table_default(&builtin);
-  uint8_t ranked[S];
+  uint8_t ranked[FS_STRATEGY_COUNT];
   return rank_strategies(l, cause, builtin.order[cause], ranked) > 0 ? ranked[0] : -1;
 }
 
@@ -276,11 +274,11 @@ static uint32_t without_chaos(const fs_learner *l, int cause) {
 void fs_learner_build_table(fs_learner *l, fs_strategy_table *out) {
   fs_strategy_table_default(out);
   fs_strategy_table builtin = *out;
-  for (int cause = 0; cause < C; ++cause) {
+  for (int cause = 0; cause < FS_CAUSE_COUNT; ++cause) {
     if (!has_evidence(l, cause)) continue;
-    uint8_t ranked[S];
+    uint8_t ranked[FS_STRATEGY_COUNT];
     unsigned n = (unsigned)rank_strategies(l, cause, builtin.order[cause], ranked);
-    if (n == 0 || n > S) continue;
+    if (n == 0 || n > FS_STRATEGY_COUNT) continue;
     if (n >= 2 && l->tries[cause][ranked[1]] < FS_LEARNER_EXPLORE_MAX_TRIES &&
         explore_now(l, cause)) {
       uint8_t best = ranked[0];
@@ -336,7 +334,7 @@ size_t fs_learner_recommendations(const fs_learner *l, fs_recommendation *out, s
   advice a = {out, max, 0};
   const uint32_t repeat = FS_LEARNER_REPEAT;
   uint32_t chaos = 0;
-  for (int cause = 0; cause < C; ++cause) chaos += l->chaos_incidents[cause];
+  for (int cause = 0; cause < FS_CAUSE_COUNT; ++cause) chaos += l->chaos_incidents[cause];
   if (chaos) {
     advise(&a, "disable_fault_injection",
            "fault injection caused %u incidents: set chaos to 0 on air", chaos);
@@ -409,7 +407,7 @@ size_t fs_learner_recommendations(const fs_learner *l, fs_recommendation *out, s
 /* ---- getters ------------------------------------------------------------ */
 
 static bool in_range(int cause, int strategy) {
-  return cause >= 0 && cause < C && strategy >= 0 && strategy < S;
+  return cause >= 0 && cause < FS_CAUSE_COUNT && strategy >= 0 && strategy < FS_STRATEGY_COUNT;
 }
 
 uint32_t fs_learner_tries(const fs_learner *l, int cause, int strategy) {
@@ -421,7 +419,7 @@ uint32_t fs_learner_successes(const fs_learner *l, int cause, int strategy) {
 }
 
 uint32_t fs_learner_incidents(const fs_learner *l, int cause) {
-  return cause >= 0 && cause < C ? l->incidents[cause] : 0u;
+  return cause >= 0 && cause < FS_CAUSE_COUNT ? l->incidents[cause] : 0u;
 }
 
 /* ---- the blob -----------------------------------------------------------------
@@ -524,13 +522,13 @@ static void visit_model(codec *c, fs_learner *l, uint32_t causes, uint32_t strat
   field_u32(c, &strategies);
   for (uint32_t cause = 0; cause < causes; ++cause) {
     for (uint32_t s = 0; s < strategies; ++s) {
-      bool ours = cause < C && s < S;
+      bool ours = cause < FS_CAUSE_COUNT && s < FS_STRATEGY_COUNT;
       field_u32(c, ours ? &l->tries[cause][s] : &sink32);
       field_u32(c, ours ? &l->successes[cause][s] : &sink32);
     }
   }
   for (uint32_t cause = 0; cause < causes; ++cause) {
-    bool ours = cause < C;
+    bool ours = cause < FS_CAUSE_COUNT;
     field_u32(c, ours ? &l->outcomes[cause] : &sink32);
     field_u32(c, ours ? &l->incidents[cause] : &sink32);
     field_u32(c, ours ? &l->chaos_incidents[cause] : &sink32);
@@ -559,7 +557,7 @@ static size_t payload_size(uint32_t causes, uint32_t strategies) {
 }
 
 size_t fs_learner_serialize(const fs_learner *l, uint8_t *buf, size_t cap) {
-  size_t payload = payload_size(C, S);
+  size_t payload = payload_size(FS_CAUSE_COUNT, FS_STRATEGY_COUNT);
   size_t total = HEADER + payload + TRAILER;
   if (!l || !buf || cap < total) return total;
   codec c = {.reading = false, .out = buf, .cap = cap};
@@ -569,7 +567,7 @@ size_t fs_learner_serialize(const fs_learner *l, uint8_t *buf, size_t cap) {
   field_u32(&c, &format);
   field_u32(&c, &length);
   fs_learner copy = *l; /* visit_model takes non-const for reading's sake */
-  visit_model(&c, &copy, C, S);
+  visit_model(&c, &copy, FS_CAUSE_COUNT, FS_STRATEGY_COUNT);
   uint32_t crc = fs_learner_crc32(buf, HEADER + payload);
   field_u32(&c, &crc);
   return total;
@@ -585,8 +583,8 @@ static bool ring_sane(const reading_ring *r) {
 
 /* What a valid checksum cannot promise: values this code could produce. */
 static bool model_sane(const fs_learner *l) {
-  for (int cause = 0; cause < C; ++cause) {
-    for (int s = 0; s < S; ++s) {
+  for (int cause = 0; cause < FS_CAUSE_COUNT; ++cause) {
+    for (int s = 0; s < FS_STRATEGY_COUNT; ++s) {
       if (l->successes[cause][s] > l->tries[cause][s]) return false;
       if (l->tries[cause][s] >= FS_LEARNER_WINDOW) return false;
     }

@@ -138,7 +138,7 @@ static void ten_minutes_drop_nothing(void **state) {
       }
       if (learned) {
         fs_learner_build_table(learner, &published);
-        in_force = published; /* the atomic pointer swap, in effect */
+        in_force = published; /* the double buffer flipping at a hop, in effect */
       }
       if (drains % 600 == 0) { /* a model snapshot every minute */
         fs_journal_write_model(journal, learner, &published, fs_event_ring_dropped(ring));
