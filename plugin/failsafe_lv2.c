@@ -26,6 +26,7 @@
 #include "fs_fpu.h"
 #include "fs_inline_display.h"
 #include "fs_learner.h"
+#include "fs_ports.h"
 #include "fs_supervisor.h"
 #include "fs_worker.h"
 
@@ -52,29 +53,8 @@
 /* The internal worker's polling period. */
 #define FS_INTERNAL_WORKER_MS 50u
 
-/* Port indices, as in ttl/controls.ttl.in and ttl/failsafe.ttl.in.  The
-   control inputs come first, in the order of fs_control_id. */
-typedef enum {
-  FS_PORT_ENABLED = 0,
-  FS_PORT_REDUCTION = 1,
-  FS_PORT_CEILING = 2,
-  FS_PORT_XFADE = 3,
-  FS_PORT_BUDGET = 4,
-  FS_PORT_CHAOS = 5,
-  FS_PORT_FREEWHEEL = 6,
-  FS_PORT_LATENCY = 7,
-  FS_PORT_TIER = 8,
-  FS_PORT_HEALTH = 9,
-  FS_PORT_INCIDENTS = 10,
-  FS_PORT_CAUSE = 11,
-  FS_PORT_DSP_LOAD = 12,
-  FS_PORT_IN_0 = 13,
-  FS_PORT_OUT_0 = 14,
-  FS_PORT_IN_1 = 15,
-  FS_PORT_OUT_1 = 16,
-} fs_port_index;
-
-_Static_assert(FS_PORT_FREEWHEEL + 1 == FS_CONTROL_COUNT, "control inputs come first, in fs_control_id order");
+_Static_assert(FS_PORT_FREEWHEEL + 1 == FS_CONTROL_COUNT && FS_PORT_CONTROL_INPUTS == FS_CONTROL_COUNT,
+               "control inputs come first, in fs_control_id order");
 
 /* Messages between run() and the host's worker, told apart by their
    type field: run() asks for a drain; the worker answers with a new
