@@ -2,6 +2,8 @@
 
 #include "fs_analysis.h"
 #include "fs_cause.h"
+#include "fs_journal_schema.h"
+#include "fs_json_text.h"
 #include "fs_learner.h"
 #include "fs_strategy.h"
 #include "fs_taxonomy.h"
@@ -203,43 +205,10 @@ static bool read_value(json_reader *r, char *path, size_t path_len) {
 
 /* ---- journal records ----------------------------------------------------- */
 
-typedef enum { F_U64, F_U32, F_U16, F_U8, F_F32, F_KIND, F_CAUSE, F_ACTION } field_type;
-
-typedef struct {
-  const char *path;
-  field_type type;
-  size_t offset;
-} field;
-
-#define EVENT_FIELD(path, type, member) {path, type, offsetof(fs_event, member)}
-static const field fields[] = {
-    EVENT_FIELD("kind", F_KIND, kind),
-    EVENT_FIELD("id", F_U32, id),
-    EVENT_FIELD("position", F_U64, position),
-    EVENT_FIELD("cause", F_CAUSE, cause),
-    EVENT_FIELD("detector", F_U16, detector),
-    EVENT_FIELD("tier_before", F_U8, tier_before),
-    EVENT_FIELD("tier_after", F_U8, tier_after),
-    EVENT_FIELD("action", F_ACTION, action),
-    EVENT_FIELD("chaos", F_U8, chaos),
-    EVENT_FIELD("success", F_U8, success),
-    EVENT_FIELD("tier", F_U8, tier),
-    EVENT_FIELD("value", F_F32, value),
-    EVENT_FIELD("threshold", F_F32, threshold),
-    EVENT_FIELD("levels.input_db", F_F32, input_db),
-    EVENT_FIELD("levels.output_db", F_F32, output_db),
-    EVENT_FIELD("controls.reduction_db", F_F32, reduction_db),
-    EVENT_FIELD("controls.ceiling_db", F_F32, ceiling_db),
-    EVENT_FIELD("controls.xfade_ms", F_F32, xfade_ms),
-    EVENT_FIELD("controls.budget_pct", F_F32, budget_pct),
-    EVENT_FIELD("dsp_load", F_F32, dsp_load),
-    EVENT_FIELD("sample_rate", F_F32, sample_rate),
-    EVENT_FIELD("block", F_U32, block),
-    EVENT_FIELD("to_safe_samples", F_U32, to_safe),
-    EVENT_FIELD("to_full_samples", F_U32, to_full),
-    EVENT_FIELD("breaker_opens", F_U32, breaker_opens),
-};
-enum { FIELD_COUNT = sizeof(fields) / sizeof(fields[0]) };
+/* The fields of an incident line are the journal's own list
+   (recovery/worker/fs_journal_schema.h): what the writer writes is what
+   is read here. */
+enum { FIELD_COUNT = FS_JOURNAL_INCIDENT_FIELDS };
 
 typedef struct {
   fs_report_line *line;
@@ -256,53 +225,56 @@ static bool whole_in_range(const scalar *v, double max) {
          v->number == floor(v->number);
 }
 
-static bool store_field(fs_event *e, const field *f, const scalar *v) {
+static bool store_field(fs_event *e, const fs_journal_field *f, const scalar *v) {
   char *base = (char *)e + f->offset;
   int number;
   switch (f->type) {
-  case F_U64: {
+  case FS_JOURNAL_U64: {
     if (!whole_in_range(v, 18446744073709549568.0)) return false;
     uint64_t x = (uint64_t)v->number;
     memcpy(base, &x, sizeof(x));
     return true;
   }
-  case F_U32: {
+  case FS_JOURNAL_U32: {
     if (!whole_in_range(v, 4294967295.0)) return false;
     uint32_t x = (uint32_t)v->number;
     memcpy(base, &x, sizeof(x));
     return true;
   }
-  case F_U16: {
+  case FS_JOURNAL_U16: {
     if (!whole_in_range(v, 65535.0)) return false;
     uint16_t x = (uint16_t)v->number;
     memcpy(base, &x, sizeof(x));
     return true;
   }
-  case F_U8:
+  case FS_JOURNAL_U8:
     if (!whole_in_range(v, 255.0)) return false;
     *(uint8_t *)base = (uint8_t)v->number;
     return true;
-  case F_F32: {
+  case FS_JOURNAL_F32: {
     if (v->kind != SCALAR_NUMBER && v->kind != SCALAR_NULL) return false;
     float x = (float)v->number; /* null: NAN */
     memcpy(base, &x, sizeof(x));
     return true;
   }
-  case F_KIND:
+  case FS_JOURNAL_KIND:
     number = v->kind == SCALAR_STRING ? fs_event_kind_from_name(v->text) : -1;
     if (number < 0) return false;
     e->kind = (uint32_t)number;
     return true;
-  case F_CAUSE:
+  case FS_JOURNAL_CAUSE:
     number = v->kind == SCALAR_STRING ? fs_cause_from_name(v->text) : -1;
     if (number < 0) return false;
     e->cause = (uint16_t)number;
     return true;
-  case F_ACTION:
+  case FS_JOURNAL_ACTION:
     number = v->kind == SCALAR_STRING ? fs_strategy_from_name(v->text) : -1;
     if (number < 0) return false;
     e->action = (uint8_t)number;
     return true;
+  case FS_JOURNAL_CLASS:
+  case FS_JOURNAL_SEVERITY:
+  case FS_JOURNAL_MS: return true; /* derived for people: never read back */
   }
   return false;
 }
@@ -321,8 +293,9 @@ static void on_scalar(void *context, const char *path, const scalar *v) {
     rec->to_full_ms = v->number;
   } else {
     for (int i = 0; i < FIELD_COUNT; ++i) {
-      if (strcmp(path, fields[i].path) != 0) continue;
-      if (rec->seen[i] || !store_field(&rec->line->event, &fields[i], v)) rec->bad = true;
+      if (strcmp(path, fs_journal_incident_fields[i].path) != 0) continue;
+      if (fs_journal_field_derived(&fs_journal_incident_fields[i])) return; /* class, severity: names for people */
+      if (rec->seen[i] || !store_field(&rec->line->event, &fs_journal_incident_fields[i], v)) rec->bad = true;
       rec->seen[i] = true;
       return;
     }
@@ -338,7 +311,7 @@ static uint32_t ms_to_samples(double ms, float rate) {
 
 static bool required_seen(const record *rec, const char *path) {
   for (int i = 0; i < FIELD_COUNT; ++i) {
-    if (strcmp(fields[i].path, path) == 0) return rec->seen[i];
+    if (strcmp(fs_journal_incident_fields[i].path, path) == 0) return rec->seen[i];
   }
   return false;
 }
@@ -440,19 +413,7 @@ static void print_number_or_null(FILE *out, double value) {
   }
 }
 
-static void print_json_string(FILE *out, const char *text) {
-  fputc('"', out);
-  for (const unsigned char *c = (const unsigned char *)text; *c; ++c) {
-    if (*c == '"' || *c == '\\') {
-      fprintf(out, "\\%c", *c);
-    } else if (*c < 0x20) {
-      fprintf(out, "\\u%04x", *c);
-    } else {
-      fputc(*c, out);
-    }
-  }
-  fputc('"', out);
-}
+static void print_json_string(FILE *out, const char *text) { fs_json_put_string(out, text); }
 
 static const char *best_name(const report *rep, int cause) {
   int best = fs_learner_best_strategy(rep->learner, cause);
