@@ -11,6 +11,10 @@
   thread only ever reads a table, never builds or waits for one.
 
   The numbers are public (journal and state blobs), so only ever append.
+
+  Threading: fs_strategy_table_default() fills the caller's table and
+  fs_strategy_name() reads a constant one: any thread.  A table in use is
+  read by the audio thread only; see fs_supervisor_offer_table().
 */
 #ifndef FS_STRATEGY_H
 #define FS_STRATEGY_H
