@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "fs_journal.h"
+#include "fs_journal_reader.h"
 #include "fs_journal_schema.h"
 #include "fs_json_text.h"
 #include "fs_report.h"
@@ -146,15 +147,15 @@ static void lines_parse_back(void **state) {
   ssize_t len;
   uint32_t i = 0, models = 0;
   while ((len = getline(&line, &cap, f)) > 0) {
-    fs_report_line parsed;
-    fs_report_line_type type = fs_report_parse_line(line, (size_t)len, &parsed);
-    if (type == FS_REPORT_LINE_MODEL) {
+    fs_journal_line parsed;
+    fs_journal_line_type type = fs_journal_parse_line(line, (size_t)len, &parsed);
+    if (type == FS_JOURNAL_LINE_MODEL) {
       assert_true(parsed.has_dropped);
       assert_int_equal(parsed.dropped_events, 42 + models);
       ++models;
       continue;
     }
-    assert_int_equal(type, FS_REPORT_LINE_INCIDENT);
+    assert_int_equal(type, FS_JOURNAL_LINE_INCIDENT);
     fs_event want = sample_event(++i), *got = &parsed.event;
     assert_int_equal(got->kind, want.kind);
     assert_int_equal(got->id, want.id);

@@ -14,6 +14,7 @@
 
 #include "fs_event_ring.h"
 #include "fs_journal.h"
+#include "fs_journal_reader.h"
 #include "fs_learner.h"
 #include "fs_report.h"
 #include "worker_test.h"
@@ -180,9 +181,9 @@ static void ten_minutes_drop_nothing(void **state) {
     size_t cap = 0;
     ssize_t len;
     while ((len = getline(&line, &cap, f)) > 0) {
-      fs_report_line parsed;
+      fs_journal_line parsed;
       ++lines;
-      malformed += fs_report_parse_line(line, (size_t)len, &parsed) == FS_REPORT_LINE_MALFORMED;
+      malformed += fs_journal_parse_line(line, (size_t)len, &parsed) == FS_JOURNAL_LINE_MALFORMED;
     }
     free(line);
     fclose(f);
