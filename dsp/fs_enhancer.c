@@ -11,7 +11,6 @@
 #include "fs_dehum.h"
 #include "fs_gain.h"
 #include "fs_noise_tracker.h"
-#include "fs_random.h"
 #include "fs_reduction.h"
 #include "fs_sanitize.h"
 #include "fs_stft.h"
@@ -59,8 +58,8 @@ struct fs_enhancer {
   const float *noise_override;
 
   /* Safety-net hooks. */
-  fs_enhancer_fault fault;
-  uint32_t fault_rng;
+  fs_enhancer_hook_fn hook; /* test hook, NULL but while faults are injected */
+  void *hook_context;
   float protection;
   float trim_target;  /* linear */
   float trim_gain;    /* glides to trim_target */
@@ -148,7 +147,6 @@ void fs_enhancer_reset(fs_enhancer *e) {
   e->controls.floor_gain = e->controls.floor_target;
   e->trim_gain = e->trim_target;
   e->snap_controls = true;
-  e->fault_rng = 0x2545f491u; /* the musical-noise fault's sequence, same every run */
   memset(e->previous_gains, 0, e->bins * sizeof(float));
   memset(e->previous_power, 0, e->bins * sizeof(float));
   memset(e->previous_out_power, 0, e->bins * sizeof(float));
@@ -164,7 +162,14 @@ void fs_enhancer_set_reduction(fs_enhancer *e, float reduction_db) {
   }
 }
 
-void fs_enhancer_set_fault(fs_enhancer *e, fs_enhancer_fault fault) { e->fault = fault; }
+void fs_enhancer_set_hook(fs_enhancer *e, fs_enhancer_hook_fn hook, void *context) {
+  e->hook = hook;
+  e->hook_context = context;
+}
+
+void fs_enhancer_corrupt_overlap(fs_enhancer *e, float value) { fs_stft_corrupt(e->stft, value); }
+
+void fs_enhancer_corrupt_noise(fs_enhancer *e, float value) { fs_noise_tracker_corrupt(e->noise, value); }
 
 uint32_t fs_enhancer_bins(const fs_enhancer *e) { return e->bins; }
 
@@ -201,21 +206,6 @@ void fs_enhancer_resync(fs_enhancer *e) {
   fs_stft_reset(e->stft);
   /* The next frames still hold the zeros of the cleared history. */
   fs_noise_tracker_hold(e->noise, FS_ANALYSIS_HOPS - 1u);
-}
-
-/* Faults that act on the gains, as a bug in the gain rule would. */
-static void inject_gain_fault(fs_enhancer *e, float floor_gain) {
-  if (e->fault == FS_ENHANCER_FAULT_RUNAWAY_GAIN) {
-    for (uint32_t k = e->band_low; k <= e->band_high; ++k) {
-      e->gains[k] *= 4.0f;
-    }
-  } else if (e->fault == FS_ENHANCER_FAULT_MUSICAL_NOISE) {
-    for (uint32_t k = e->band_low; k <= e->band_high; ++k) {
-      if (e->gains[k] < 2.0f * floor_gain && (fs_random_next(&e->fault_rng) & 3u) == 0) {
-        e->gains[k] = 1.0f;
-      }
-    }
-  }
 }
 
 /* Musical-noise protection: a gain well above both neighbours and its own
@@ -430,7 +420,11 @@ void fs_enhancer_process_hop(fs_enhancer *e, const float *in, float *out) {
   const float floor_gain = e->controls.floor_gain;
   const float *noise = e->noise_override ? e->noise_override : fs_noise_tracker_psd(e->noise);
   fs_gain_compute(e->gain, power, noise, floor_gain, gains);
-  inject_gain_fault(e, floor_gain);
+  if (FS_UNLIKELY(e->hook)) {
+    const fs_enhancer_gain_view view = {
+        .gains = e->gains, .band_low = e->band_low, .band_high = e->band_high, .floor_gain = floor_gain};
+    e->hook(e->hook_context, e, FS_ENHANCER_HOOK_GAINS, &view);
+  }
   protect(e, floor_gain);
   gather_stats(e);
   gather_artifact_stats(e, floor_gain);
@@ -441,14 +435,12 @@ void fs_enhancer_process_hop(fs_enhancer *e, const float *in, float *out) {
     spectrum[2 * k] *= gains[k] * trim;
     spectrum[2 * k + 1] *= gains[k] * trim;
   }
-  if (e->fault == FS_ENHANCER_FAULT_STATE_NAN) {
-    /* Where no clamp can absorb it: the overlap-add memory. */
-    fs_stft_corrupt(e->stft, NAN);
+  if (FS_UNLIKELY(e->hook)) {
+    e->hook(e->hook_context, e, FS_ENHANCER_HOOK_OVERLAP, NULL);
   }
   fs_stft_synthesise(e->stft, out);
-  if (e->fault == FS_ENHANCER_FAULT_DENORMALS) {
-    /* After the update, so the state holds them when it is checked. */
-    fs_noise_tracker_corrupt(e->noise, 1e-40f);
+  if (FS_UNLIKELY(e->hook)) {
+    e->hook(e->hook_context, e, FS_ENHANCER_HOOK_STATE, NULL);
   }
 }
 

@@ -42,15 +42,23 @@ typedef struct {
                                 gains that flicker on their own raise it */
 } fs_enhancer_stats;
 
-/* Faults the safety net can inject into the full path (the chaos port).
-   Each is real: it corrupts the state or the gains the way a bug would. */
+/* Where a test hook is called inside a hop (see fs_enhancer_set_hook). */
 typedef enum {
-  FS_ENHANCER_FAULT_NONE = 0,
-  FS_ENHANCER_FAULT_STATE_NAN,     /* NaN into the overlap-add memory, every hop */
-  FS_ENHANCER_FAULT_RUNAWAY_GAIN,  /* gains of x4 in the voice band */
-  FS_ENHANCER_FAULT_MUSICAL_NOISE, /* random isolated gain peaks in noise */
-  FS_ENHANCER_FAULT_DENORMALS,     /* denormals into the noise estimate */
-} fs_enhancer_fault;
+  FS_ENHANCER_HOOK_GAINS = 0,   /* the gain rule's bin gains are made, not yet applied */
+  FS_ENHANCER_HOOK_OVERLAP = 1, /* the gains are applied; the overlap-add comes next */
+  FS_ENHANCER_HOOK_STATE = 2,   /* the hop is done; its state is what the next check sees */
+} fs_enhancer_hook_point;
+
+/* What a hook may touch at FS_ENHANCER_HOOK_GAINS (NULL at the others):
+   the bin gains, the speech band's bins and the gain floor in force. */
+typedef struct {
+  float *gains;
+  uint32_t band_low, band_high; /* inclusive */
+  float floor_gain;
+} fs_enhancer_gain_view;
+
+typedef void (*fs_enhancer_hook_fn)(void *context, fs_enhancer *enhancer, fs_enhancer_hook_point point,
+                                    const fs_enhancer_gain_view *gains);
 
 /* Instantiation.  Returns NULL when memory or an FFT plan cannot be had. */
 fs_enhancer *fs_enhancer_create(double sample_rate);
@@ -74,8 +82,19 @@ void fs_enhancer_set_reduction(fs_enhancer *enhancer, float reduction_db);
    late by geometry.hop_latency samples.  `in` and `out` may alias. */
 void fs_enhancer_process_hop(fs_enhancer *enhancer, const float *in, float *out);
 
-/* Audio.  The fault injected from the next hop on (NONE to stop). */
-void fs_enhancer_set_fault(fs_enhancer *enhancer, fs_enhancer_fault fault);
+/* Audio.  Test hook: `hook` is called at each fs_enhancer_hook_point of
+   every processed hop, until set to NULL.  The safety net injects its
+   faults through it (the enhancer does not know what they are for): it may
+   rewrite the gains, and corrupt the state with the two calls below.  With
+   no hook a hop pays one test per point. */
+void fs_enhancer_set_hook(fs_enhancer *enhancer, fs_enhancer_hook_fn hook, void *context);
+
+/* Audio.  Test hook: writes `value` into the overlap-add memory (at
+   FS_ENHANCER_HOOK_OVERLAP it reaches this hop's output). */
+void fs_enhancer_corrupt_overlap(fs_enhancer *enhancer, float value);
+
+/* Audio.  Test hook: writes `value` into the noise estimate. */
+void fs_enhancer_corrupt_noise(fs_enhancer *enhancer, float value);
 
 /* Any thread.  Spectrum bins per hop: geometry.analysis / 2 + 1. */
 uint32_t fs_enhancer_bins(const fs_enhancer *enhancer);

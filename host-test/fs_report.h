@@ -16,14 +16,14 @@
  * the figures of the model lines, one session after another (a figure
  * lower than the one before starts a new session).
  *
+ * Lines are read back with recovery/worker/fs_journal_reader.h.
+ *
  * Exit status: 0 done, 2 refused (bad options, unreadable journal) after
  * one stderr line "failsafe-host: ...".
  *
  * Threading: a command-line tool; not for plugin threads. */
 #ifndef FS_REPORT_H
 #define FS_REPORT_H
-
-#include "fs_event.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -38,23 +38,5 @@ void fs_report_usage(FILE *out);
 
 /* The same, printing to out and err instead of stdout and stderr. */
 int fs_report_run(int argc, char **argv, FILE *out, FILE *err);
-
-typedef enum {
-  FS_REPORT_LINE_MALFORMED = 0, /* not JSON, or not a journal record */
-  FS_REPORT_LINE_BLANK = 1,
-  FS_REPORT_LINE_INCIDENT = 2, /* event is filled */
-  FS_REPORT_LINE_MODEL = 3     /* dropped_events is filled when has_dropped */
-} fs_report_line_type;
-
-typedef struct {
-  fs_report_line_type type;
-  fs_event event;
-  bool has_dropped;
-  uint64_t dropped_events;
-} fs_report_line;
-
-/* Parses one journal line (len bytes, no newline needed; NUL bytes make
-   it malformed) and returns its type. */
-fs_report_line_type fs_report_parse_line(const char *line, size_t len, fs_report_line *out);
 
 #endif

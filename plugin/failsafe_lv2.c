@@ -1,10 +1,10 @@
 /*
   failsafe_lv2: the LV2 wrapper, and nothing more.
 
-  It maps ports to the supervisor (recovery/fs_supervisor.h), reads the
+  It maps ports to the supervisor (recovery/net/fs_supervisor.h), reads the
   host's features and options, shows the supervisor's status on the output
   ports, and connects the supervisor's incident ring to the worker side
-  (recovery/fs_worker.h): through the host's worker when it has one, else
+  (recovery/worker/fs_worker.h): through the host's worker when it has one, else
   through an internal low-priority thread.  All audio work, all detection
   and all recovery live in dsp/ and recovery/, which know nothing of LV2.
 
@@ -26,6 +26,7 @@
 #include "fs_fpu.h"
 #include "fs_inline_display.h"
 #include "fs_learner.h"
+#include "fs_ports.h"
 #include "fs_supervisor.h"
 #include "fs_worker.h"
 
@@ -40,6 +41,7 @@
 #include <lv2/worker/worker.h>
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,37 +50,32 @@
 #define FS_URI_STEREO "urn:failsafe:enhancer:stereo"
 #define FS_URI_MODEL "urn:failsafe:model" /* state key of the learned model */
 
-/* Block length assumed when the host does not announce one. */
-#define FS_DEFAULT_MAX_BLOCK 8192u
 /* The internal worker's polling period. */
 #define FS_INTERNAL_WORKER_MS 50u
 
-/* Port indices, as in ttl/controls.ttl.in and ttl/failsafe.ttl.in.  The
-   control inputs come first, in the order of fs_control_id. */
+_Static_assert(FS_PORT_FREEWHEEL + 1 == FS_CONTROL_COUNT && FS_PORT_CONTROL_INPUTS == FS_CONTROL_COUNT,
+               "control inputs come first, in fs_control_id order");
+
+/* Messages between run() and the host's worker, told apart by their
+   type field: run() asks for a drain; the worker answers with a new
+   strategy table, or that it drained and has none. */
 typedef enum {
-  FS_PORT_ENABLED = 0,
-  FS_PORT_REDUCTION = 1,
-  FS_PORT_CEILING = 2,
-  FS_PORT_XFADE = 3,
-  FS_PORT_BUDGET = 4,
-  FS_PORT_CHAOS = 5,
-  FS_PORT_FREEWHEEL = 6,
-  FS_PORT_LATENCY = 7,
-  FS_PORT_TIER = 8,
-  FS_PORT_HEALTH = 9,
-  FS_PORT_INCIDENTS = 10,
-  FS_PORT_CAUSE = 11,
-  FS_PORT_DSP_LOAD = 12,
-  FS_PORT_IN_0 = 13,
-  FS_PORT_OUT_0 = 14,
-  FS_PORT_IN_1 = 15,
-  FS_PORT_OUT_1 = 16,
-} fs_port_index;
+  FS_MESSAGE_DRAIN = 1,   /* run() -> work(): there are records to drain */
+  FS_MESSAGE_DRAINED = 2, /* work() -> work_response(): done, no new table */
+  FS_MESSAGE_TABLE = 3,   /* work() -> work_response(): a new table */
+} fs_message_type;
 
-_Static_assert(FS_PORT_FREEWHEEL + 1 == FS_CONTROL_COUNT, "control inputs come first, in fs_control_id order");
+typedef struct {
+  uint32_t type; /* fs_message_type */
+} fs_message;
 
-/* The one message run() sends the worker: "there are records to drain". */
-static const uint8_t drain_request = 1;
+typedef struct {
+  uint32_t type; /* FS_MESSAGE_TABLE */
+  fs_strategy_table table;
+} fs_table_message;
+
+static const fs_message drain_request = {FS_MESSAGE_DRAIN};
+static const fs_message drained = {FS_MESSAGE_DRAINED};
 
 typedef struct {
   /* Port buffers, as connected by the host (may be NULL until connected). */
@@ -93,7 +90,6 @@ typedef struct {
   float *audio_out[FS_MAX_CHANNELS];
 
   uint32_t channels;
-  uint32_t max_block;     /* announced by the host, else FS_DEFAULT_MAX_BLOCK */
   uint32_t nominal_block; /* announced by the host, else 0 */
 
   LV2_URID_Map *map; /* NULL without urid:map */
@@ -116,13 +112,14 @@ typedef struct {
   fs_inline_display *display; /* NULL unless the host draws inline */
 } fs_plugin;
 
-/* Reads the block-length options, when the host offers them and they are
-   ints as the spec says.  Instantiation class. */
+/* Reads the nominal block length, when the host offers it as an int as
+   the spec says: the real-time period the budget applies to.  (The
+   maximum block length is a supported option too, but nothing needs it:
+   the supervisor takes calls of any length.)  Instantiation class. */
 static void read_options(fs_plugin *self, const LV2_Options_Option *options) {
   if (!options || !self->map) {
     return; /* without urid:map we cannot recognise any option */
   }
-  const LV2_URID max_key = self->map->map(self->map->handle, LV2_BUF_SIZE__maxBlockLength);
   const LV2_URID nominal_key = self->map->map(self->map->handle, LV2_BUF_SIZE__nominalBlockLength);
   const LV2_URID int_type = self->map->map(self->map->handle, LV2_ATOM__Int);
   for (const LV2_Options_Option *o = options; o->key || o->value; ++o) {
@@ -133,9 +130,7 @@ static void read_options(fs_plugin *self, const LV2_Options_Option *options) {
     if (value <= 0) {
       continue;
     }
-    if (o->key == max_key) {
-      self->max_block = (uint32_t)value;
-    } else if (o->key == nominal_key) {
+    if (o->key == nominal_key) {
       self->nominal_block = (uint32_t)value;
     }
   }
@@ -186,6 +181,12 @@ static void journal_directory(void *context, char *dir, size_t cap) {
   state_directory(self->make_path, self->free_path, dir, cap);
 }
 
+/* Worker class (the internal thread): a finished table to the audio
+   thread, which takes it at its next hop. */
+static bool offer_table(void *context, const fs_strategy_table *table) {
+  return fs_supervisor_offer_table(context, table);
+}
+
 static void cleanup(LV2_Handle instance);
 
 /* Instantiation class. */
@@ -197,7 +198,6 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
     return NULL;
   }
   self->channels = strcmp(descriptor->URI, FS_URI_STEREO) == 0 ? 2 : 1;
-  self->max_block = FS_DEFAULT_MAX_BLOCK;
 
   const LV2_Options_Option *options = NULL;
   LV2_Log_Log *log = NULL;
@@ -247,8 +247,10 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
       .ask_dir = self->make_path ? journal_directory : NULL,
       .log = log_from_worker,
       .log_context = self,
+      .offer = offer_table,
+      .offer_context = self->supervisor,
   };
-  self->worker = fs_worker_create(self->supervisor, &config);
+  self->worker = fs_worker_create(fs_supervisor_events(self->supervisor), &config);
   if (!self->worker || (!self->schedule && !fs_worker_start_thread(self->worker, FS_INTERNAL_WORKER_MS))) {
     lv2_log_error(&self->logger, "failsafe: cannot start the worker\n");
     cleanup(self);
@@ -368,22 +370,33 @@ static void cleanup(LV2_Handle instance) {
 /* Worker class: drain the ring; a new table goes back to the audio thread. */
 static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function respond,
                               LV2_Worker_Respond_Handle handle, uint32_t size, const void *data) {
-  (void)size;
-  (void)data;
   fs_plugin *self = instance;
-  fs_strategy_table table;
-  if (fs_worker_drain(self->worker, &table)) {
-    return respond(handle, sizeof(table), &table);
+  fs_message message;
+  if (size < sizeof(message) || !data) {
+    return LV2_WORKER_ERR_UNKNOWN;
   }
-  return respond(handle, sizeof(drain_request), &drain_request);
+  memcpy(&message, data, sizeof(message));
+  if (message.type != FS_MESSAGE_DRAIN) {
+    return LV2_WORKER_ERR_UNKNOWN;
+  }
+  fs_table_message answer = {.type = FS_MESSAGE_TABLE};
+  if (fs_worker_drain(self->worker, &answer.table)) {
+    return respond(handle, sizeof(answer), &answer);
+  }
+  return respond(handle, sizeof(drained), &drained);
 }
 
 /* Audio class: the worker's answer. */
 static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size, const void *body) {
   fs_plugin *self = instance;
   self->drain_pending = false;
-  if (size == sizeof(fs_strategy_table)) {
-    memcpy(&self->waiting_table, body, sizeof(fs_strategy_table));
+  fs_message message;
+  if (size < sizeof(message) || !body) {
+    return LV2_WORKER_SUCCESS;
+  }
+  memcpy(&message, body, sizeof(message));
+  if (message.type == FS_MESSAGE_TABLE && size == sizeof(fs_table_message)) {
+    memcpy(&self->waiting_table, (const uint8_t *)body + offsetof(fs_table_message, table), sizeof(fs_strategy_table));
     self->table_waiting = !fs_supervisor_offer_table(self->supervisor, &self->waiting_table);
   }
   return LV2_WORKER_SUCCESS;

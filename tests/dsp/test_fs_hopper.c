@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fs_hopper.h"
+#include "test_random.h"
 
 #define HOP 128u
 #define LEN 20000u
@@ -31,8 +32,7 @@ static void scale_and_count(void *context, const float *const *in, float *const 
 static void make_input(float *left, float *right) {
   uint32_t x = 12345;
   for (uint32_t i = 0; i < LEN; ++i) {
-    x = x * 1103515245u + 12345u;
-    left[i] = (float)((x >> 16) & 0x7fff) / 32768.0f - 0.5f;
+    left[i] = (float)((test_random(&x) >> 16) & 0x7fff) / 32768.0f - 0.5f;
     right[i] = -left[i];
   }
 }
@@ -47,8 +47,7 @@ static void run_with_blocks(uint32_t block, int random, int in_place, float *out
   while (done < LEN) {
     uint32_t n = block;
     if (random) {
-      x = x * 1664525u + 1013904223u;
-      n = 1 + (x >> 8) % block;
+      n = 1 + (test_random(&x) >> 8) % block;
     }
     if (n > LEN - done) {
       n = LEN - done;
@@ -147,8 +146,7 @@ static void history_holds_the_past_hops(void **state) {
       history_context ctx = {h, past, 0, in_l, 1};
       uint32_t x = 99 + past, done = 0;
       while (done < LEN) {
-        x = x * 1664525u + 1013904223u;
-        uint32_t n = 1 + (x >> 8) % 700;
+        uint32_t n = 1 + (test_random(&x) >> 8) % 700;
         n = n > LEN - done ? LEN - done : n;
         const float *in[1] = {in_l + done};
         float *o[1] = {out + done};

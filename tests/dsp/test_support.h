@@ -8,15 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fs_random.h"
-
-/* The project's seeded generator: the same sequence on every run and machine. */
-static inline uint32_t test_random(uint32_t *state) { return fs_random_next(state); }
-
-/* Uniform in [-1, 1). */
-static inline float test_uniform(uint32_t *state) {
-  return (float)(test_random(state) >> 8) / 8388608.0f - 1.0f;
-}
+#include "test_random.h"
 
 /* Approximately Gaussian, unit variance (sum of 4 uniforms). */
 static inline float test_gauss(uint32_t *state) {

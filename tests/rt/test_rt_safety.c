@@ -18,6 +18,7 @@
  * (LD_PRELOAD must hold fs_rt_guard.so unless --no-guard.) */
 #include "fs_host_urid.h"
 #include "fs_rt_guard.h"
+#include "fs_ports.h"
 
 #include <lilv/lilv.h>
 #include <lv2/atom/atom.h>
@@ -38,18 +39,6 @@
 #include <time.h>
 
 #define FS_MAX_BLOCK 8192u
-#define FS_CONTROL_INPUTS 7u /* enabled .. freewheel, ports 0..6 */
-#define FS_PORT_ENABLED 0u
-#define FS_PORT_CEILING 2u
-#define FS_PORT_CHAOS 5u
-#define FS_PORT_LATENCY 7u
-#define FS_PORT_TIER 8u
-#define FS_PORT_HEALTH 9u
-#define FS_PORT_INCIDENTS 10u
-#define FS_PORT_CAUSE 11u
-#define FS_PORT_DSP_LOAD 12u
-#define FS_PORT_AUDIO 13u /* in, out[, in_r, out_r] */
-#define FS_PORT_COUNT_MAX 17u
 
 /* Relative slack on the ceiling: the plugin computes 10^(dB/20) in float. */
 #define FS_CEILING_SLACK 1e-5
@@ -312,8 +301,8 @@ typedef struct {
   uint32_t channels;
   double rate;
   const fs_guard *guard;
-  float controls[FS_PORT_COUNT_MAX];
-  float defaults[FS_PORT_COUNT_MAX];
+  float controls[FS_PORT_COUNT_STEREO];
+  float defaults[FS_PORT_COUNT_STEREO];
   float *in[2][2], *out[2][2]; /* [buffer set][channel] */
   fs_rng rng;
   fs_ceiling_history ceilings;
@@ -343,10 +332,10 @@ static int canary_intact(const float *p, uint32_t n) {
 
 static void connect_all(fs_run *r, float *const *in, float *const *out) {
   guard_arm(r->guard, 1);
-  for (uint32_t p = 0; p < FS_PORT_AUDIO; ++p) lilv_instance_connect_port(r->instance, p, &r->controls[p]);
+  for (uint32_t p = 0; p < FS_PORT_IN_0; ++p) lilv_instance_connect_port(r->instance, p, &r->controls[p]);
   for (uint32_t c = 0; c < r->channels; ++c) {
-    lilv_instance_connect_port(r->instance, FS_PORT_AUDIO + 2 * c, in[c]);
-    lilv_instance_connect_port(r->instance, FS_PORT_AUDIO + 2 * c + 1, out[c]);
+    lilv_instance_connect_port(r->instance, FS_PORT_IN_0 + 2 * c, in[c]);
+    lilv_instance_connect_port(r->instance, FS_PORT_IN_0 + 2 * c + 1, out[c]);
   }
   guard_arm(r->guard, 0);
 }
@@ -391,7 +380,7 @@ static void run_block(fs_run *r, const fs_scene *scene, uint64_t scene_frame, ui
   static float in_copy[2][FS_MAX_BLOCK];
   for (uint32_t c = 0; c < r->channels; ++c) memcpy(in_copy[c], in[c], n * sizeof(float));
 
-  memcpy(r->controls, r->defaults, FS_CONTROL_INPUTS * sizeof(float));
+  memcpy(r->controls, r->defaults, FS_PORT_CONTROL_INPUTS * sizeof(float));
   if (scene->kind == SCENE_CHAOS) {
     /* The fault holds for the scene's first three quarters, then the
      * plugin gets the rest to recover. */
@@ -399,9 +388,9 @@ static void run_block(fs_run *r, const fs_scene *scene, uint64_t scene_frame, ui
   } else if (scene->kind == SCENE_TOGGLE_ENABLED) {
     r->controls[FS_PORT_ENABLED] = (float)(block_index & 1);
   } else if (scene->kind == SCENE_RANDOM_CONTROLS) {
-    static const float lo[FS_CONTROL_INPUTS] = {0, 0, -12, 1, 5, 0, 0};
-    static const float hi[FS_CONTROL_INPUTS] = {1, 40, 0, 100, 100, 6, 1};
-    for (uint32_t p = 0; p < FS_CONTROL_INPUTS; ++p) r->controls[p] = random_control(&r->rng, lo[p], hi[p]);
+    static const float lo[FS_PORT_CONTROL_INPUTS] = {0, 0, -12, 1, 5, 0, 0};
+    static const float hi[FS_PORT_CONTROL_INPUTS] = {1, 40, 0, 100, 100, 6, 1};
+    for (uint32_t p = 0; p < FS_PORT_CONTROL_INPUTS; ++p) r->controls[p] = random_control(&r->rng, lo[p], hi[p]);
     /* Whole chaos values, so every mode shows up, stalls included. */
     if (isfinite(r->controls[FS_PORT_CHAOS])) r->controls[FS_PORT_CHAOS] = floorf(r->controls[FS_PORT_CHAOS]);
   }
@@ -470,7 +459,7 @@ static int run_instance(const LilvPlugin *plugin, double rate, const LV2_Feature
   r->rng.state = seed;
   r->channels = lilv_plugin_get_num_ports(plugin) > 15 ? 2 : 1;
   const uint32_t n_ports = lilv_plugin_get_num_ports(plugin);
-  float mins[FS_PORT_COUNT_MAX], maxs[FS_PORT_COUNT_MAX];
+  float mins[FS_PORT_COUNT_STEREO], maxs[FS_PORT_COUNT_STEREO];
   lilv_plugin_get_port_ranges_float(plugin, mins, maxs, r->defaults);
   for (uint32_t p = 0; p < n_ports; ++p) {
     if (isnan(r->defaults[p])) r->defaults[p] = 0.0f;

@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 
 #include "fs_journal.h"
+#include "fs_journal_reader.h"
+#include "fs_journal_schema.h"
+#include "fs_json_text.h"
 #include "fs_report.h"
 #include "worker_test.h"
 
@@ -144,15 +147,15 @@ static void lines_parse_back(void **state) {
   ssize_t len;
   uint32_t i = 0, models = 0;
   while ((len = getline(&line, &cap, f)) > 0) {
-    fs_report_line parsed;
-    fs_report_line_type type = fs_report_parse_line(line, (size_t)len, &parsed);
-    if (type == FS_REPORT_LINE_MODEL) {
+    fs_journal_line parsed;
+    fs_journal_line_type type = fs_journal_parse_line(line, (size_t)len, &parsed);
+    if (type == FS_JOURNAL_LINE_MODEL) {
       assert_true(parsed.has_dropped);
       assert_int_equal(parsed.dropped_events, 42 + models);
       ++models;
       continue;
     }
-    assert_int_equal(type, FS_REPORT_LINE_INCIDENT);
+    assert_int_equal(type, FS_JOURNAL_LINE_INCIDENT);
     fs_event want = sample_event(++i), *got = &parsed.event;
     assert_int_equal(got->kind, want.kind);
     assert_int_equal(got->id, want.id);
@@ -268,12 +271,38 @@ static void write_errors_are_counted(void **state) {
   test_remove_tree(dir);
 }
 
+/* The one escaper: quotes, backslashes and control characters, cut like
+   snprintf. */
+static void strings_escape_once_for_all(void **state) {
+  (void)state;
+  char out[64];
+  assert_int_equal(fs_json_escape(out, sizeof(out), "a\"b\\c\n\x01" "d"), 20);
+  assert_string_equal(out, "a\\\"b\\\\c\\u000a\\u0001d");
+  assert_int_equal(fs_json_escape(out, 4, "a\"b"), 4);
+  assert_string_equal(out, "a\\\"");
+  assert_int_equal(fs_json_escape(out, sizeof(out), "caf\xc3\xa9"), 5); /* UTF-8 passes */
+}
+
+/* Every field the writer writes, the reader reads back (or knows it is
+   derived for people), and no two fields share a path. */
+static void the_schema_is_one_list(void **state) {
+  (void)state;
+  for (size_t i = 0; i < FS_JOURNAL_INCIDENT_FIELDS; ++i) {
+    for (size_t k = i + 1; k < FS_JOURNAL_INCIDENT_FIELDS; ++k) {
+      assert_string_not_equal(fs_journal_incident_fields[i].path, fs_journal_incident_fields[k].path);
+    }
+    assert_true(fs_journal_incident_fields[i].offset < sizeof(fs_event));
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(resolves_in_documented_order),
       cmocka_unit_test(lines_parse_back),
       cmocka_unit_test(rotates_at_the_bound),
       cmocka_unit_test(write_errors_are_counted),
+      cmocka_unit_test(strings_escape_once_for_all),
+      cmocka_unit_test(the_schema_is_one_list),
   };
   return cmocka_run_group_tests_name("fs_journal", tests, NULL, NULL);
 }

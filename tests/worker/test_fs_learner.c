@@ -51,7 +51,7 @@ static void run_campaign(uint64_t seed, const scenario *scenarios, int n, uint32
   uint64_t rng = seed * 7919u + 17u;
   memset(results, 0, sizeof(*results) * (size_t)n);
   for (uint32_t id = 1; id <= incidents; ++id) {
-    int k = (int)(test_next(&rng) % (uint64_t)n);
+    int k = (int)(test_random64(&rng) % (uint64_t)n);
     const scenario *s = &scenarios[k];
     scenario_result *r = &results[k];
     if (fs_learner_best_strategy(l, s->cause) != s->fixes) r->learned_after = r->incidents + 1;
@@ -69,7 +69,7 @@ static void run_campaign(uint64_t seed, const scenario *scenarios, int n, uint32
         onset.action = order[step];
         fs_learner_observe(l, &onset); /* escalation: same id */
       }
-      int fixed = test_uniform(&rng) < chance(s, order[step]);
+      int fixed = test_unit64(&rng) < chance(s, order[step]);
       fs_event outcome = test_outcome(id, s->cause, order[step], fixed);
       fs_learner_observe(l, &outcome);
       fs_learner_build_table(l, &table);
@@ -245,7 +245,7 @@ static void clean_material_stops_false_alarms(void **state) {
   uint32_t id = 0, alarms_first_half = 0, alarms_second_half = 0;
   const uint32_t hops = 40000;
   for (uint32_t hop = 0; hop < hops; ++hop) {
-    double u = test_uniform(&rng);
+    double u = test_unit64(&rng);
     /* Material that hovers near the default threshold: a third of it up
        to 1.13 times it, rarely above. */
     float reading = FS_DEFAULT_MUSICAL_NOISE_THRESHOLD * (float)(0.33 + 0.8 * u * u * u * u);

@@ -18,16 +18,16 @@ static fs_learner *trained(uint64_t seed) {
   fs_learner *l = fs_learner_create(seed);
   uint64_t rng = seed;
   for (uint32_t id = 1; id <= 3000; ++id) {
-    uint16_t cause = (uint16_t)(1 + test_next(&rng) % (FS_CAUSE_COUNT - 1));
+    uint16_t cause = (uint16_t)(1 + test_random64(&rng) % (FS_CAUSE_COUNT - 1));
     fs_event onset = test_event(FS_EVENT_ONSET, id, cause, 2);
-    onset.value = (float)(0.1 + test_uniform(&rng));
-    onset.dsp_load = (float)(150.0 * test_uniform(&rng));
-    onset.block = 16u << (test_next(&rng) % 5);
-    onset.input_db = (float)(-20.0 * test_uniform(&rng));
-    onset.chaos = (uint8_t)(test_next(&rng) % 4 == 0);
+    onset.value = (float)(0.1 + test_unit64(&rng));
+    onset.dsp_load = (float)(150.0 * test_unit64(&rng));
+    onset.block = 16u << (test_random64(&rng) % 5);
+    onset.input_db = (float)(-20.0 * test_unit64(&rng));
+    onset.chaos = (uint8_t)(test_random64(&rng) % 4 == 0);
     fs_learner_observe(l, &onset);
-    uint8_t action = (uint8_t)(test_next(&rng) % FS_STRATEGY_COUNT);
-    fs_event outcome = test_outcome(id, cause, action, test_uniform(&rng) < 0.2 + 0.15 * action);
+    uint8_t action = (uint8_t)(test_random64(&rng) % FS_STRATEGY_COUNT);
+    fs_event outcome = test_outcome(id, cause, action, test_unit64(&rng) < 0.2 + 0.15 * action);
     fs_learner_observe(l, &outcome);
   }
   fs_strategy_table table;
@@ -147,8 +147,8 @@ static void random_bytes_never_crash(void **state) {
   unsigned refused = 0;
   const unsigned rounds = 20000;
   for (unsigned round = 0; round < rounds; ++round) {
-    size_t len = (size_t)(test_next(&rng) % sizeof(junk));
-    for (size_t i = 0; i < len; ++i) junk[i] = (uint8_t)test_next(&rng);
+    size_t len = (size_t)(test_random64(&rng) % sizeof(junk));
+    for (size_t i = 0; i < len; ++i) junk[i] = (uint8_t)test_random64(&rng);
     if (round % 2) memcpy(junk, "FSLM", len < 4 ? len : 4); /* get past the magic */
     refused += fs_learner_deserialize(b, junk, len) < 0;
   }
@@ -226,10 +226,10 @@ static void sealed_garbage_is_checked(void **state) {
     uint8_t junk[FS_LEARNER_BLOB_MAX];
     memcpy(junk, blob, size);
     /* Keep the header and the dimensions; scramble some of the rest. */
-    unsigned bytes = 1u + (unsigned)(test_next(&rng) % 64u);
+    unsigned bytes = 1u + (unsigned)(test_random64(&rng) % 64u);
     for (unsigned i = 0; i < bytes; ++i) {
-      size_t at = 12 + 20 + (size_t)(test_next(&rng) % (size - 12 - 20 - 4));
-      junk[at] = (uint8_t)test_next(&rng);
+      size_t at = 12 + 20 + (size_t)(test_random64(&rng) % (size - 12 - 20 - 4));
+      junk[at] = (uint8_t)test_random64(&rng);
     }
     reseal(junk, size);
     int result = fs_learner_deserialize(a, junk, size);

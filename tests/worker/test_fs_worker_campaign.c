@@ -14,6 +14,7 @@
 
 #include "fs_event_ring.h"
 #include "fs_journal.h"
+#include "fs_journal_reader.h"
 #include "fs_learner.h"
 #include "fs_report.h"
 #include "worker_test.h"
@@ -60,7 +61,7 @@ static const uint16_t causes[] = {FS_CAUSE_DEADLINE, FS_CAUSE_MUSICAL_NOISE,
    RECOVERED record 400 ms later. */
 static void script_incident(pending *p, const fs_strategy_table *table, uint32_t id,
                             uint64_t start, uint64_t *rng) {
-  uint16_t cause = causes[test_next(rng) % (sizeof(causes) / sizeof(causes[0]))];
+  uint16_t cause = causes[test_random64(rng) % (sizeof(causes) / sizeof(causes[0]))];
   const uint8_t *order = table->order[cause];
   uint64_t t = start;
   for (unsigned step = 0; step < FS_STRATEGY_STEPS; ++step) {
@@ -138,7 +139,7 @@ static void ten_minutes_drop_nothing(void **state) {
       }
       if (learned) {
         fs_learner_build_table(learner, &published);
-        in_force = published; /* the atomic pointer swap, in effect */
+        in_force = published; /* the double buffer flipping at a hop, in effect */
       }
       if (drains % 600 == 0) { /* a model snapshot every minute */
         fs_journal_write_model(journal, learner, &published, fs_event_ring_dropped(ring));
@@ -180,9 +181,9 @@ static void ten_minutes_drop_nothing(void **state) {
     size_t cap = 0;
     ssize_t len;
     while ((len = getline(&line, &cap, f)) > 0) {
-      fs_report_line parsed;
+      fs_journal_line parsed;
       ++lines;
-      malformed += fs_report_parse_line(line, (size_t)len, &parsed) == FS_REPORT_LINE_MALFORMED;
+      malformed += fs_journal_parse_line(line, (size_t)len, &parsed) == FS_JOURNAL_LINE_MALFORMED;
     }
     free(line);
     fclose(f);

@@ -1,9 +1,10 @@
-/* Helpers shared by the worker-side tests: records, a seeded generator,
-   scratch directories.  Header-only, static, no global state. */
+/* Helpers shared by the worker-side tests: records and scratch directories
+   (the seeded generator is tests/support/test_random.h).  Header-only, static, no global state. */
 #ifndef WORKER_TEST_H
 #define WORKER_TEST_H
 
 #include "fs_event.h"
+#include "test_random.h"
 
 #include <ftw.h>
 #include <stdint.h>
@@ -11,19 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* splitmix64: small, seedable, the same on every machine. */
-static inline uint64_t test_next(uint64_t *state) {
-  uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-/* Uniform in [0, 1). */
-static inline double test_uniform(uint64_t *state) {
-  return (double)(test_next(state) >> 11) * (1.0 / 9007199254740992.0);
-}
 
 /* A plausible record with every context field set. */
 static inline fs_event test_event(uint32_t kind, uint32_t id, uint16_t cause, uint8_t action) {

@@ -10,6 +10,8 @@
   net escalates: another ONSET with the same id and the next action.
   Every strategy tried ends in exactly one OUTCOME record saying whether it
   worked, which is what the learner counts.
+
+  Threading: plain data; made on the audio thread, read on the worker's.
 */
 #ifndef FS_EVENT_H
 #define FS_EVENT_H

@@ -2,6 +2,8 @@
   fs_cause: what went wrong, as the small integer the `cause` output port
   shows.  The numbers are public (they are scale points in the Turtle and
   lines in the journal), so only ever append.
+
+  Threading: fs_cause_name() reads a constant table: any thread.
 */
 #ifndef FS_CAUSE_H
 #define FS_CAUSE_H

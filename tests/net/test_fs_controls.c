@@ -102,6 +102,21 @@ static void ranges_are_published(void **state) {
   assert_null(fs_control_range_of(FS_CONTROL_COUNT));
 }
 
+static void chaos_names_go_both_ways(void **state) {
+  (void)state;
+  for (int mode = 0; mode < FS_CHAOS_COUNT; ++mode) {
+    assert_non_null(fs_chaos_name(mode));
+    assert_int_equal(fs_chaos_from_name(fs_chaos_name(mode)), mode);
+    assert_string_not_equal(fs_chaos_label(mode), "unknown");
+  }
+  assert_string_equal(fs_chaos_name(FS_CHAOS_RUNAWAY_GAIN), "runaway");
+  assert_null(fs_chaos_name(FS_CHAOS_COUNT));
+  assert_null(fs_chaos_name(-1));
+  assert_string_equal(fs_chaos_label(FS_CHAOS_COUNT), "unknown");
+  assert_int_equal(fs_chaos_from_name("meltdown"), -1);
+  assert_int_equal(fs_chaos_from_name(NULL), -1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(defaults_match_the_turtle),
@@ -110,6 +125,7 @@ int main(void) {
       cmocka_unit_test(unconnected_ports_take_defaults_silently),
       cmocka_unit_test(in_range_values_pass_unchanged),
       cmocka_unit_test(ranges_are_published),
+      cmocka_unit_test(chaos_names_go_both_ways),
   };
   return cmocka_run_group_tests_name("fs_controls", tests, NULL, NULL);
 }

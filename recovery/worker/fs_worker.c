@@ -21,7 +21,7 @@
 #define MAX_RECOMMENDATIONS 8u
 
 struct fs_worker {
-  fs_supervisor *supervisor;
+  fs_event_ring *events;
   fs_worker_config config;
   pthread_mutex_t lock; /* never taken by the audio thread */
 
@@ -60,12 +60,12 @@ static void say(fs_worker *w, fs_worker_log_level level, const char *message) {
   }
 }
 
-fs_worker *fs_worker_create(fs_supervisor *supervisor, const fs_worker_config *config) {
+fs_worker *fs_worker_create(fs_event_ring *events, const fs_worker_config *config) {
   fs_worker *w = calloc(1, sizeof(*w));
   if (!w) {
     return NULL;
   }
-  w->supervisor = supervisor;
+  w->events = events;
   w->config = *config;
   w->config.journal_dir = NULL; /* copied below; the caller's string may go */
   if (config->journal_dir) {
@@ -92,7 +92,7 @@ void fs_worker_destroy(fs_worker *w) {
   }
   fs_worker_stop_thread(w);
   if (w->journal) {
-    fs_journal_write_model(w->journal, w->learner, &w->last_table, fs_event_ring_dropped(fs_supervisor_events(w->supervisor)));
+    fs_journal_write_model(w->journal, w->learner, &w->last_table, fs_event_ring_dropped(w->events));
     fs_journal_close(w->journal);
   }
   fs_learner_destroy(w->learner);
@@ -156,7 +156,7 @@ static bool same_behaviour(const fs_strategy_table *a, const fs_strategy_table *
 
 bool fs_worker_drain(fs_worker *w, fs_strategy_table *table) {
   pthread_mutex_lock(&w->lock);
-  fs_event_ring *ring = fs_supervisor_events(w->supervisor);
+  fs_event_ring *ring = w->events;
   fs_event e;
   bool learned = false, any = false;
   while (fs_event_ring_pop(ring, &e)) {
@@ -265,7 +265,7 @@ static void *thread_main(void *arg) {
       w->waiting = table;
       w->table_waiting = true;
     }
-    if (w->table_waiting && fs_supervisor_offer_table(w->supervisor, &w->waiting)) {
+    if (w->table_waiting && w->config.offer(w->config.offer_context, &w->waiting)) {
       w->table_waiting = false;
     }
     pthread_mutex_unlock(&w->lock);

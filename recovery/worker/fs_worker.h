@@ -6,11 +6,14 @@
   new strategy table for the audio thread.  The caller delivers that table:
   through the host's worker (work() -> respond -> work_response() ->
   fs_supervisor_offer_table()), or through the internal thread this module
-  can run for hosts without a worker.  Either way the audio thread never
+  can run for hosts without a worker, which calls the config's `offer`.  Either way the audio thread never
   waits: it only ever takes a finished table at a hop boundary.
 
   The learned model persists as a versioned, checksummed blob (save and
   restore, for LV2 state).
+
+  Of the net it knows only the hand-over (recovery/handover/): the ring it
+  drains and the table it offers.
 
   Threading: create/destroy instantiation class.  Everything else is worker
   class, from any non-audio thread: a mutex inside keeps the drain, state
@@ -19,8 +22,8 @@
 #ifndef FS_WORKER_H
 #define FS_WORKER_H
 
+#include "fs_event_ring.h"
 #include "fs_strategy.h"
-#include "fs_supervisor.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,6 +40,11 @@ typedef void (*fs_worker_log_fn)(void *context, fs_worker_log_level level, const
    being instantiated. */
 typedef void (*fs_worker_dir_fn)(void *context, char *dir, size_t cap);
 
+/* Called by the internal thread (worker class) to hand a table to the
+   audio thread; false when it has no room yet (the table is offered again
+   later).  The plugin passes fs_supervisor_offer_table. */
+typedef bool (*fs_worker_offer_fn)(void *context, const fs_strategy_table *table);
+
 typedef struct {
   uint64_t seed;           /* the learner's exploration */
   bool frozen;             /* learning held still: never a new table */
@@ -45,12 +53,15 @@ typedef struct {
   fs_worker_dir_fn ask_dir; /* or asked for later (may be NULL) */
   fs_worker_log_fn log;    /* may be NULL */
   void *log_context;       /* for both callbacks */
+  fs_worker_offer_fn offer; /* for the internal thread (may be NULL without it) */
+  void *offer_context;
 } fs_worker_config;
 
 typedef struct fs_worker fs_worker;
 
-/* Instantiation.  `supervisor` is only read (its ring); not owned. */
-fs_worker *fs_worker_create(fs_supervisor *supervisor, const fs_worker_config *config);
+/* Instantiation.  `events` is the ring the audio thread fills; only
+   popped from, not owned. */
+fs_worker *fs_worker_create(fs_event_ring *events, const fs_worker_config *config);
 void fs_worker_destroy(fs_worker *worker);
 
 /* Worker.  Drains every waiting record.  Returns true and fills `table`
@@ -72,7 +83,8 @@ int fs_worker_restore(fs_worker *worker, const uint8_t *blob, size_t size, fs_st
 bool fs_worker_delivers_tables(const fs_worker *worker);
 
 /* Instantiation.  For hosts without a worker: a low-priority thread that
-   drains every `period_ms` and offers tables to the supervisor itself. */
+   drains every `period_ms` and offers tables itself, through the
+   config's `offer`. */
 bool fs_worker_start_thread(fs_worker *worker, uint32_t period_ms);
 void fs_worker_stop_thread(fs_worker *worker);
 

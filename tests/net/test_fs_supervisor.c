@@ -18,6 +18,7 @@
 #include "fs_geometry.h"
 #include "fs_guard.h"
 #include "fs_supervisor.h"
+#include "test_random.h"
 
 #define RATE 48000.0
 #define LEN 48000u
@@ -25,10 +26,7 @@
 #define HOP (fs_geometry_for_rate(RATE).hop)
 
 static uint32_t rng_state = 1;
-static uint32_t next_random(void) {
-  rng_state = rng_state * 1664525u + 1013904223u;
-  return rng_state >> 8;
-}
+static uint32_t next_random(void) { return test_random(&rng_state) >> 8; }
 static float uniform(void) { return (float)next_random() / 16777216.0f; }
 
 /* Speech-like test material: a voiced tone with syllable envelope and
@@ -36,8 +34,7 @@ static float uniform(void) { return (float)next_random() / 16777216.0f; }
 static void make_signal(float *x, uint32_t n, uint32_t seed, float level) {
   uint32_t s = seed;
   for (uint32_t i = 0; i < n; ++i) {
-    s = s * 1664525u + 1013904223u;
-    const float noise = ((float)(s >> 9) / 8388608.0f - 1.0f) * 0.03f;
+    const float noise = ((float)(test_random(&s) >> 9) / 8388608.0f - 1.0f) * 0.03f;
     const float t = (float)i / 48000.0f;
     const float syllable = fmaxf(0.0f, sinf(2.0f * 3.14159265f * 3.0f * t));
     const float voiced = (i % 24000 < 16000) ? syllable : 0.0f;

@@ -8,6 +8,9 @@
 
   The order of FS_CONTROL_* is the order of the control input ports
   (lv2:index 0..6 in ttl/controls.ttl.in).
+
+  Threading: clamp is audio class; the ranges, defaults and chaos names
+  are constant data, any thread.
 */
 #ifndef FS_CONTROLS_H
 #define FS_CONTROLS_H
@@ -53,6 +56,15 @@ typedef struct {
   fs_chaos_mode chaos;
   bool freewheel; /* host renders faster than real time */
 } fs_controls;
+
+/* Any thread.  The chaos modes' names, the one list of them: the short
+   name a schedule spells ("off", "nan", "runaway", "musical", "stall",
+   "clip", "denormal"; NULL out of range), a label for people ("NaN in
+   state", ...; "unknown" out of range), and the mode of a short name (-1
+   for none). */
+const char *fs_chaos_name(int mode);
+const char *fs_chaos_label(int mode);
+int fs_chaos_from_name(const char *name);
 
 /* The documented range of one control. */
 const fs_control_range *fs_control_range_of(fs_control_id id);

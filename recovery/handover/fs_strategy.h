@@ -5,10 +5,16 @@
   to try, best first.  The first finding of a cause gets the first
   strategy; if the cause comes back while that strategy is in force, the
   next one is tried.  The worker learns better orders and hands a new table
-  to the audio thread (an atomic pointer swap), so the audio thread only
-  ever reads a table, never builds one.
+  to the audio thread through a double buffer (fs_supervisor_offer_table
+  copies it into the buffer not in use and raises a flag; the audio thread
+  flips to it at its next hop boundary and lowers the flag), so the audio
+  thread only ever reads a table, never builds or waits for one.
 
   The numbers are public (journal and state blobs), so only ever append.
+
+  Threading: fs_strategy_table_default() fills the caller's table and
+  fs_strategy_name() reads a constant one: any thread.  A table in use is
+  read by the audio thread only; see fs_supervisor_offer_table().
 */
 #ifndef FS_STRATEGY_H
 #define FS_STRATEGY_H

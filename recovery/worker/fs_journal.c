@@ -1,6 +1,8 @@
 #include "fs_journal.h"
 
 #include "fs_cause.h"
+#include "fs_journal_schema.h"
+#include "fs_json_text.h"
 #include "fs_strategy.h"
 #include "fs_taxonomy.h"
 
@@ -210,13 +212,13 @@ static void add_number(line_buf *b, const char *key, double value) {
 /* Names come from this program's own tables, but escape anyway. */
 static void add_string(line_buf *b, const char *key, const char *value) {
   add(b, "\"%s\":\"", key);
-  for (const unsigned char *c = (const unsigned char *)value; *c; ++c) {
-    if (*c == '"' || *c == '\\') {
-      add(b, "\\%c", *c);
-    } else if (*c < 0x20) {
-      add(b, "\\u%04x", *c);
+  if (!b->overflow) {
+    const size_t room = sizeof(b->text) - b->len;
+    const size_t n = fs_json_escape(b->text + b->len, room, value);
+    if (n >= room) {
+      b->overflow = true;
     } else {
-      add(b, "%c", *c);
+      b->len += n;
     }
   }
   add(b, "\"");
@@ -232,50 +234,71 @@ static int finish(fs_journal *j, line_buf *b) {
   return write_line(j, b->text, b->len);
 }
 
+/* One field of an incident line, its value read from the record where the
+   schema says. */
+static void add_field(line_buf *b, const fs_journal_field *f, const char *key, const fs_event *e) {
+  const char *member = (const char *)e + f->offset;
+  uint64_t u64;
+  uint32_t u32;
+  uint16_t u16;
+  float f32;
+  switch (f->type) {
+  case FS_JOURNAL_U64:
+    memcpy(&u64, member, sizeof(u64));
+    add(b, "\"%s\":%llu", key, (unsigned long long)u64);
+    break;
+  case FS_JOURNAL_U32:
+    memcpy(&u32, member, sizeof(u32));
+    add(b, "\"%s\":%u", key, u32);
+    break;
+  case FS_JOURNAL_U16:
+    memcpy(&u16, member, sizeof(u16));
+    add(b, "\"%s\":%u", key, u16);
+    break;
+  case FS_JOURNAL_U8: add(b, "\"%s\":%u", key, *(const uint8_t *)member); break;
+  case FS_JOURNAL_F32:
+    memcpy(&f32, member, sizeof(f32));
+    add_number(b, key, f32);
+    break;
+  case FS_JOURNAL_KIND: add_string(b, key, fs_event_kind_name((int)e->kind)); break;
+  case FS_JOURNAL_CAUSE: add_string(b, key, fs_cause_name(e->cause)); break;
+  case FS_JOURNAL_ACTION: add_string(b, key, fs_strategy_name(e->action)); break;
+  case FS_JOURNAL_CLASS: add_string(b, key, fs_fault_class_name(fs_taxonomy_class(e->cause))); break;
+  case FS_JOURNAL_SEVERITY: add_string(b, key, fs_severity_name(fs_taxonomy_severity(e->cause))); break;
+  case FS_JOURNAL_MS:
+    memcpy(&u32, member, sizeof(u32));
+    add_number(b, key, to_ms(u32, e->sample_rate));
+    break;
+  }
+}
+
 int fs_journal_write_event(fs_journal *j, const fs_event *e) {
   if (!j || !e) return -1;
   line_buf *b = malloc(sizeof(*b));
   if (!b) return lose(j, ENOMEM);
   b->len = 0;
   b->overflow = false;
-  add(b, "{\"type\":\"incident\",");
-  add_string(b, "kind", fs_event_kind_name((int)e->kind));
-  add(b, ",\"id\":%u,\"position\":%llu,", e->id, (unsigned long long)e->position);
-  add_string(b, "cause", fs_cause_name(e->cause));
-  add(b, ",");
-  add_string(b, "class", fs_fault_class_name(fs_taxonomy_class(e->cause)));
-  add(b, ",");
-  add_string(b, "severity", fs_severity_name(fs_taxonomy_severity(e->cause)));
-  add(b, ",\"detector\":%u,", e->detector);
-  add_number(b, "value", e->value);
-  add(b, ",");
-  add_number(b, "threshold", e->threshold);
-  add(b, ",\"tier_before\":%u,\"tier_after\":%u,\"tier\":%u,", e->tier_before, e->tier_after,
-      e->tier);
-  add_string(b, "action", fs_strategy_name(e->action));
-  add(b, ",");
-  add_number(b, "to_safe_ms", to_ms(e->to_safe, e->sample_rate));
-  add(b, ",");
-  add_number(b, "to_full_ms", to_ms(e->to_full, e->sample_rate));
-  add(b, ",\"to_safe_samples\":%u,\"to_full_samples\":%u,", e->to_safe, e->to_full);
-  add(b, "\"controls\":{");
-  add_number(b, "reduction_db", e->reduction_db);
-  add(b, ",");
-  add_number(b, "ceiling_db", e->ceiling_db);
-  add(b, ",");
-  add_number(b, "xfade_ms", e->xfade_ms);
-  add(b, ",");
-  add_number(b, "budget_pct", e->budget_pct);
-  add(b, "},\"levels\":{");
-  add_number(b, "input_db", e->input_db);
-  add(b, ",");
-  add_number(b, "output_db", e->output_db);
-  add(b, "},");
-  add_number(b, "dsp_load", e->dsp_load);
-  add(b, ",\"block\":%u,", e->block);
-  add_number(b, "sample_rate", e->sample_rate);
-  add(b, ",\"chaos\":%u,\"success\":%u,\"breaker_opens\":%u", e->chaos, e->success,
-      e->breaker_opens);
+  add(b, "{\"type\":\"incident\"");
+  /* The schema's order; a dotted path opens its object at its first field
+     and the next field outside it closes it. */
+  const char *group = NULL;
+  size_t group_len = 0;
+  for (size_t i = 0; i < FS_JOURNAL_INCIDENT_FIELDS; ++i) {
+    const fs_journal_field *f = &fs_journal_incident_fields[i];
+    const char *dot = strchr(f->path, '.');
+    const size_t len = dot ? (size_t)(dot - f->path) : 0;
+    bool opened = false;
+    if (len != group_len || (len && strncmp(f->path, group, len) != 0)) {
+      if (group_len) add(b, "}");
+      if (len) add(b, ",\"%.*s\":{", (int)len, f->path);
+      group = f->path;
+      group_len = len;
+      opened = len > 0;
+    }
+    if (!opened) add(b, ","); /* the first member of an object has none */
+    add_field(b, f, dot ? dot + 1 : f->path, e);
+  }
+  if (group_len) add(b, "}");
   int result = finish(j, b);
   free(b);
   return result;

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "fs_controls.h"
+#include "fs_ports.h"
+#include "test_random.h"
 
 #define MONO "urn:failsafe:enhancer"
 #define STEREO "urn:failsafe:enhancer:stereo"
@@ -79,17 +81,16 @@ static void rig_close(rig *r) {
 
 static void both_plugins_have_the_public_ports(void **state) {
   (void)state;
-  static const char *const symbols[] = {"enabled", "reduction", "ceiling", "xfade", "budget", "chaos", "freewheel",
-                                        "latency", "tier", "health", "incidents", "cause", "dsp_load"};
   const char *const uris[] = {MONO, STEREO};
   for (int k = 0; k < 2; ++k) {
     const LilvPlugin *p = find(uris[k]);
     assert_non_null(p);
-    assert_int_equal(lilv_plugin_get_num_ports(p), k == 0 ? 15 : 17);
+    assert_int_equal(lilv_plugin_get_num_ports(p), k == 0 ? FS_PORT_COUNT_MONO : FS_PORT_COUNT_STEREO);
     float mins[N_PORTS_MAX], maxs[N_PORTS_MAX], defs[N_PORTS_MAX];
     lilv_plugin_get_port_ranges_float(p, mins, maxs, defs);
-    for (uint32_t i = 0; i < 13; ++i) {
-      LilvNode *sym = lilv_new_string(world, symbols[i]);
+    /* plugin/fs_ports.h and the Turtle agree on every control port. */
+    for (uint32_t i = 0; i < FS_PORT_IN_0; ++i) {
+      LilvNode *sym = lilv_new_string(world, fs_port_symbol(i));
       const LilvPort *port = lilv_plugin_get_port_by_symbol(p, sym);
       lilv_node_free(sym);
       assert_non_null(port);
@@ -110,12 +111,26 @@ static void both_plugins_have_the_public_ports(void **state) {
     LilvNode *hard_rt = lilv_new_uri(world, LV2_CORE__hardRTCapable);
     const LilvPort *lat = lilv_plugin_get_port_by_designation(p, output, latency);
     assert_non_null(lat);
-    assert_int_equal(lilv_port_get_index(p, lat), 7);
+    assert_int_equal(lilv_port_get_index(p, lat), FS_PORT_LATENCY);
     assert_true(lilv_plugin_has_latency(p));
-    assert_int_equal(lilv_plugin_get_latency_port_index(p), 7);
+    assert_int_equal(lilv_plugin_get_latency_port_index(p), FS_PORT_LATENCY);
     LilvNode *input = lilv_new_uri(world, LV2_CORE__InputPort);
-    assert_int_equal(lilv_port_get_index(p, lilv_plugin_get_port_by_designation(p, input, enabled)), 0);
-    assert_int_equal(lilv_port_get_index(p, lilv_plugin_get_port_by_designation(p, input, freewheel)), 6);
+    assert_int_equal(lilv_port_get_index(p, lilv_plugin_get_port_by_designation(p, input, enabled)), FS_PORT_ENABLED);
+    assert_int_equal(lilv_port_get_index(p, lilv_plugin_get_port_by_designation(p, input, freewheel)),
+                     FS_PORT_FREEWHEEL);
+    /* The chaos port's scale points are the modes of fs_controls.h. */
+    const LilvPort *chaos = lilv_plugin_get_port_by_index(p, FS_PORT_CHAOS);
+    LilvScalePoints *points = lilv_port_get_scale_points(p, chaos);
+    assert_non_null(points);
+    assert_int_equal(lilv_scale_points_size(points), FS_CHAOS_COUNT);
+    uint32_t seen = 0;
+    LILV_FOREACH (scale_points, i, points) {
+      const float value = lilv_node_as_float(lilv_scale_point_get_value(lilv_scale_points_get(points, i)));
+      assert_true(value >= 0.0f && value < (float)FS_CHAOS_COUNT && value == floorf(value));
+      seen |= 1u << (uint32_t)value;
+    }
+    assert_int_equal(seen, (1u << FS_CHAOS_COUNT) - 1u);
+    lilv_scale_points_free(points);
     /* Nothing is required: the plugin runs in hosts with no features. */
     LilvNodes *required = lilv_plugin_get_required_features(p);
     assert_int_equal(lilv_nodes_size(required), 0);
@@ -173,8 +188,7 @@ static void run_pattern(float *out_all, uint32_t len, uint32_t block, int random
   while (done < len) {
     uint32_t n = block;
     if (random) {
-      rng = rng * 1103515245u + 12345u;
-      n = 1 + (rng >> 8) % block;
+      n = 1 + (test_random(&rng) >> 8) % block;
     }
     if (n > len - done) {
       n = len - done;
@@ -214,12 +228,10 @@ static void hostile_controls_and_input_stay_safe(void **state) {
   uint32_t rng = 17;
   for (int round = 0; round < 200; ++round) {
     for (uint32_t i = 0; i < 7; ++i) {
-      rng = rng * 1664525u + 1013904223u;
-      r.controls[i] = hostile[(rng >> 10) % 6];
+      r.controls[i] = hostile[(test_random(&rng) >> 10) % 6];
     }
     for (uint32_t i = 0; i < 4096; ++i) {
-      rng = rng * 1664525u + 1013904223u;
-      l[i] = ((int32_t)rng) * (200.0f / 2147483648.0f); /* up to +46 dBFS */
+      l[i] = ((int32_t)test_random(&rng)) * (200.0f / 2147483648.0f); /* up to +46 dBFS */
       r_[i] = (i % 97 == 0) ? NAN : l[i];
     }
     const uint32_t n = 1 + round * 20;

@@ -30,6 +30,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "test_random.h"
+
 #define MONO "urn:failsafe:enhancer"
 #define RATE 48000.0
 #define BLOCK 256u
@@ -352,8 +354,7 @@ static void corrupt_models_never_crash_restore(void **state) {
     case 1: blob[(round * 7) % size] ^= (uint8_t)(1u << (round % 8)); break; /* one bit flipped */
     case 2:                                                /* random bytes */
       for (size_t i = 0; i < size; ++i) {
-        rng = rng * 1664525u + 1013904223u;
-        blob[i] = (uint8_t)(rng >> 24);
+        blob[i] = (uint8_t)(test_random(&rng) >> 24);
       }
       break;
     case 3: blob[4] = 0xff; blob[5] = 0xff; break;         /* version field scribbled */

@@ -2,9 +2,10 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
-/* Mirrors ttl/controls.ttl.in; tests/test_fs_controls.c checks the two agree
-   through lilv. */
+/* Mirrors ttl/controls.ttl.in; tests/lv2/test_lv2_plugin.c checks the two
+   agree through lilv. */
 static const fs_control_range control_ranges[FS_CONTROL_COUNT] = {
     [FS_CONTROL_ENABLED] = {0.0f, 1.0f, 1.0f},
     [FS_CONTROL_REDUCTION] = {0.0f, 40.0f, 15.0f},
@@ -14,6 +15,39 @@ static const fs_control_range control_ranges[FS_CONTROL_COUNT] = {
     [FS_CONTROL_CHAOS] = {0.0f, 6.0f, 0.0f},
     [FS_CONTROL_FREEWHEEL] = {0.0f, 1.0f, 0.0f},
 };
+
+/* The chaos modes by name.  The Turtle's scale points are the hosts'
+   spelling of the same list; tests/lv2/test_lv2_plugin.c checks they are
+   as many, with the same values. */
+static const struct {
+  const char *name;
+  const char *label;
+} chaos_names[FS_CHAOS_COUNT] = {
+    [FS_CHAOS_OFF] = {"off", "off"},
+    [FS_CHAOS_STATE_NAN] = {"nan", "NaN in state"},
+    [FS_CHAOS_RUNAWAY_GAIN] = {"runaway", "runaway gain"},
+    [FS_CHAOS_MUSICAL_NOISE] = {"musical", "musical noise"},
+    [FS_CHAOS_CPU_STALL] = {"stall", "CPU stall"},
+    [FS_CHAOS_CLIPPING_BOOST] = {"clip", "clipping boost"},
+    [FS_CHAOS_DENORMAL_FLOOD] = {"denormal", "denormal flood"},
+};
+
+const char *fs_chaos_name(int mode) {
+  return mode >= 0 && mode < FS_CHAOS_COUNT ? chaos_names[mode].name : NULL;
+}
+
+const char *fs_chaos_label(int mode) {
+  return mode >= 0 && mode < FS_CHAOS_COUNT ? chaos_names[mode].label : "unknown";
+}
+
+int fs_chaos_from_name(const char *name) {
+  for (int mode = 0; name && mode < FS_CHAOS_COUNT; ++mode) {
+    if (strcmp(name, chaos_names[mode].name) == 0) {
+      return mode;
+    }
+  }
+  return -1;
+}
 
 const fs_control_range *fs_control_range_of(fs_control_id id) {
   if ((unsigned)id >= FS_CONTROL_COUNT) {

@@ -1,0 +1,95 @@
+#include "fs_fault.h"
+
+#include "fs_net_tuning.h"
+#include "fs_random.h"
+
+#include <math.h>
+
+/* The musical-noise fault's sequence, the same every run. */
+#define FAULT_SEED 0x2545f491u
+
+void fs_fault_init(fs_fault_schedule *s, double sample_rate) {
+  s->chaos_over = (uint64_t)(FS_NET_CHAOS_OVER_MS * sample_rate / 1000.0 + 0.5);
+  for (uint32_t c = 0; c < FS_MAX_CHANNELS; ++c) {
+    s->channel[c].fault = FS_FAULT_NONE;
+    s->channel[c].rng = FAULT_SEED;
+  }
+  fs_fault_reset(s);
+}
+
+void fs_fault_reset(fs_fault_schedule *s) {
+  s->chaos_off_since = UINT64_MAX;
+}
+
+void fs_fault_reseed(fs_fault_schedule *s, uint32_t channel) { s->channel[channel].rng = FAULT_SEED; }
+
+fs_fault fs_fault_for(fs_chaos_mode chaos) {
+  switch (chaos) {
+  case FS_CHAOS_STATE_NAN: return FS_FAULT_STATE_NAN;
+  case FS_CHAOS_RUNAWAY_GAIN: return FS_FAULT_RUNAWAY_GAIN;
+  case FS_CHAOS_MUSICAL_NOISE: return FS_FAULT_MUSICAL_NOISE;
+  case FS_CHAOS_DENORMAL_FLOOD: return FS_FAULT_DENORMALS;
+  default: return FS_FAULT_NONE;
+  }
+}
+
+/* The enhancer's test hook: each fault where a bug of its kind would act. */
+FS_COLD static void inject(void *context, fs_enhancer *enhancer, fs_enhancer_hook_point point,
+                           const fs_enhancer_gain_view *view) {
+  fs_fault_channel *ch = context;
+  switch (point) {
+  case FS_ENHANCER_HOOK_GAINS:
+    /* On the gains, as a bug in the gain rule would. */
+    if (ch->fault == FS_FAULT_RUNAWAY_GAIN) {
+      for (uint32_t k = view->band_low; k <= view->band_high; ++k) {
+        view->gains[k] *= 4.0f;
+      }
+    } else if (ch->fault == FS_FAULT_MUSICAL_NOISE) {
+      for (uint32_t k = view->band_low; k <= view->band_high; ++k) {
+        if (view->gains[k] < 2.0f * view->floor_gain && (fs_random_next(&ch->rng) & 3u) == 0) {
+          view->gains[k] = 1.0f;
+        }
+      }
+    }
+    break;
+  case FS_ENHANCER_HOOK_OVERLAP:
+    if (ch->fault == FS_FAULT_STATE_NAN) {
+      /* Where no clamp can absorb it: the overlap-add memory. */
+      fs_enhancer_corrupt_overlap(enhancer, NAN);
+    }
+    break;
+  case FS_ENHANCER_HOOK_STATE:
+    if (ch->fault == FS_FAULT_DENORMALS) {
+      /* After the update, so the state holds them when it is checked. */
+      fs_enhancer_corrupt_noise(enhancer, 1e-40f);
+    }
+    break;
+  }
+}
+
+FS_COLD void fs_fault_set(fs_fault_schedule *s, fs_chaos_mode chaos, fs_enhancer *const *full, uint32_t channels) {
+  s->fault = fs_fault_for(chaos);
+  for (uint32_t c = 0; c < channels; ++c) {
+    s->channel[c].fault = s->fault;
+    fs_enhancer_set_hook(full[c], s->fault == FS_FAULT_NONE ? NULL : inject, &s->channel[c]);
+  }
+}
+
+FS_COLD void fs_fault_inject_outer(fs_chaos_mode chaos, fs_clock *clock, uint64_t stall_until, float *const *out,
+                                   uint32_t channels, uint32_t hop) {
+  if (chaos == FS_CHAOS_CPU_STALL) {
+    for (uint32_t spins = 0; spins < 100000000u && fs_clock_now(clock) < stall_until; ++spins) {
+    }
+  } else if (chaos == FS_CHAOS_CLIPPING_BOOST) {
+    for (uint32_t c = 0; c < channels; ++c) {
+      for (uint32_t i = 0; i < hop; ++i) {
+        out[c][i] *= FS_NET_CHAOS_BOOST;
+      }
+    }
+  }
+}
+
+FS_COLD void fs_fault_end_experiment(fs_fault_schedule *s, fs_policy *policy) {
+  fs_policy_release_chaos_quarantine(policy);
+  s->chaos_off_since = UINT64_MAX;
+}

@@ -1,0 +1,47 @@
+/*
+  fs_full_path: the supervisor's care of the full tier (the enhancers).
+
+  Running it for a hop (or resting it, keeping its hum combs in time),
+  taking it up again after skipped hops, measuring what it wrote for the
+  detectors, keeping two known-good snapshots of its state and rolling it
+  back to one, and handing it the graded responses the policy decided.
+
+  Audio class throughout; operates on the supervisor's instance
+  (fs_supervisor_state.h), private to recovery/net/.
+*/
+#ifndef FS_FULL_PATH_H
+#define FS_FULL_PATH_H
+
+#include "fs_detectors.h"
+#include "fs_supervisor_state.h"
+
+#include <stdbool.h>
+
+/* Back to a cold start: fresh enhancers, no snapshot. */
+void fs_full_reset(fs_supervisor *sup);
+
+/* Runs the full path for one hop of `in` into `out`, with its injected
+   faults, and checks the clock (a deadline finding goes to `findings`).
+   Returns false when it was not run (breaker, rest or spent budget). */
+bool fs_full_run(fs_supervisor *sup, const float *const *in, float *const *out, fs_findings *findings);
+
+/* What the full tier wrote into `out`, for its detectors, against the dry
+   reference (`ref_peak`, `ref_energy` per channel). */
+void fs_full_observe(fs_supervisor *sup, float *const *out, const float *ref_peak, const float *ref_energy,
+                     fs_tier_observation *full);
+
+/* A known-good copy of the state, in the older of the two slots. */
+void fs_full_take_snapshot(fs_supervisor *sup);
+
+/* Rolls the enhancers back to the older known-good snapshot, or to a cold
+   start when there is none, then lets them re-warm in shadow. */
+void fs_full_rebuild(fs_supervisor *sup);
+
+/* True when every enhancer's whole state is finite (one pass over it). */
+bool fs_full_state_finite(const fs_supervisor *sup);
+
+/* The policy's graded responses (and the table's pre-emptive trim) to
+   the enhancers. */
+void fs_full_set_adjustments(fs_supervisor *sup);
+
+#endif

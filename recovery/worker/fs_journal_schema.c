@@ -1,0 +1,35 @@
+#include "fs_journal_schema.h"
+
+#define FIELD(path, type, member) {path, type, offsetof(fs_event, member)}
+
+const fs_journal_field fs_journal_incident_fields[FS_JOURNAL_INCIDENT_FIELDS] = {
+    FIELD("kind", FS_JOURNAL_KIND, kind),
+    FIELD("id", FS_JOURNAL_U32, id),
+    FIELD("position", FS_JOURNAL_U64, position),
+    FIELD("cause", FS_JOURNAL_CAUSE, cause),
+    FIELD("class", FS_JOURNAL_CLASS, cause),
+    FIELD("severity", FS_JOURNAL_SEVERITY, cause),
+    FIELD("detector", FS_JOURNAL_U16, detector),
+    FIELD("value", FS_JOURNAL_F32, value),
+    FIELD("threshold", FS_JOURNAL_F32, threshold),
+    FIELD("tier_before", FS_JOURNAL_U8, tier_before),
+    FIELD("tier_after", FS_JOURNAL_U8, tier_after),
+    FIELD("tier", FS_JOURNAL_U8, tier),
+    FIELD("action", FS_JOURNAL_ACTION, action),
+    FIELD("to_safe_ms", FS_JOURNAL_MS, to_safe),
+    FIELD("to_full_ms", FS_JOURNAL_MS, to_full),
+    FIELD("to_safe_samples", FS_JOURNAL_U32, to_safe),
+    FIELD("to_full_samples", FS_JOURNAL_U32, to_full),
+    FIELD("controls.reduction_db", FS_JOURNAL_F32, reduction_db),
+    FIELD("controls.ceiling_db", FS_JOURNAL_F32, ceiling_db),
+    FIELD("controls.xfade_ms", FS_JOURNAL_F32, xfade_ms),
+    FIELD("controls.budget_pct", FS_JOURNAL_F32, budget_pct),
+    FIELD("levels.input_db", FS_JOURNAL_F32, input_db),
+    FIELD("levels.output_db", FS_JOURNAL_F32, output_db),
+    FIELD("dsp_load", FS_JOURNAL_F32, dsp_load),
+    FIELD("block", FS_JOURNAL_U32, block),
+    FIELD("sample_rate", FS_JOURNAL_F32, sample_rate),
+    FIELD("chaos", FS_JOURNAL_U8, chaos),
+    FIELD("success", FS_JOURNAL_U8, success),
+    FIELD("breaker_opens", FS_JOURNAL_U32, breaker_opens),
+};
