@@ -6,6 +6,7 @@
 #include "fs_host_process.h"
 #include "fs_bench.h"
 #include "fs_report.h"
+#include "fs_controls.h"
 
 #include <errno.h>
 #include <math.h>
@@ -117,15 +118,6 @@ static bool parse_setting(char *text, fs_control_setting *setting) {
   return true;
 }
 
-/* Chaos modes by name, so a schedule reads as what it does. */
-static const struct {
-  const char *name;
-  int mode;
-} chaos_names[] = {
-  {"off", 0}, {"nan", 1}, {"runaway", 2}, {"musical", 3},
-  {"stall", 4}, {"clip", 5}, {"denormal", 6},
-};
-
 /* Non-negative seconds, the whole of text. */
 static bool parse_seconds(const char *text, double *value) {
   if (!*text || *text == '-' || *text == '+') return false;
@@ -142,14 +134,12 @@ static bool parse_chaos_window(char *text, fs_chaos_window *window) {
   char *dash = strchr(at + 1, '-');
   if (!dash) return false;
   *dash = '\0';
-  bool named = false;
-  for (size_t i = 0; i < sizeof chaos_names / sizeof *chaos_names; i++) {
-    if (strcmp(text, chaos_names[i].name) == 0) {
-      window->mode = chaos_names[i].mode;
-      named = true;
-    }
-  }
-  if (!named) {
+  /* Chaos modes by name (the net's list), so a schedule reads as what it
+     does; or by number. */
+  const int named = fs_chaos_from_name(text);
+  if (named >= 0) {
+    window->mode = named;
+  } else {
     char *end;
     window->mode = strtod(text, &end);
     if (!*text || *end || !isfinite(window->mode)) return false;

@@ -8,6 +8,7 @@
 #include "fs_host_timeline_svg.h"
 
 #include "fs_cause.h"
+#include "fs_controls.h"
 
 #include <errno.h>
 #include <math.h>
@@ -43,13 +44,6 @@ static const char *const output_colour = "#1f66c1";
 static const char *const incident_colour = "#c0162c";
 static const char *const health_colour = "#6f3fb0";
 static const char *const chaos_colour = "#f6d365";
-
-static const char *chaos_name(int mode) {
-  static const char *const names[] = {
-    "off", "NaN in state", "runaway gain", "musical noise",
-    "CPU stall", "clipping boost", "denormal flood"};
-  return mode >= 0 && mode <= 6 ? names[mode] : "unknown";
-}
 
 typedef struct canvas {
   FILE *out;
@@ -194,11 +188,11 @@ static void draw_chaos_strip(const canvas *cv) {
     fprintf(out, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
             "class=\"chaos\"><title>chaos %d (%s), %g-%g s</title></rect>\n",
             x0, cv->chaos_top, x1 - x0, STRIP_H, t->chaos[i].mode,
-            chaos_name(t->chaos[i].mode), t->chaos[i].start_s,
+            fs_chaos_label(t->chaos[i].mode), t->chaos[i].start_s,
             t->chaos[i].end_s);
     char label[48];
     snprintf(label, sizeof label, "%d %s", t->chaos[i].mode,
-             chaos_name(t->chaos[i].mode));
+             fs_chaos_label(t->chaos[i].mode));
     /* The name where it fits, else the number alone. */
     if (x1 - x0 <= char_width * (double)strlen(label) + 6)
       snprintf(label, sizeof label, "%d", t->chaos[i].mode);

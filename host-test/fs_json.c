@@ -1,6 +1,8 @@
 /* fs_json: see fs_json.h. */
 #include "fs_json.h"
 
+#include "fs_json_text.h"
+
 #include <math.h>
 #include <stdlib.h>
 
@@ -34,23 +36,7 @@ void fs_json_object_end(fs_json *json) {
   if (json->depth == 0) fputc('\n', json->out);
 }
 
-void fs_json_write_string(FILE *out, const char *text) {
-  fputc('"', out);
-  for (const unsigned char *c = (const unsigned char *)(text ? text : ""); *c;
-       c++) {
-    switch (*c) {
-      case '"': fputs("\\\"", out); break;
-      case '\\': fputs("\\\\", out); break;
-      case '\n': fputs("\\n", out); break;
-      case '\r': fputs("\\r", out); break;
-      case '\t': fputs("\\t", out); break;
-      default:
-        if (*c < 0x20) fprintf(out, "\\u%04x", *c);
-        else fputc(*c, out);
-    }
-  }
-  fputc('"', out);
-}
+void fs_json_write_string(FILE *out, const char *text) { fs_json_put_string(out, text ? text : ""); }
 
 void fs_json_key(fs_json *json, const char *key) {
   separate(json);

@@ -1,4 +1,5 @@
-/* fs_json: the tools' one JSON writer and string escaper.
+/* fs_json: the tools' one JSON writer; strings are escaped by the
+ * journal's escaper (fs_json_text).
  *
  * The streaming writer (failsafe-host's summary) tracks only whether a
  * comma is due at each nesting level, writes compact JSON (one line), and
@@ -30,8 +31,8 @@ void fs_json_double(fs_json *json, double value);
 void fs_json_uint(fs_json *json, uint64_t value);
 void fs_json_bool(fs_json *json, bool value);
 
-/* text as a quoted JSON string ("" for NULL): quotes, backslashes and
- * control characters escaped. */
+/* text as a quoted JSON string ("" for NULL), escaped as the journal
+ * escapes it (recovery/worker/fs_json_text.h): one escaper for all. */
 void fs_json_write_string(FILE *out, const char *text);
 
 #endif
