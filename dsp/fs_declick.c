@@ -1,12 +1,13 @@
 /*
-  fs_declick: see the header for what it does.  Longer than the other
-  units: detection, the event bookkeeping across hops and the
-  autoregressive repair (fit, forward and backward prediction, the hand
-  back of a repair that proved wrong) share one state, and apart each
-  half would need the other's insides.
+  fs_declick: see the header for what it does.  Detection, the event
+  bookkeeping across hops and the hand back of a repair that proved wrong
+  share one state and stay here; the autoregressive gap filling itself
+  (fit, forward and backward prediction) is fs_ar_fill's, which needs
+  nothing of that state but the samples around a gap.
 */
 #include "fs_declick.h"
 
+#include "fs_ar_fill.h"
 #include "fs_compiler.h"
 #include "fs_sanitize.h"
 #include "fs_tuning.h"
@@ -53,25 +54,17 @@ struct fs_declick {
   uint32_t levels; /* hops in the level ring */
   uint32_t ring;   /* history ring length, a power of two >= fit and >= hop */
   uint32_t fit;    /* samples a model is fitted to, and history kept for it */
-  uint32_t order;  /* model coefficients */
   int32_t guard, bridge, longest, apart; /* FS_DECLICK_*_MS in samples */
   uint32_t span_capacity;
   float detect, extent;           /* thresholds over the level, as amplitude ratios */
   float detect_steady, steady;    /* FS_DECLICK_DETECT_STEADY_DB, FS_DECLICK_STEADY_DB as ratios */
   float detect_now;               /* this hop's: detect, or detect_steady */
   float trail, hold;              /* FS_DECLICK_TRAIL_DB, FS_DECLICK_HOLD_DB as amplitude ratios */
-  double white;                   /* FS_DECLICK_WHITE_DB as a power ratio */
   float *level;      /* per hop: the peak second difference outside clicks */
   float *amplitude;  /* per hop: the peak sample, after repair */
   float *history;    /* the last `ring` output samples */
   float *work;       /* slow path: fit samples of history, then the hop */
-  float *window;     /* the fit window, then the windowed samples */
-  float *forward;    /* order samples before a gap, then its forward prediction */
-  float *backward;   /* a gap's backward prediction, then the samples after it */
-  float *coef;       /* the model: x[n] ~ -sum coef[k] x[n-k], k = 1..order, */
-  float *coef_short; /* ...and the same fit at a lower order, for a short right side */
-  float *reversed;   /* coef[order], ..., coef[1]: the forward taps in memory order */
-  double *acf;       /* order + 1 autocorrelation lags, then order + 1 Levinson terms */
+  fs_ar_fill *fill;  /* the repair: a model fitted before a hop's first click */
   span *spans;       /* this hop's clicks */
   float *held;       /* what was predicted over at the end of the last hop: input minus output */
   float *revoked;    /* this hop's verdict on them: the same, when that event proved to be sound */
@@ -99,9 +92,9 @@ fs_declick *fs_declick_create(double sample_rate, uint32_t hop) {
   d->bridge = ms_to_samples(FS_DECLICK_BRIDGE_MS, sample_rate, 2 * d->guard + 4);
   d->longest = ms_to_samples(FS_DECLICK_MAX_MS, sample_rate, d->bridge + 1);
   d->apart = ms_to_samples(FS_DECLICK_APART_MS, sample_rate, 2);
-  const int32_t order = ms_to_samples(FS_DECLICK_ORDER_MS, sample_rate, 2);
-  d->order = order < (int32_t)FS_DECLICK_ORDER_MAX ? (uint32_t)order : FS_DECLICK_ORDER_MAX;
-  const int32_t fit = ms_to_samples(FS_DECLICK_FIT_MS, sample_rate, 4 * (int32_t)d->order);
+  const int32_t order_wanted = ms_to_samples(FS_DECLICK_ORDER_MS, sample_rate, 2);
+  const uint32_t order = order_wanted < (int32_t)FS_DECLICK_ORDER_MAX ? (uint32_t)order_wanted : FS_DECLICK_ORDER_MAX;
+  const int32_t fit = ms_to_samples(FS_DECLICK_FIT_MS, sample_rate, 4 * (int32_t)order);
   d->fit = fit < (int32_t)FS_DECLICK_FIT_MAX ? (uint32_t)fit : FS_DECLICK_FIT_MAX;
   d->levels = (uint32_t)ceil(FS_DECLICK_LEVEL_MS / 1000.0 * sample_rate / hop);
   for (d->ring = 1; d->ring < d->fit || d->ring < hop; d->ring *= 2) {
@@ -112,33 +105,24 @@ fs_declick *fs_declick_create(double sample_rate, uint32_t hop) {
   d->extent = powf(10.0f, FS_DECLICK_EXTENT_DB / 20.0f);
   d->trail = powf(10.0f, FS_DECLICK_TRAIL_DB / 20.0f);
   d->hold = powf(10.0f, FS_DECLICK_HOLD_DB / 20.0f);
-  d->white = pow(10.0, FS_DECLICK_WHITE_DB / 10.0);
   /* The float buffers in one block, each a whole number of floats. */
-  const size_t floats = 2u * d->levels + d->ring + 3u * d->fit + 5u * hop + 5u * d->order + 2u;
+  const size_t floats = 2u * d->levels + d->ring + d->fit + 3u * hop;
   d->level = calloc(floats, sizeof(float));
-  d->acf = calloc(2u * (d->order + 1u), sizeof(double));
+  /* A gap is never longer than a hop: one that runs on is filled hop by hop. */
+  d->fill = fs_ar_fill_create(order, d->fit, hop, pow(10.0, FS_DECLICK_WHITE_DB / 10.0));
   /* Every click but a hop's first and last takes a bad sample and `apart`
      settled ones. */
   d->span_capacity = hop / (uint32_t)(d->apart + 1) + 3u;
   d->spans = calloc(d->span_capacity, sizeof(span));
-  if (!d->level || !d->acf || !d->spans) {
+  if (!d->level || !d->fill || !d->spans) {
     fs_declick_destroy(d);
     return NULL;
   }
   d->history = d->level + d->levels;
   d->work = d->history + d->ring;
-  d->window = d->work + d->fit + hop;
-  d->forward = d->window + 2u * d->fit;
-  d->backward = d->forward + d->order + hop;
-  d->coef = d->backward + d->order + hop;
-  d->coef_short = d->coef + d->order + 1u;
-  d->reversed = d->coef_short + d->order + 1u;
-  d->held = d->reversed + d->order;
+  d->held = d->work + d->fit + hop;
   d->revoked = d->held + hop;
   d->amplitude = d->revoked + hop;
-  for (uint32_t i = 0; i < d->fit; ++i) {
-    d->window[i] = (float)(0.5 - 0.5 * cos(2.0 * 3.14159265358979323846 * (i + 0.5) / d->fit));
-  }
   fs_declick_reset(d);
   return d;
 }
@@ -146,7 +130,7 @@ fs_declick *fs_declick_create(double sample_rate, uint32_t hop) {
 void fs_declick_destroy(fs_declick *d) {
   if (d) {
     free(d->level);
-    free(d->acf);
+    fs_ar_fill_destroy(d->fill);
     free(d->spans);
     free(d);
   }
@@ -178,115 +162,6 @@ static float difference_peak(const float *x, uint32_t n, float x1, float x2) {
     peak = bits > peak ? bits : peak;
   }
   return fs_maxf(first, fs_bits_value((uint32_t)peak));
-}
-
-/* The autocorrelation of the `fit` samples before `gap`, windowed: the
-   model's fit, shared by every gap of a hop.  In float lanes, so it
-   vectorises; the samples are scaled to a peak of 1 first and specks
-   under 1e-12 of it cleared, so no product falls to the denormal range. */
-static void autocorrelate(fs_declick *d, const float *gap) {
-  const uint32_t n = d->fit;
-  const float *from = gap - n;
-  float *windowed = d->window + n, peak = 0.0f;
-  for (uint32_t i = 0; i < n; ++i) {
-    peak = fs_maxf(peak, fabsf(from[i]));
-  }
-  const float scale = peak > 0.0f ? 1.0f / peak : 0.0f;
-  for (uint32_t i = 0; i < n; ++i) {
-    const float v = from[i] * scale * d->window[i];
-    windowed[i] = fabsf(v) < 1e-12f ? 0.0f : v;
-  }
-  for (uint32_t k = 0; k <= d->order; ++k) {
-    const float *later = windowed + k;
-    const uint32_t length = n - k, whole = length - length % FS_SUM_LANES;
-    float lane[FS_SUM_LANES] = {0.0f};
-    for (uint32_t i = 0; i < whole; i += FS_SUM_LANES) {
-      for (uint32_t j = 0; j < FS_SUM_LANES; ++j) {
-        lane[j] += later[i + j] * windowed[i + j];
-      }
-    }
-    for (uint32_t i = whole; i < length; ++i) {
-      lane[i - whole] += later[i] * windowed[i];
-    }
-    d->acf[k] = 0.0;
-    for (uint32_t j = 0; j < FS_SUM_LANES; ++j) {
-      d->acf[k] += lane[j];
-    }
-  }
-}
-
-/* The model by Levinson-Durbin, in double so an ill-conditioned fit (a
-   voice oversampled at 192 kHz) keeps its precision.  coef_short gets the
-   recursion's order-`low` stage. */
-static void solve_model(fs_declick *d, uint32_t low) {
-  const uint32_t p = d->order;
-  const double *r = d->acf;
-  double *a = d->acf + p + 1u;
-  memset(a, 0, (p + 1u) * sizeof(double));
-  memset(d->coef, 0, 2u * (p + 1u) * sizeof(float)); /* coef and coef_short */
-  double error = r[0] * (1.0 + d->white);
-  for (uint32_t i = 1; i <= p && error > 1e-9 * r[0]; ++i) { /* silence: predict silence */
-    double acc = r[i];
-    for (uint32_t j = 1; j < i; ++j) {
-      acc += a[j] * r[i - j];
-    }
-    const double k = -acc / error;
-    for (uint32_t j = 1; j <= i / 2; ++j) {
-      const double low_j = a[j], high_j = a[i - j];
-      a[j] = low_j + k * high_j;
-      a[i - j] = high_j + k * low_j;
-    }
-    a[i] = k;
-    error *= 1.0 - k * k;
-    for (uint32_t j = 1; i == low && j <= i; ++j) {
-      d->coef_short[j] = (float)a[j];
-    }
-  }
-  for (uint32_t j = 1; j <= p; ++j) {
-    d->coef[j] = d->reversed[p - j] = (float)a[j];
-  }
-}
-
-/* One prediction, -sum c[j] h[j] over j < order, in eight lanes: with
-   fewer the compiler keeps it scalar. */
-static inline float predict(const float *c, const float *h, uint32_t order) {
-  float sum[8] = {0.0f};
-  const uint32_t whole = order & ~7u;
-  for (uint32_t j = 0; j < whole; j += 8u) {
-    for (uint32_t l = 0; l < 8u; ++l) {
-      sum[l] -= c[j + l] * h[j + l];
-    }
-  }
-  for (uint32_t j = whole; j < order; ++j) {
-    sum[j - whole] -= c[j] * h[j];
-  }
-  return ((sum[0] + sum[1]) + (sum[2] + sum[3])) + ((sum[4] + sum[5]) + (sum[6] + sum[7]));
-}
-
-/* Replaces w[from..to] by the model's predictions, forward from the
-   samples before and backward from the `right` good samples after, cross-
-   faded over the gap; forward alone where nothing after it is known yet.
-   One model serves both ways: a stationary process is predicted backward
-   by the coefficients that predict it forward. */
-static void fill_gap(fs_declick *d, float *w, int32_t from, int32_t to, uint32_t right) {
-  const uint32_t p = d->order, m = (uint32_t)(to - from + 1), q = right < p ? right : p;
-  solve_model(d, q);
-  float *f = d->forward, *b = d->backward;
-  memcpy(f, w + from - p, p * sizeof(float));
-  for (uint32_t i = 0; i < m; ++i) {
-    f[p + i] = predict(d->reversed, f + i, p); /* taps over the p samples before */
-  }
-  memcpy(b + m, w + to + 1, q * sizeof(float));
-  for (uint32_t i = m; i-- > 0;) {
-    b[i] = predict((q < p ? d->coef_short : d->coef) + 1, b + i + 1, q);
-  }
-  for (uint32_t i = 0; i < m; ++i) {
-    /* A smoothstep from forward to backward: within 1 % of a cos^2 fade,
-       without a call to libm per sample. */
-    const float t = (float)(i + 1) / (float)(m + 1), fade = q ? 1.0f - t * t * (3.0f - 2.0f * t) : 1.0f;
-    const float v = b[i] + fade * (f[p + i] - b[i]);
-    w[from + (int32_t)i] = fs_flush_state(fs_minf(fs_maxf(v, -FS_INPUT_LIMIT), FS_INPUT_LIMIT));
-  }
 }
 
 /* The samples to repair of a short event: from `guard` before its first
@@ -342,11 +217,11 @@ static void revoke_held(fs_declick *d) {
   c->held_count = 0;
 }
 
-/* The hop sample by sample, for hops with something over the detection
-   threshold or an event running on: where events start and end, which
-   are clicks, and their repair.  Returns the samples repaired; *peak
-   becomes the hop's peak outside clicks, for the level ring. */
-static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, float *peak) {
+/* The hop sample by sample: where events start and end, and which are
+   clicks.  Returns how many spans to repair it put in d->spans; *carried
+   tells whether the last of them is an event still open at the hop's
+   end, *peak becomes the hop's peak outside clicks, for the level ring. */
+static uint32_t find_events(fs_declick *d, const float *x, float level, float *peak, bool *carried) {
   declick_carry *c = &d->carry;
   const int32_t n = (int32_t)d->hop;
   float accepted = 0.0f, accepted_before_run = 0.0f; /* peaks outside clicks */
@@ -535,26 +410,32 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
     c->split_first -= n;
     c->split_tail -= n;
   }
-  const bool carried = spans > closed;
+  *carried = spans > closed;
   c->continues = 0;
   *peak = accepted;
-  if (spans == 0) {
-    c->held_count = 0;
-    return 0;
-  }
+  return spans;
+}
+
+/* The spans find_events() put in d->spans (at least one) filled by the
+   model, fitted once before the first; what was predicted over of an
+   event still open is kept for the next hop's verdict on it.  Returns
+   the samples repaired. */
+static uint32_t repair_spans(fs_declick *d, float *x, uint32_t spans, bool carried) {
+  declick_carry *c = &d->carry;
+  const int32_t n = (int32_t)d->hop;
   /* The output history before the hop, then the hop, in one line. */
   const uint32_t h = d->fit, start = (c->history_at - h) & (d->ring - 1u);
   const uint32_t head = d->ring - start < h ? d->ring - start : h;
   memcpy(d->work, d->history + start, head * sizeof(float));
   memcpy(d->work + head, d->history, (h - head) * sizeof(float));
   memcpy(d->work + h, x, (size_t)n * sizeof(float));
-  autocorrelate(d, d->work + h + d->spans[0].from); /* speech holds still over a hop */
+  fs_ar_fill_fit(d->fill, d->work + h + d->spans[0].from); /* speech holds still over a hop */
   uint32_t repaired = 0;
   for (uint32_t s = 0; s < spans; ++s) {
     const int32_t from = d->spans[s].from, next = s + 1 < spans ? d->spans[s + 1].from : n;
     int32_t to = d->spans[s].to < n - 1 ? d->spans[s].to : n - 1;
     to = to + 1 >= next ? n - 1 : to; /* nothing good after it in this hop: predict to the end */
-    fill_gap(d, d->work + h, from, to, (uint32_t)(next - to - 1));
+    fs_ar_fill_gap(d->fill, d->work + h, from, to, (uint32_t)(next - to - 1));
     repaired += (uint32_t)(to - from + 1);
     c->continues = carried && s + 1 == spans && to == n - 1;
   }
@@ -574,6 +455,20 @@ static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, flo
   }
   memcpy(x, d->work + h, (size_t)n * sizeof(float));
   return repaired;
+}
+
+/* For hops with something over the detection threshold or an event
+   running on: the events, then the repair of the clicks among them.
+   Returns the samples repaired; *peak becomes the hop's peak outside
+   clicks, for the level ring. */
+static FS_NOINLINE uint32_t repair_hop(fs_declick *d, float *x, float level, float *peak) {
+  bool carried = false;
+  const uint32_t spans = find_events(d, x, level, peak, &carried);
+  if (spans == 0) {
+    d->carry.held_count = 0;
+    return 0;
+  }
+  return repair_spans(d, x, spans, carried);
 }
 
 uint32_t fs_declick_process(fs_declick *d, float *x) {

@@ -36,8 +36,8 @@
     so is a burst that far over the level a sound has raised;
   - a click is replaced, FS_DECLICK_GUARD_MS beyond the samples found, by
     an autoregressive model's predictions, forward from the samples before
-    it and backward from those after it, cross-faded.  The model
-    (FS_DECLICK_ORDER_MS) is fitted to the FS_DECLICK_FIT_MS of output
+    it and backward from those after it, cross-faded (fs_ar_fill.h).  The
+    model (FS_DECLICK_ORDER_MS) is fitted to the FS_DECLICK_FIT_MS of output
     before a hop's first click, only when there is one.
 
   Without a click the hop is passed through bit for bit, for about one
