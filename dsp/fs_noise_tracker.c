@@ -1,3 +1,7 @@
+/* fs_noise_tracker: see the header.  The start-up trials, the minimum
+   search and the SPP update share the counters and the minima, so they
+   stay in one file, a little past the usual 500 lines; the level follower,
+   which needs only the estimate, is a module of its own. */
 #include "fs_noise_tracker.h"
 
 #include "fs_fastmath.h"
