@@ -16,7 +16,7 @@
 
 /* The enhancer driven hop by hop with the true noise PSD.  Output late by
    the enhancer's hop latency (no host framer here). */
-static float *run_oracle(double rate, float reduction_db, const bench_mixture *m, uint32_t *latency) {
+float *bench_oracle_run(double rate, float reduction_db, const bench_mixture *m, uint32_t *latency) {
   double cross = 0.0, energy = 0.0;
   for (size_t i = 0; i < m->length; ++i) {
     cross += (double)m->noisy[i] * m->clean[i];
@@ -71,7 +71,7 @@ void bench_oracle_report(const bench_corpus *corpus, double rate, float reductio
   for (size_t i = 0; i < corpus->mixture_count; ++i) {
     const bench_mixture *m = &corpus->mixtures[i];
     uint32_t latency = 0;
-    float *out = run_oracle(rate, reduction_db, m, &latency);
+    float *out = bench_oracle_run(rate, reduction_db, m, &latency);
     improvement[i] = bench_aligned_si_sdr(m->clean, out, m->length, latency, from) -
                      bench_aligned_si_sdr(m->clean, m->noisy, m->length, 0, from);
     mean += improvement[i] / corpus->mixture_count;

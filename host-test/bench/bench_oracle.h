@@ -10,7 +10,13 @@
 
 #include "bench_corpus.h"
 
+#include <stdint.h>
+
 #define ORACLE_SMOOTH_MS 100.0
+
+/* The enhancer on m, driven hop by hop by the true noise PSD; *latency
+   is how late the output is.  The caller frees the output. */
+float *bench_oracle_run(double rate, float reduction_db, const bench_mixture *m, uint32_t *latency);
 
 /* Scores the oracle on the corpus and prints its row; tracker_mean is the
    tracker's own mean improvement, printed beside it. */

@@ -243,6 +243,7 @@ int bench_robust_main(const bench_robust_options *o) {
   bench_robust_context *c = calloc(1, sizeof(*c));
   c->rate = BENCH_ROBUST_RATE;
   c->reduction_db = o->reduction_db;
+  c->oracle = o->oracle;
   c->systems[c->system_count++] = &bench_failsafe;
 #ifdef FS_BENCH_HAVE_SPEEXDSP
   c->systems[c->system_count++] = &bench_speexdsp;

@@ -32,6 +32,7 @@ typedef struct {
   const char *real_corpus_dir; /* the recorded one; NULL: none */
   float reduction_db;
   int json;
+  int oracle; /* row 4 also for the lab limit: the true noise PSD */
 } bench_robust_options;
 
 /* Scores every row and prints the table; returns the process exit code. */

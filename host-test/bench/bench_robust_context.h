@@ -33,6 +33,7 @@ typedef struct {
   bench_corpus generated; /* the speech when no corpus is there */
   const bench_clean *speech[BENCH_MAX_SPEECH];
   size_t speech_count;
+  int oracle; /* row 4 adds the lab limit (bench_oracle) */
 } bench_robust_context;
 
 /* System s on in[0..n), a fresh instance, output latency-aligned. */

@@ -1,6 +1,7 @@
 /* Rows 3-5 of the robustness bench: noise steps, modulated noise, clicks.
    What each measures is told beside it. */
 #include "bench_metrics.h"
+#include "bench_oracle.h"
 #include "bench_robust_context.h"
 #include "bench_robust_material.h"
 
@@ -211,6 +212,25 @@ void bench_robust_row_modulated(const bench_robust_context *c, bench_robust_tabl
   for (size_t s = 0; s < c->system_count; ++s) {
     worst->value[s][0] = 0.0;
   }
+  /* With --oracle, the same for the lab limit (bench_oracle: the enhancer
+     driven by the true noise PSD), in failsafe's column: what the gain
+     rule makes of modulated noise when the tracking is perfect. */
+  bench_robust_row *oracle_rows[2][2][2] = {{{NULL}}};
+  for (size_t k = 0; c->oracle && k < 2; ++k) {
+    for (size_t z = 0; z < 2; ++z) {
+      for (size_t f = 0; f < 2; ++f) {
+        char key[56], label[100];
+        snprintf(key, sizeof(key), "modulated_oracle_%s_%.0fdb_%.1fhz", bench_noise_kinds[k], snrs[z], freqs[f]);
+        snprintf(label, sizeof(label), "lab limit: %s %.0f dB SNR, %.1f Hz", bench_noise_kinds[k], snrs[z],
+                 freqs[f]);
+        bench_robust_row *row = bench_robust_table_add(t, key, label, BENCH_CELL_TRIPLE, BENCH_TARGET_NONE, 0, 0);
+        for (size_t s = 0; s < c->system_count; ++s) {
+          row->value[s][0] = row->value[s][1] = row->value[s][2] = s == 0 ? 0.0 : NAN;
+        }
+        oracle_rows[k][z][f] = row;
+      }
+    }
+  }
   for (size_t i = 0; i < c->speech_count; ++i) {
     const float *clean = c->speech[i]->samples;
     const size_t n = c->speech[i]->length, from = (size_t)(BENCH_SPEECH_FROM_S * c->rate);
@@ -241,12 +261,32 @@ void bench_robust_row_modulated(const bench_robust_context *c, bench_robust_tabl
           bench_scale(in[v], n, BENCH_FULL_SCALE / fmax(BENCH_FULL_SCALE, peak));
           before[v] = bench_si_sdr(clean + from, in[v] + from, n - from);
         }
-        for (size_t s = 0; s < c->system_count; ++s) {
+        for (size_t s = 0; s < c->system_count + (c->oracle != 0); ++s) {
+          const int oracle = s == c->system_count;
           double improvement[3];
           for (size_t v = 0; v < 3; ++v) {
+            if (oracle) {
+              const bench_mixture m = {"modulated", clean, in[v], n};
+              uint32_t late = 0;
+              float *out = bench_oracle_run(c->rate, c->reduction_db, &m, &late);
+              /* Its output is `late` samples behind: the same span, shortened by that. */
+              improvement[v] = bench_si_sdr(clean + from, out + late + from, n - from - late) -
+                               bench_si_sdr(clean + from, in[v] + from, n - from - late);
+              free(out);
+              continue;
+            }
             float *out = bench_robust_run(c, s, in[v], n);
             improvement[v] = bench_si_sdr(clean + from, out + from, n - from) - before[v];
             free(out);
+          }
+          if (oracle) {
+            for (size_t f = 0; f < 2; ++f) {
+              double *cell = oracle_rows[k][z][f]->value[0];
+              cell[0] += improvement[0] / c->speech_count;
+              cell[1] += improvement[f + 1] / c->speech_count;
+              cell[2] += (improvement[f + 1] - improvement[0]) / c->speech_count;
+            }
+            continue;
           }
           for (size_t f = 0; f < 2; ++f) {
             double *cell = rows[k][z][f]->value[s];

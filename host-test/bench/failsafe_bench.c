@@ -5,7 +5,7 @@
     failsafe-bench [--corpus DIR | --generate] [--reduction DB] [--sweep]
                    [--oracle] [--cost-seconds S] [--no-cost] [--json]
     failsafe-bench --robust [--corpus DIR | --generate] [--real-corpus DIR]
-                   [--reduction DB] [--json]
+                   [--reduction DB] [--oracle] [--json]
 
   Quality: SI-SDR improvement per mixture (scored after the noise-only
   lead, each output aligned to the clean reference by its latency), the
@@ -19,7 +19,8 @@
   replaced by the true noise PSD (the mixture minus the scaled clean
   speech, minus what the hum remover took, its periodogram averaged over
   ORACLE_SMOOTH_MS), which shows how much of the gap to any target is
-  noise tracking and how much the rest.
+  noise tracking and how much the rest; with --robust, for the modulated
+  noise rows.
   --robust runs the robustness rows instead (silence before noise, noise
   steps, modulated noise, clicks): see bench_robust.h.
 */
@@ -83,7 +84,7 @@ static void usage(void) {
           "usage: failsafe-bench [--corpus DIR | --generate] [--reduction DB] [--sweep]\n"
           "                      [--oracle] [--cost-seconds S] [--repetitions N] [--no-cost] [--json]\n"
           "       failsafe-bench --robust [--corpus DIR | --generate] [--real-corpus DIR]\n"
-          "                      [--reduction DB] [--json]\n");
+          "                      [--reduction DB] [--oracle] [--json]\n");
 }
 
 int main(int argc, char **argv) {
@@ -124,7 +125,7 @@ int main(int argc, char **argv) {
   }
 
   if (robust) {
-    const bench_robust_options options = {generate ? NULL : corpus_dir, real_corpus_dir, reduction_db, json};
+    const bench_robust_options options = {generate ? NULL : corpus_dir, real_corpus_dir, reduction_db, json, oracle};
     return bench_robust_main(&options);
   }
 
