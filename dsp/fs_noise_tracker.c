@@ -301,8 +301,9 @@ void fs_noise_tracker_update(fs_noise_tracker *t, const float *power) {
     c->hold = t->settle_updates + 1u;
     /* Before anything was heard, silence of any length counts, and what
        follows is still a first start (see the lenient trial below).
-       Silence that comes back before a first start has been judged says
-       it was a clean recording's first word: no lenient trial then. */
+       Silence that comes back before a first start has been judged, even
+       a few milliseconds of it, says it was no noise floor (a clean
+       recording's first word): no lenient trial then. */
     c->leading = !c->heard;
     c->lenient_left = 0;
     if (++c->silent_run >= t->silence_updates || !c->heard) {

@@ -85,9 +85,9 @@ static_assert(FS_POWER_FLOOR > 1e-37f, "power floor must be a normal float");
    unmuted does, speech (a clean recording's first word) does not. */
 #define FS_NOISE_STEADY_MS 200.0f
 #define FS_NOISE_STEADY_DB 3.0f /* span of the frames' mean log level */
-/* A start after leading silence (nothing heard before it) that fails that
-   trial has a second, lenient one: within FS_NOISE_LENIENT_DB for
-   FS_NOISE_LENIENT_MS with no return to silence, it is noise too. */
+/* The first start (nothing heard before it, leading silence or not) that
+   fails that trial has a second, lenient one: within FS_NOISE_LENIENT_DB
+   for FS_NOISE_LENIENT_MS with no return to silence, it is noise too. */
 #define FS_NOISE_LENIENT_MS 500.0f
 #define FS_NOISE_LENIENT_DB 10.0f
 #define FS_NOISE_LENIENT_SMOOTH_MS 20.0f
