@@ -35,6 +35,17 @@ static void feed_hop(fs_noise_tracker *t, fs_stft *stft, const float *hop, float
   fs_stft_synthesise(stft, dummy);
 }
 
+/* The estimate's mean log error (dB) against a true bin power `truth`
+   that is the same in every bin, over bins 2 .. BINS-3. */
+static double estimate_error_db(const fs_noise_tracker *t, double truth) {
+  const float *psd = fs_noise_tracker_psd(t);
+  double error = 0.0;
+  for (uint32_t k = 2; k < BINS - 2; ++k) {
+    error += 10.0 * log10(psd[k] / truth);
+  }
+  return error / (BINS - 4);
+}
+
 /* Feed `seconds` of white noise of the given std through a real STFT and
    the tracker; return the mean log error (dB) of the estimate against the
    true PSD of windowed white noise, over bins 2 .. BINS-3. */
@@ -48,13 +59,7 @@ static double track_white(fs_noise_tracker *t, fs_stft *stft, float std, double 
     feed_hop(t, stft, hop, power);
   }
   /* E|X_k|^2 = sigma^2 * sum(w^2) for white noise. */
-  const double truth = (double)std * std * fs_stft_window_power(stft);
-  const float *psd = fs_noise_tracker_psd(t);
-  double error = 0.0;
-  for (uint32_t k = 2; k < BINS - 2; ++k) {
-    error += 10.0 * log10(psd[k] / truth);
-  }
-  return error / (BINS - 4);
+  return estimate_error_db(t, (double)std * std * fs_stft_window_power(stft));
 }
 
 static void converges_on_stationary_noise(void **state) {
@@ -183,12 +188,7 @@ static void modulated_noise_is_followed(void **state) {
       const double a = 1.0 + 0.8 * sin(2.0 * M_PI * hz * ((h + 1.0) * HOP - FRAME + i) / rate);
       level += a * a / FRAME;
     }
-    const double truth = 0.03 * 0.03 * level * fs_stft_window_power(stft);
-    const float *psd = fs_noise_tracker_psd(t);
-    double error = 0.0;
-    for (uint32_t k = 2; k < BINS - 2; ++k) {
-      error += 10.0 * log10(psd[k] / truth) / (BINS - 4);
-    }
+    const double error = estimate_error_db(t, 0.03 * 0.03 * level * fs_stft_window_power(stft));
     square += error * error;
     worst = fmax(worst, fabs(error));
     ++judged;
@@ -227,12 +227,7 @@ static void rhythmic_noise_after_silence_is_found(void **state) {
        alone): the estimate against the level of the moment. */
     const bool late = (phase > 0.2 && phase < 0.3) || phase > 0.45;
     if (at >= 2.5 && late) {
-      const double truth = (double)level * level * fs_stft_window_power(stft);
-      const float *psd = fs_noise_tracker_psd(t);
-      double error = 0.0;
-      for (uint32_t k = 2; k < BINS - 2; ++k) {
-        error += 10.0 * log10(psd[k] / truth) / (BINS - 4);
-      }
+      const double error = estimate_error_db(t, (double)level * level * fs_stft_window_power(stft));
       square += error * error;
       ++judged;
     }
@@ -272,12 +267,7 @@ static void wavering_noise_after_silence_is_found(void **state) {
     /* From 0.7 s on, against the mean level of the swings (0 dB: their
        power average is 0.9 dB up, within the tolerance). */
     if (h * HOP_SECONDS >= 0.7) {
-      const double truth = 0.03 * 0.03 * fs_stft_window_power(stft);
-      const float *psd = fs_noise_tracker_psd(t);
-      double error = 0.0;
-      for (uint32_t k = 2; k < BINS - 2; ++k) {
-        error += 10.0 * log10(psd[k] / truth) / (BINS - 4);
-      }
+      const double error = estimate_error_db(t, 0.03 * 0.03 * fs_stft_window_power(stft));
       square += error * error;
       ++judged;
     }
