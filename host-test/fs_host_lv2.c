@@ -9,6 +9,7 @@
 
 #include <lv2/atom/atom.h>
 #include <lv2/worker/worker.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,49 @@ static void map_host_urids(fs_host *host) {
   };
 }
 
+/* LV2_PATH with every relative entry made absolute.  lilv (0.24 as
+   Debian 12 ships it) crashes while loading a bundle found through a
+   relative entry ("attempt to map invalid URI"), so the world is given
+   the resolved list instead.  Absolute entries and those lilv expands
+   itself (~/...) pass as they are; a relative one that does not resolve
+   names no bundle and is dropped.  NULL: LV2_PATH unset, or no memory. */
+static char *absolute_search_path(void) {
+  const char *path = getenv("LV2_PATH");
+  if (!path) {
+    return NULL;
+  }
+  /* Each entry grows to at most PATH_MAX, plus its separator. */
+  size_t entries = 1;
+  for (const char *p = path; *p; ++p) {
+    entries += *p == ':';
+  }
+  const size_t size = strlen(path) + entries * (PATH_MAX + 1) + 1;
+  char *out = calloc(1, size), *entry = strdup(path);
+  if (!out || !entry) {
+    free(out);
+    free(entry);
+    return NULL;
+  }
+  size_t used = 0;
+  char *rest = entry;
+  for (char *dir = strsep(&rest, ":"); dir; dir = strsep(&rest, ":")) {
+    char resolved[PATH_MAX];
+    const char *use = dir;
+    if (dir[0] == '\0') {
+      continue;
+    }
+    if (dir[0] != '/' && dir[0] != '~') {
+      if (!realpath(dir, resolved)) {
+        continue;
+      }
+      use = resolved;
+    }
+    used += (size_t)snprintf(out + used, size - used, "%s%s", used ? ":" : "", use);
+  }
+  free(entry);
+  return out;
+}
+
 fs_host *fs_host_open(const char *uri, char *err, size_t err_size) {
   fs_host *host = calloc(1, sizeof *host);
   if (!host || fs_urid_init(&host->urid_table) != 0) {
@@ -65,6 +109,13 @@ fs_host *fs_host_open(const char *uri, char *err, size_t err_size) {
     snprintf(err, err_size, "cannot create the lilv world");
     fs_host_close(host);
     return NULL;
+  }
+  char *search_path = absolute_search_path();
+  if (search_path) {
+    LilvNode *node = lilv_new_string(host->world, search_path);
+    lilv_world_set_option(host->world, LILV_OPTION_LV2_PATH, node);
+    lilv_node_free(node);
+    free(search_path);
   }
   lilv_world_load_all(host->world);
 

@@ -53,6 +53,18 @@ refused "bench with --block 0" bench --block 0
 refused "bench with an unknown option" bench --frobnicate
 refused "bench of a missing file" bench --input "$WORK/nosuch.wav"
 
+# A relative LV2_PATH entry (lilv alone crashes on one): the bundle is
+# found through it, and a relative entry that names nothing is refused.
+first_dir=${LV2_PATH%%:*}
+abs_host=$(cd "$(dirname "$HOST")" && pwd)/$(basename "$HOST")
+(cd "$(dirname "$first_dir")" &&
+  LV2_PATH="./$(basename "$first_dir")" "$abs_host" process "$M" "$O" >"$WORK/stdout" 2>"$WORK/stderr")
+check "relative LV2_PATH finds the bundle" test $? -eq 0 -a -s "$O"
+saved_path=$LV2_PATH
+export LV2_PATH=no/such/dir
+refused "relative LV2_PATH that names nothing" process "$M" "$O"
+export LV2_PATH="$saved_path"
+
 check "--help exits 0 with usage" sh -c '"$1" --help | grep -q "process"' sh "$HOST"
 check "process --help exits 0 with usage" \
   sh -c '"$1" process --help | grep -q -- "--random-blocks"' sh "$HOST"
