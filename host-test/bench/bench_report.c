@@ -6,20 +6,22 @@
 #include <stdio.h>
 #include <string.h>
 
+void bench_noise_type(const char *mixture_name, char *type, size_t size) {
+  const char *from = strchr(mixture_name, '_');
+  snprintf(type, size, "%s", from ? from + 1 : "?");
+  char *end = strchr(type, '_');
+  if (end) {
+    *end = 0;
+  }
+}
+
 void bench_print_by_noise(const char *label, const bench_corpus *c, const double *improvement) {
   char names[8][32];
   double sums[8] = {0};
   int counts[8] = {0}, types = 0;
   for (size_t i = 0; i < c->mixture_count; ++i) {
-    const char *from = strchr(c->mixtures[i].name, '_');
-    char type[32] = "?";
-    if (from) {
-      snprintf(type, sizeof(type), "%s", from + 1);
-      char *end = strchr(type, '_');
-      if (end) {
-        *end = 0;
-      }
-    }
+    char type[32];
+    bench_noise_type(c->mixtures[i].name, type, sizeof(type));
     int t = 0;
     while (t < types && strcmp(names[t], type) != 0) {
       ++t;

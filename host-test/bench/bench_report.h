@@ -26,6 +26,10 @@ typedef struct bench_report {
 void bench_report_json(const bench_report *report);
 void bench_report_text(const bench_report *report);
 
+/* The noise type of a mixture name (the part after the first '_', up to
+   the next: "noisy0_babble_5" -> "babble"), "?" when there is none. */
+void bench_noise_type(const char *mixture_name, char *type, size_t size);
+
 /* Mean improvement per noise type (the part of the mixture name after the
    first '_'), printed on one line. */
 void bench_print_by_noise(const char *label, const bench_corpus *c, const double *improvement);

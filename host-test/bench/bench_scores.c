@@ -7,6 +7,7 @@
 
 #include <malloc.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -23,6 +24,22 @@ double bench_aligned_si_sdr(const float *ref, const float *out, size_t n, size_t
     return NAN;
   }
   return bench_si_sdr(ref + from, out + latency + from, n - latency - from);
+}
+
+void bench_find_latency(bench_result *r, const bench_system *system, double rate, float reduction_db,
+                        const bench_clean *probe, size_t max_lag) {
+  r->system = system;
+  void *instance = system->create(rate);
+  r->reported_latency = system->reported_latency(instance);
+  system->destroy(instance);
+  float *out = bench_system_run(system, rate, reduction_db, probe->samples, probe->length, QUALITY_BLOCK);
+  const size_t measured = bench_measure_delay(probe->samples, out, probe->length, max_lag);
+  free(out);
+  r->latency = r->reported_latency ? r->reported_latency : (uint32_t)measured;
+  if (r->reported_latency && measured != r->reported_latency) {
+    fprintf(stderr, "warning: %s reports %u samples of latency but measures %zu\n", system->name,
+            r->reported_latency, measured);
+  }
 }
 
 void bench_score_quality(bench_result *r, const bench_corpus *c, float reduction_db) {

@@ -37,6 +37,14 @@ typedef struct bench_result {
 /* SI-SDR of out (aligned by latency) against ref, from sample `from`. */
 double bench_aligned_si_sdr(const float *ref, const float *out, size_t n, size_t latency, size_t from);
 
+/* Sets r->system, r->reported_latency and r->latency: what the system
+   reports, checked against what it does on clean speech (the lag of the
+   largest cross-correlation between output and input, up to max_lag); the
+   measured lag when it reports nothing.  Warns on stderr when the two
+   disagree. */
+void bench_find_latency(bench_result *r, const bench_system *system, double rate, float reduction_db,
+                        const bench_clean *probe, size_t max_lag);
+
 /* Fills r's quality figures at reduction_db (r->system, r->latency and the
    per-mixture arrays set by the caller). */
 void bench_score_quality(bench_result *r, const bench_corpus *c, float reduction_db);

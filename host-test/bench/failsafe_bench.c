@@ -23,10 +23,23 @@
   noise rows.
   --robust runs the robustness rows instead (silence before noise, noise
   steps, modulated noise, clicks): see bench_robust.h.
+
+    failsafe-bench --peers [--corpus DIR ...] [--rnnoise-script PATH]
+                   [--rnnoise-dir DIR] [--reduction DB] [--json]
+
+  --peers prints the side-by-side table the quality targets are judged
+  on, per corpus (--corpus may be given more than once; none: the
+  default corpus and the recorded one beside the source tree): SI-SDR
+  improvement per noise type, mean and worst file, and clean speech in,
+  for failsafe, speexdsp, RNNoise 0.2 and 0.1 and the ideal ratio mask.
+  RNNoise runs as ../shared/peers/README.md says, through Node and the
+  npm package @jitsi/rnnoise-wasm (--rnnoise-dir or RNN_WASM_DIR, else
+  ~/rnnoise-peer); without them its columns print n/a.  See bench_peers.h.
 */
 #include "bench_corpus.h"
 #include "bench_metrics.h"
 #include "bench_oracle.h"
+#include "bench_peers.h"
 #include "bench_report.h"
 #include "bench_robust.h"
 #include "bench_scores.h"
@@ -46,6 +59,9 @@
 #endif
 #ifndef FS_BENCH_DEFAULT_REAL_CORPUS
 #define FS_BENCH_DEFAULT_REAL_CORPUS ""
+#endif
+#ifndef FS_BENCH_DEFAULT_RNNOISE_SCRIPT
+#define FS_BENCH_DEFAULT_RNNOISE_SCRIPT "rnnoise-wasm.js"
 #endif
 
 #define MAX_SYSTEMS 3
@@ -84,7 +100,9 @@ static void usage(void) {
           "usage: failsafe-bench [--corpus DIR | --generate] [--reduction DB] [--sweep]\n"
           "                      [--oracle] [--cost-seconds S] [--repetitions N] [--no-cost] [--json]\n"
           "       failsafe-bench --robust [--corpus DIR | --generate] [--real-corpus DIR]\n"
-          "                      [--reduction DB] [--oracle] [--json]\n");
+          "                      [--reduction DB] [--oracle] [--json]\n"
+          "       failsafe-bench --peers [--corpus DIR ...] [--rnnoise-script PATH] [--rnnoise-dir DIR]\n"
+          "                      [--reduction DB] [--json]\n");
 }
 
 int main(int argc, char **argv) {
@@ -92,11 +110,16 @@ int main(int argc, char **argv) {
   float reduction_db = 15.0f;
   double cost_seconds = 60.0;
   int repetitions = 3, do_cost = 1, json = 0, sweep = 0, generate = 0, oracle = 0, realtime = 0;
-  int robust = 0;
+  int robust = 0, peers = 0;
   const char *real_corpus_dir = existing_dir(FS_BENCH_DEFAULT_REAL_CORPUS);
+  bench_peers_options peer_options = {.rnnoise_script = FS_BENCH_DEFAULT_RNNOISE_SCRIPT};
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--corpus") == 0 && i + 1 < argc) {
       corpus_dir = argv[++i];
+      /* --peers takes every corpus given; the other modes the last. */
+      if (peer_options.corpus_count < BENCH_PEERS_MAX_CORPORA) {
+        peer_options.corpora[peer_options.corpus_count++] = corpus_dir;
+      }
     } else if (strcmp(argv[i], "--generate") == 0) {
       generate = 1;
     } else if (strcmp(argv[i], "--reduction") == 0 && i + 1 < argc) {
@@ -118,10 +141,33 @@ int main(int argc, char **argv) {
       robust = 1;
     } else if (strcmp(argv[i], "--real-corpus") == 0 && i + 1 < argc) {
       real_corpus_dir = argv[++i];
+    } else if (strcmp(argv[i], "--peers") == 0) {
+      peers = 1;
+    } else if (strcmp(argv[i], "--rnnoise-script") == 0 && i + 1 < argc) {
+      peer_options.rnnoise_script = argv[++i];
+    } else if (strcmp(argv[i], "--rnnoise-dir") == 0 && i + 1 < argc) {
+      peer_options.rnnoise_dir = argv[++i];
     } else {
       usage();
       return 2;
     }
+  }
+
+  if (peers) {
+    if (generate) {
+      peer_options.corpus_count = 0; /* no corpus: the generated one */
+    } else if (peer_options.corpus_count == 0) {
+      /* The two corpora beside the source tree, when they are there. */
+      const char *defaults[] = {default_corpus(), real_corpus_dir};
+      for (size_t d = 0; d < 2; ++d) {
+        if (defaults[d]) {
+          peer_options.corpora[peer_options.corpus_count++] = defaults[d];
+        }
+      }
+    }
+    peer_options.reduction_db = reduction_db;
+    peer_options.json = json;
+    return bench_peers_main(&peer_options);
   }
 
   if (robust) {
@@ -150,18 +196,7 @@ int main(int argc, char **argv) {
   const bench_clean *probe = &corpus.cleans[0];
   for (size_t s = 0; s < system_count; ++s) {
     bench_result *r = &results[s];
-    r->system = systems[s];
-    void *instance = r->system->create(rate);
-    r->reported_latency = r->system->reported_latency(instance);
-    r->system->destroy(instance);
-    float *out = bench_system_run(r->system, rate, reduction_db, probe->samples, probe->length, QUALITY_BLOCK);
-    const size_t measured = bench_measure_delay(probe->samples, out, probe->length, MAX_DELAY_SEARCH);
-    free(out);
-    r->latency = r->reported_latency ? r->reported_latency : (uint32_t)measured;
-    if (r->reported_latency && measured != r->reported_latency) {
-      fprintf(stderr, "warning: %s reports %u samples of latency but measures %zu\n", r->system->name,
-              r->reported_latency, measured);
-    }
+    bench_find_latency(r, systems[s], rate, reduction_db, probe, MAX_DELAY_SEARCH);
     r->improvement = calloc(corpus.mixture_count, sizeof(double));
     r->mni = calloc(corpus.mixture_count, sizeof(double));
     r->heap_bytes = bench_heap_of(r->system, rate);
