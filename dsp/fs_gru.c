@@ -1,0 +1,174 @@
+/* fs_gru: see fs_gru.h. */
+#include "fs_gru.h"
+
+#include "fs_fastmath.h"
+
+#include <stddef.h>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(FS_NO_SIMD)
+#define FS_GRU_AVX2 1
+#include <immintrin.h>
+#endif
+
+/* Partial sums per row: a dot product is a chain of dependent additions,
+   which the compiler may not reorder without -ffast-math; written as
+   eight independent lanes it becomes two SSE vectors (one AVX vector)
+   of multiply-adds, and the lanes are folded in a fixed order at the end,
+   so a result depends only on the data. */
+#define DOT_LANES 8u
+
+void fs_matvec_portable(const float *restrict weight, const float *restrict bias, const float *restrict in,
+                        uint32_t rows, uint32_t columns, float *restrict out) {
+  const uint32_t whole = columns - columns % DOT_LANES;
+  for (uint32_t r = 0; r < rows; ++r) {
+    const float *restrict row = weight + (size_t)r * columns;
+    float lane[DOT_LANES] = {0.0f};
+    for (uint32_t c = 0; c < whole; c += DOT_LANES) {
+      for (uint32_t j = 0; j < DOT_LANES; ++j) {
+        lane[j] += row[c + j] * in[c + j];
+      }
+    }
+    for (uint32_t c = whole; c < columns; ++c) {
+      lane[c - whole] += row[c] * in[c];
+    }
+    for (uint32_t width = DOT_LANES / 2; width > 0; width /= 2) {
+      for (uint32_t j = 0; j < width; ++j) {
+        lane[j] += lane[j + width];
+      }
+    }
+    out[r] = bias[r] + lane[0];
+  }
+}
+
+#if defined(FS_GRU_AVX2)
+#define AVX2_TARGET __attribute__((target("avx2,fma")))
+
+/* The eight row sums of eight accumulators, in one vector: two rounds of
+   horizontal adds pair the lanes up, then the 128-bit halves are added. */
+AVX2_TARGET static inline __m256 sum_rows8(const __m256 *acc) {
+  const __m256 t0 = _mm256_hadd_ps(acc[0], acc[1]);
+  const __m256 t1 = _mm256_hadd_ps(acc[2], acc[3]);
+  const __m256 t2 = _mm256_hadd_ps(acc[4], acc[5]);
+  const __m256 t3 = _mm256_hadd_ps(acc[6], acc[7]);
+  const __m256 u0 = _mm256_hadd_ps(t0, t1); /* rows 0-3, lanes 0-3 | rows 0-3, lanes 4-7 */
+  const __m256 u1 = _mm256_hadd_ps(t2, t3); /* rows 4-7 likewise */
+  const __m256 low = _mm256_permute2f128_ps(u0, u1, 0x20);
+  const __m256 high = _mm256_permute2f128_ps(u0, u1, 0x31);
+  return _mm256_add_ps(low, high);
+}
+
+AVX2_TARGET static inline float sum_lanes(__m256 v) {
+  const __m128 four = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  const __m128 two = _mm_add_ps(four, _mm_movehl_ps(four, four));
+  return _mm_cvtss_f32(_mm_add_ss(two, _mm_shuffle_ps(two, two, 1)));
+}
+
+/* Eight rows at a time, one accumulator each: every load of `in` serves
+   eight multiply-adds, and eight independent chains keep both FMA units
+   busy.  Columns past the last whole vector are read with a masked load
+   (zeros beyond the row; a masked lane is never touched, so the last row
+   may end at the end of the array).  Rows past the last eight go one by
+   one. */
+AVX2_TARGET static void matvec_avx2(const float *restrict weight, const float *restrict bias,
+                                    const float *restrict in, uint32_t rows, uint32_t columns,
+                                    float *restrict out) {
+  const uint32_t whole = columns - columns % 8u;
+  const uint32_t rest = columns - whole;
+  const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)rest), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  const __m256 in_rest = _mm256_maskload_ps(in + whole, mask);
+  uint32_t r = 0;
+  for (; r + 8u <= rows; r += 8u) {
+    const float *restrict block = weight + (size_t)r * columns;
+    __m256 acc[8];
+    for (int k = 0; k < 8; ++k) {
+      acc[k] = _mm256_setzero_ps();
+    }
+    for (uint32_t c = 0; c < whole; c += 8u) {
+      const __m256 x = _mm256_loadu_ps(in + c);
+      for (int k = 0; k < 8; ++k) {
+        acc[k] = _mm256_fmadd_ps(_mm256_loadu_ps(block + (size_t)k * columns + c), x, acc[k]);
+      }
+    }
+    if (rest) {
+      for (int k = 0; k < 8; ++k) {
+        acc[k] = _mm256_fmadd_ps(_mm256_maskload_ps(block + (size_t)k * columns + whole, mask), in_rest, acc[k]);
+      }
+    }
+    _mm256_storeu_ps(out + r, _mm256_add_ps(sum_rows8(acc), _mm256_loadu_ps(bias + r)));
+  }
+  for (; r < rows; ++r) {
+    const float *restrict row = weight + (size_t)r * columns;
+    __m256 acc = _mm256_setzero_ps();
+    for (uint32_t c = 0; c < whole; c += 8u) {
+      acc = _mm256_fmadd_ps(_mm256_loadu_ps(row + c), _mm256_loadu_ps(in + c), acc);
+    }
+    if (rest) {
+      acc = _mm256_fmadd_ps(_mm256_maskload_ps(row + whole, mask), in_rest, acc);
+    }
+    out[r] = bias[r] + sum_lanes(acc);
+  }
+}
+
+const fs_matvec_fn fs_matvec_avx2 = matvec_avx2;
+
+bool fs_gru_has_avx2(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+#else
+const fs_matvec_fn fs_matvec_avx2 = NULL;
+
+bool fs_gru_has_avx2(void) { return false; }
+#endif
+
+fs_matvec_fn fs_matvec_best(void) {
+  return fs_matvec_avx2 && fs_gru_has_avx2() ? fs_matvec_avx2 : fs_matvec_portable;
+}
+
+/* sigmoid(x) = 1 / (1 + e^-x): e^-x is clamped to [2^-126, 2^127] by
+   fs_exp2, so the result is in (0, 1] with no division by zero or
+   infinity. */
+static inline float sigmoid(float x) { return 1.0f / (1.0f + fs_exp(-x)); }
+
+/* tanh(x) = 1 - 2 / (1 + e^2x), in [-1, 1) the same way.  Near 0 its
+   relative error grows, but the absolute error stays below 2e-6, which
+   is what the next layer sees. */
+static inline float tanh_fast(float x) { return 1.0f - 2.0f / (1.0f + fs_exp(2.0f * x)); }
+
+float fs_gru_tanh(float x) { return tanh_fast(x); }
+
+float fs_gru_sigmoid(float x) { return sigmoid(x); }
+
+void fs_dense(fs_matvec_fn matvec, const fs_dense_layer *layer, const float *restrict in, fs_activation activation,
+              float *restrict out) {
+  const uint32_t n = layer->outputs;
+  matvec(layer->weight, layer->bias, in, n, layer->inputs, out);
+  if (activation == FS_ACTIVATION_TANH) {
+    for (uint32_t i = 0; i < n; ++i) {
+      out[i] = tanh_fast(out[i]);
+    }
+  } else if (activation == FS_ACTIVATION_SIGMOID) {
+    for (uint32_t i = 0; i < n; ++i) {
+      out[i] = sigmoid(out[i]);
+    }
+  }
+}
+
+void fs_gru_step(fs_matvec_fn matvec, const fs_gru_layer *layer, const float *restrict in, float *restrict state,
+                 float *restrict scratch) {
+  const uint32_t n = layer->hidden;
+  float *restrict from_input = scratch;       /* W_i x + b_i: r, z, n rows */
+  float *restrict from_state = scratch + 3 * n; /* W_h h + b_h: r, z, n rows */
+  matvec(layer->weight_ih, layer->bias_ih, in, 3 * n, layer->inputs, from_input);
+  matvec(layer->weight_hh, layer->bias_hh, state, 3 * n, n, from_state);
+  /* r and z, in place of their input sums. */
+  for (uint32_t i = 0; i < 2 * n; ++i) {
+    from_input[i] = sigmoid(from_input[i] + from_state[i]);
+  }
+  const float *restrict reset_gate = from_input;
+  const float *restrict update_gate = from_input + n;
+  for (uint32_t i = 0; i < n; ++i) {
+    const float candidate = tanh_fast(from_input[2 * n + i] + reset_gate[i] * from_state[2 * n + i]);
+    state[i] = candidate + update_gate[i] * (state[i] - candidate);
+  }
+}
