@@ -16,11 +16,13 @@
   The matrix-vector products are nearly all of the cost (about 35 000
   multiply-adds per hop for the contract's network), so they go through a
   function pointer picked once at instantiation: an AVX2+FMA kernel where
-  the CPU has it (x86-64, not FS_NO_SIMD), else portable C written in
-  lanes so that gcc vectorises it at -O2 (SSE2 on x86-64).  The two round
-  differently (FMA, order of additions); both stay within 1e-6 or so of
-  PyTorch, far inside the contract's 1e-4.  One instance keeps one kernel,
-  so its results are repeatable.
+  the CPU has it (x86-64, not FS_NO_SIMD), else the portable kernel, which
+  keeps eight lanes of sums per row in two vectors of four (gcc and clang
+  vector types: SSE2 on x86-64, NEON on arm64; plain C elsewhere or with
+  FS_NO_SIMD, with the same results).  The two kernels round differently
+  (FMA, order of additions); both stay within about 1e-6 of PyTorch, far
+  inside the contract's 1e-4.  One instance keeps one kernel, so its
+  results are repeatable.
 
   tanh and sigmoid use fs_fastmath.h's exp (relative error near 1e-6,
   so an absolute error below 2e-6 in either), branch-free so their loops
