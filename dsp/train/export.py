@@ -76,6 +76,9 @@ def float_literal(value):
 
 def weights_of(state_dict):
     """The contract's tensors as float32 numpy arrays, shapes checked."""
+    if state_dict and all(key.startswith("module.") for key in state_dict):
+        # Saved from a torch.nn.DataParallel wrapper.
+        state_dict = {key[len("module."):]: value for key, value in state_dict.items()}
     arrays = {}
     for name, shape, _ in TENSORS:
         if name not in state_dict:
@@ -99,8 +102,9 @@ def weights_digest(arrays):
 
 
 def comment_safe(text):
-    """Text that cannot end the C comment it is put in."""
-    return text.replace("*/", "* /")
+    """Text that can neither end the C comment it is put in nor open
+    another inside it (-Wcomment)."""
+    return text.replace("*/", "* /").replace("/*", "/ *")
 
 
 def meta_lines(meta):
