@@ -208,14 +208,21 @@ fs_matvec_fn fs_matvec_best(void) {
   return fs_matvec_avx2 && fs_gru_has_avx2() ? fs_matvec_avx2 : fs_matvec_portable;
 }
 
-/* sigmoid(x) = 1 / (1 + e^-x): e^-x is clamped to [2^-126, 2^127] by
-   fs_exp2, so the result is in (0, 1] with no division by zero or
-   infinity. */
-static inline float sigmoid(float x) { return 1.0f / (1.0f + fs_exp(-x)); }
+/* sigmoid(x) = 1 / (1 + e^-x), with x first held to [-80, 80]: beyond,
+   the result is 0 or 1 to a float's precision anyway, and e^80 keeps the
+   smallest result (about 2e-35) a normal float, where e^127 would make it
+   a slow denormal.  A NaN becomes -80, so the result is always in (0, 1]. */
+#define SIGMOID_LIMIT 80.0f
+static inline float sigmoid(float x) {
+  x = x > -SIGMOID_LIMIT ? x : -SIGMOID_LIMIT;
+  x = x < SIGMOID_LIMIT ? x : SIGMOID_LIMIT;
+  return 1.0f / (1.0f + fs_exp(-x));
+}
 
-/* tanh(x) = 1 - 2 / (1 + e^2x), in [-1, 1) the same way.  Near 0 its
-   relative error grows, but the absolute error stays below 2e-6, which
-   is what the next layer sees. */
+/* tanh(x) = 1 - 2 / (1 + e^2x), in [-1, 1]: fs_exp2 clamps e^2x to
+   [2^-126, 2^127] (a NaN to the low end), so there is no division by zero
+   or infinity.  Near 0 its relative error grows, but the absolute error
+   stays below 2e-6, which is what the next layer sees. */
 static inline float tanh_fast(float x) { return 1.0f - 2.0f / (1.0f + fs_exp(2.0f * x)); }
 
 float fs_gru_tanh(float x) { return tanh_fast(x); }
