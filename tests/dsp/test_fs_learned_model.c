@@ -2,6 +2,7 @@
    (the fixture from dsp/train/make_parity_fixture.py), repeats itself
    after a reset and across a snapshot, and stays finite and within [0, 1]
    whatever it is fed. */
+#include <assert.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
