@@ -17,6 +17,9 @@ struct fs_bands {
      A bin at or above the last centre in use gives its lower band 1 and
      the next 0; the padding entry of the per-hop arrays takes that 0. */
   uint32_t *lower;
+  /* The bins whose lower band is i: first_bin[i] .. first_bin[i + 1] - 1
+     (the lower band never falls as the bins rise). */
+  uint32_t first_bin[FS_BANDS + 1];
   float *lower_weight;
   float *upper_weight;
   float weight_sum[FS_BANDS];
@@ -67,6 +70,13 @@ fs_bands *fs_bands_create(uint32_t bins, double sample_rate, uint32_t fft_size) 
       sums[band + 1] += 1.0 - weight;
     }
   }
+  uint32_t k = 0;
+  for (uint32_t i = 0; i <= FS_BANDS; ++i) {
+    while (k < bins && b->lower[k] < i) {
+      ++k;
+    }
+    b->first_bin[i] = k;
+  }
   for (uint32_t i = 0; i < FS_BANDS; ++i) {
     b->weight_sum[i] = (float)sums[i];
     b->inverse_weight_sum[i] = sums[i] > 0.0 ? (float)(1.0 / sums[i]) : 0.0f;
@@ -90,18 +100,21 @@ bool fs_bands_has_bins(const fs_bands *b, uint32_t band) { return band < FS_BAND
 
 float fs_bands_weight_sum(const fs_bands *b, uint32_t band) { return band < FS_BANDS ? b->weight_sum[band] : 0.0f; }
 
-/* sum_k w[i][k] * x[k] into FS_BANDS + 1 sums; the last one catches the
-   zero weights past the last band, so the loop has no branch. */
+/* sum_k w[i][k] * x[k] into FS_BANDS + 1 sums (the last one takes the
+   zero weights past the last band).  Band by band over its run of bins,
+   so the sums stay in registers: one pass over the bins all the same. */
 static void weighted_sums(const fs_bands *b, const float *x, float *sums) {
-  for (uint32_t i = 0; i <= FS_BANDS; ++i) {
-    sums[i] = 0.0f;
-  }
-  const uint32_t *restrict lower = b->lower;
   const float *restrict lower_weight = b->lower_weight;
   const float *restrict upper_weight = b->upper_weight;
-  for (uint32_t k = 0; k < b->bins; ++k) {
-    sums[lower[k]] += lower_weight[k] * x[k];
-    sums[lower[k] + 1] += upper_weight[k] * x[k];
+  sums[0] = 0.0f;
+  for (uint32_t i = 0; i < FS_BANDS; ++i) {
+    float own = 0.0f, next = 0.0f;
+    for (uint32_t k = b->first_bin[i]; k < b->first_bin[i + 1]; ++k) {
+      own += lower_weight[k] * x[k];
+      next += upper_weight[k] * x[k];
+    }
+    sums[i] += own;
+    sums[i + 1] = next;
   }
 }
 

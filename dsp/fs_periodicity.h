@@ -14,7 +14,8 @@
   first (fs_tuning.h), so the window and lags are the same few hundred
   samples at every rate and every hop costs the same: one pass of two
   biquads over the hop, then a direct autocorrelation over the fixed lags.
-  The pitch is refined between lags by a parabola through the peak.
+  Periodicity and pitch are refined between lags by a parabola through
+  the peak.
 
   Threading: create/destroy instantiation class, the rest audio class.
 */

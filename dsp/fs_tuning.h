@@ -368,8 +368,8 @@ static_assert(FS_TRIM_GLIDE > 0.0f && FS_TRIM_GLIDE <= 1.0f, "trim glide");
    multiply-adds per hop at any rate.  Voiced speech keeps its fundamental
    and first harmonics under the cutoff; a high-pass takes DC and rumble
    off, which would otherwise correlate at every lag. */
-#define FS_PERIODICITY_RATE_HZ 5000.0f
-#define FS_PERIODICITY_LOWPASS_HZ 1500.0f
+#define FS_PERIODICITY_RATE_HZ 4000.0f
+#define FS_PERIODICITY_LOWPASS_HZ 1200.0f
 #define FS_PERIODICITY_HIGHPASS_HZ 40.0f
 /* The pitch is the shortest lag whose correlation comes within this share
    of the largest: a periodic signal correlates as well at two periods as
