@@ -1,8 +1,8 @@
 /*
   The full path: click repair, hum removal, STFT analysis, noise tracking, suppression
-  gains, the learned tier's features, overlap-add synthesis.  This file only wires the modules
-  together and keeps the per-hop bookkeeping (reduction smoothing, stats,
-  snapshots).
+  gains, overlap-add synthesis, and beside them the learned tier's
+  features.  This file only wires the modules together and keeps the
+  per-hop bookkeeping (reduction smoothing, stats, snapshots).
 */
 #include "fs_enhancer.h"
 
@@ -474,8 +474,8 @@ bool fs_enhancer_state_is_finite(const fs_enhancer *e) {
          fs_gain_state_is_finite(e->gain) && fs_learned_features_state_is_finite(e->features);
 }
 
-/* Snapshot layout: controls | stft | noise tracker | gain | features.  Every part is
-   a whole number of floats, so each stays float-aligned.  The hum combs
+/* Snapshot layout: controls | stft | noise tracker | gain | features.
+   Every part is a whole number of floats, so each stays float-aligned.  The hum combs
    and the click repair are left out: they follow the sanitised input
    alone, so no fault of the enhancer reaches them, and rolling them back
    would only forget what they heard.  The features are in: a replay

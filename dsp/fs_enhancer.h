@@ -156,8 +156,8 @@ float fs_enhancer_feature_eps(const fs_enhancer *enhancer);
 bool fs_enhancer_state_is_finite(const fs_enhancer *enhancer);
 
 /* Snapshots of all mutable DSP state (history, overlap-add memory, noise
-   estimate, gain memory, reduction ramp, the features' memory), so a caller can roll an
-   instance back.  The reduction setting itself is a control and is left
+   estimate, gain memory, reduction ramp, the features' memory), so a
+   caller can roll an instance back.  The reduction setting itself is a control and is left
    as it is by restore().  The buffer is the caller's, preallocated with at least
    fs_enhancer_snapshot_size() bytes and aligned for float (any malloc'd
    block is).  A snapshot restores only into an instance created at the

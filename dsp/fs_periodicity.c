@@ -43,8 +43,9 @@ struct fs_periodicity {
   biquad lowpass[2];
   biquad highpass;
   /* The window twice over (each sample written at i and i + window), so
-     the newest `window` samples are always one contiguous run; and
-     `padded` more, which the dot products may read past a run's end. */
+     the newest `window` samples are always one contiguous run; then
+     `padded` zeros, which the products may read past a run's end (they
+     meet the zeros of `newest` there). */
   float *ring;
   float *newest;      /* the newest `compared` samples, zeros up to `padded` */
   float *conditioned; /* the hop, sanitised */
@@ -214,9 +215,9 @@ static void decimate(fs_periodicity *p, const float *hop_in) {
 
 /* The parabola through r[t - 1], r[t], r[t + 1]: where its peak lies
    from t (within half a lag) and how high it is.  The correlation of a
-   period that falls between two lags reads low at both (at 96 kHz a
-   100 Hz pulse train lies half a lag off and reads 0.84 there): the peak
-   is the periodicity the input has. */
+   period that falls between two lags reads low at both, the more so the
+   more of the input's power lies near the cutoff (a pulse train half a
+   lag off read 0.84): the peak is the periodicity the input has. */
 static float parabola_peak(const float *r, uint32_t t, float *shift) {
   const float curvature = r[t - 1] - 2.0f * r[t] + r[t + 1];
   float offset = curvature < 0.0f ? 0.5f * (r[t - 1] - r[t + 1]) / curvature : 0.0f;
@@ -293,20 +294,21 @@ void fs_periodicity_update(fs_periodicity *p, const float *hop_in) {
   s->pitch = (float)log2(f0 / FS_PITCH_REFERENCE_HZ);
 }
 
+/* The ring's zeros past the window never change: left out. */
 size_t fs_periodicity_state_size(const fs_periodicity *p) {
-  return sizeof(periodicity_state) + (2u * (size_t)p->window + p->padded) * sizeof(float);
+  return sizeof(periodicity_state) + 2u * (size_t)p->window * sizeof(float);
 }
 
 void fs_periodicity_save(const fs_periodicity *p, void *dst) {
   unsigned char *d = dst;
   memcpy(d, &p->state, sizeof(periodicity_state));
-  memcpy(d + sizeof(periodicity_state), p->ring, (2u * (size_t)p->window + p->padded) * sizeof(float));
+  memcpy(d + sizeof(periodicity_state), p->ring, 2u * (size_t)p->window * sizeof(float));
 }
 
 void fs_periodicity_load(fs_periodicity *p, const void *src) {
   const unsigned char *s = src;
   memcpy(&p->state, s, sizeof(periodicity_state));
-  memcpy(p->ring, s + sizeof(periodicity_state), (2u * (size_t)p->window + p->padded) * sizeof(float));
+  memcpy(p->ring, s + sizeof(periodicity_state), 2u * (size_t)p->window * sizeof(float));
   /* A snapshot from elsewhere must not index outside the window. */
   if (p->state.write >= p->window) {
     p->state.write = 0;
@@ -323,5 +325,5 @@ bool fs_periodicity_state_is_finite(const fs_periodicity *p) {
       return false;
     }
   }
-  return isfinite(s->value) && isfinite(s->pitch) && fs_all_finite(p->ring, 2u * p->window + p->padded);
+  return isfinite(s->value) && isfinite(s->pitch) && fs_all_finite(p->ring, 2u * p->window);
 }

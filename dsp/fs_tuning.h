@@ -377,8 +377,9 @@ static_assert(FS_TRIM_GLIDE > 0.0f && FS_TRIM_GLIDE <= 1.0f, "trim glide");
    at one, and the shorter is its pitch. */
 #define FS_PITCH_PEAK_SHARE 0.9f
 
-/* The loudest band the input limit allows holds under e^40 (a sine clipped at
-   FS_INPUT_LIMIT, at 192 kHz: about e^27), the quietest eps, about e^-19. */
+/* The loudest band the input limit allows holds under e^40 (a sine
+   clipped at FS_INPUT_LIMIT, at 192 kHz: about e^27); the quietest holds
+   eps, e^-18 .. e^-16 with the rate. */
 static_assert(FS_FEATURE_LIMIT > 0.0f && FS_FEATURE_LEVEL_SCALE * 40.0f < FS_FEATURE_LIMIT,
               "log levels of any band the input limit allows scale into the limit");
 static_assert(FS_PITCH_LOW_HZ > 0.0f && FS_PITCH_LOW_HZ < FS_PITCH_REFERENCE_HZ && FS_PITCH_REFERENCE_HZ < FS_PITCH_HIGH_HZ,
