@@ -432,6 +432,9 @@ void fs_enhancer_process_hop(fs_enhancer *e, const float *in, float *out) {
   const float floor_gain = e->controls.floor_gain;
   const float *noise = e->noise_override ? e->noise_override : fs_noise_tracker_psd(e->noise);
   fs_gain_compute(e->gain, power, noise, floor_gain, gains);
+  /* The noise feature reads what the gain rule read: the tracker's
+     estimate, or the lab's true PSD while one is set, so a ceiling run
+     shows the learned tier the same ceiling. */
   fs_learned_features_compute(e->features, power, noise, fs_gain_unfloored(e->gain), e->conditioned);
   if (FS_UNLIKELY(e->hook)) {
     const fs_enhancer_gain_view view = {
