@@ -263,8 +263,6 @@ void fs_periodicity_update(fs_periodicity *p, const float *hop_in) {
   const float *end = x + window; /* one past the newest sample */
   const float *oldest_run = end - n - first;
   double earlier = dot(oldest_run, oldest_run, n);
-  float best_value = -1.0f;
-  uint32_t best = p->shortest;
   for (uint32_t t = first; t <= last; ++t) {
     const float *run = end - n - t;
     if (t > first) {
@@ -276,10 +274,22 @@ void fs_periodicity_update(fs_periodicity *p, const float *hop_in) {
       r = r < 1.0f ? (r > -1.0f ? r : -1.0f) : 1.0f;
     }
     p->correlation[t] = r;
-    if (t >= p->shortest && t <= p->longest && r > best_value) {
-      best_value = r;
+  }
+  /* Only peaks count: a period in the range shows as one at its lag.  A
+     correlation that only falls over the range is the slope of the peak
+     at lag 0, or of one beyond the longest lag: low rumble and hum under
+     62.5 Hz correlate well at short lags without any pitch there. */
+  const float *r = p->correlation;
+  float best_value = 0.0f;
+  uint32_t best = 0;
+  for (uint32_t t = p->shortest; t <= p->longest; ++t) {
+    if (r[t] > best_value && r[t] >= r[t - 1] && r[t] >= r[t + 1]) {
+      best_value = r[t];
       best = t;
     }
+  }
+  if (best == 0) {
+    return;
   }
   float shift = 0.0f;
   const float peak = parabola_peak(p->correlation, best, &shift);

@@ -8,7 +8,11 @@
   FS_PITCH_LOW_HZ .. FS_PITCH_HIGH_HZ (the newest part of the window
   against the part T earlier), and the pitch log2(f0 / FS_PITCH_REFERENCE_HZ)
   of that lag when the periodicity exceeds FS_PITCH_VOICED, else 0.
-  Silence (under FS_SILENCE_DBFS) gives 0 and 0.
+  Only peaks of r over the lags count: a period in the range is one, the
+  slope of lag 0's peak (rumble) or of a period beyond the range (50 Hz
+  hum) is not.  The pitch is read at the shortest peak within
+  FS_PITCH_PEAK_SHARE of the largest, so a voice is not taken an octave
+  down.  Silence (under FS_SILENCE_DBFS) gives 0 and 0.
 
   The input is low-passed and decimated to about FS_PERIODICITY_RATE_HZ
   first (fs_tuning.h), so the window and lags are the same few hundred

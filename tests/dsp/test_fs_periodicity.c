@@ -1,5 +1,6 @@
-/* fs_periodicity: voiced sounds are periodic at their pitch, noise and
-   silence are not, and nothing the input does makes it NaN. */
+/* fs_periodicity: voiced sounds are periodic at their pitch; noise, hum
+   under the range and silence are not; nothing the input does makes it
+   NaN. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -91,11 +92,12 @@ static double run(double rate, const float *x, size_t n, double *mean_pitch, dou
 static void voiced_sounds_give_their_pitch(void **state) {
   (void)state;
   const double rates[] = {48000.0, 22050.0, 44100.0, 96000.0, 192000.0};
-  const double pitches[] = {100.0, 220.0};
+  /* The two of the brief, and near both ends of the range. */
+  const double pitches[] = {100.0, 220.0, 70.0, 450.0};
   for (int r = 0; r < 5; ++r) {
     const size_t n = (size_t)(1.0 * rates[r]);
     float *x = malloc(n * sizeof(float));
-    for (int f = 0; f < 2; ++f) {
+    for (int f = 0; f < 4; ++f) {
       for (int kind = 0; kind < 2; ++kind) {
         (kind ? vowel : pulse_train)(x, n, rates[r], pitches[f]);
         double pitch = 0.0;
@@ -128,6 +130,32 @@ static void white_noise_is_not_periodic(void **state) {
     assert_true(largest < 0.6);
     free(x);
   }
+}
+
+/* Hum under the range (50 Hz) and rumble correlate well at short lags,
+   but only as the slope of a peak outside the range: no pitch. */
+static void hum_and_rumble_are_not_voices(void **state) {
+  (void)state;
+  const double rate = 48000.0;
+  const size_t n = (size_t)(2.0 * rate);
+  float *x = malloc(n * sizeof(float));
+  uint32_t seed = 17;
+  for (size_t i = 0; i < n; ++i) {
+    x[i] = (float)(0.1 * sin(2.0 * 3.14159265358979323846 * 50.0 * i / rate)) + 0.001f * test_uniform(&seed);
+  }
+  double largest = 0.0;
+  double value = run(rate, x, n, NULL, &largest);
+  printf("# 50 Hz hum: mean periodicity %.3f, largest %.3f\n", value, largest);
+  assert_true(largest < FS_PITCH_VOICED);
+  double brown = 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    brown = 0.998 * brown + 0.02 * test_uniform(&seed);
+    x[i] = (float)brown;
+  }
+  value = run(rate, x, n, NULL, &largest);
+  printf("# rumble (brown noise): mean periodicity %.3f, largest %.3f\n", value, largest);
+  assert_true(value < 0.5);
+  free(x);
 }
 
 static void silence_gives_zero(void **state) {
@@ -239,6 +267,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(voiced_sounds_give_their_pitch),
       cmocka_unit_test(white_noise_is_not_periodic),
+      cmocka_unit_test(hum_and_rumble_are_not_voices),
       cmocka_unit_test(silence_gives_zero),
       cmocka_unit_test(extreme_input_stays_finite),
       cmocka_unit_test(lags_scale_with_the_rate),
