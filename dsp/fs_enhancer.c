@@ -1,8 +1,8 @@
 /*
   The full path: click repair, hum removal, STFT analysis, noise tracking, suppression
-  gains, overlap-add synthesis.  This file only wires the modules
-  together and keeps the per-hop bookkeeping (reduction smoothing, stats,
-  snapshots).
+  gains, overlap-add synthesis, and beside them the learned tier's
+  features.  This file only wires the modules together and keeps the
+  per-hop bookkeeping (reduction smoothing, stats, snapshots).
 */
 #include "fs_enhancer.h"
 
@@ -10,6 +10,7 @@
 #include "fs_declick.h"
 #include "fs_dehum.h"
 #include "fs_gain.h"
+#include "fs_learned_features.h"
 #include "fs_noise_tracker.h"
 #include "fs_reduction.h"
 #include "fs_sanitize.h"
@@ -47,6 +48,9 @@ struct fs_enhancer {
   fs_gain *gain;
   float *power; /* this hop's bin powers */
   float *gains; /* this hop's bin gains */
+  /* The learned tier's input (docs/LEARNED.md), taken every hop from what
+     the stages above know; nothing the enhancer outputs depends on it. */
+  fs_learned_features *features;
 
   /* For the artifact statistics: last hop's gains and powers. */
   float *previous_gains;
@@ -95,6 +99,9 @@ fs_enhancer *fs_enhancer_create(double sample_rate) {
     ++low_cut_bins;
   }
   e->gain = fs_gain_create(e->bins, low_cut_bins);
+  e->features = e->stft ? fs_learned_features_create(g->sample_rate, g->analysis, g->hop,
+                                                     fs_stft_window_power(e->stft))
+                        : NULL;
   e->power = calloc(e->bins, sizeof(float));
   e->gains = calloc(e->bins, sizeof(float));
   e->previous_gains = calloc(e->bins, sizeof(float));
@@ -106,7 +113,7 @@ fs_enhancer *fs_enhancer_create(double sample_rate) {
     e->band_high = e->bins - 2;
   }
   e->trim_target = 1.0f;
-  if (!e->declick || !e->dehum || !e->conditioned || !e->stft || !e->noise || !e->gain || !e->power || !e->gains || !e->previous_gains ||
+  if (!e->declick || !e->dehum || !e->conditioned || !e->stft || !e->noise || !e->gain || !e->features || !e->power || !e->gains || !e->previous_gains ||
       !e->previous_power || !e->previous_out_power) {
     fs_enhancer_destroy(e);
     return NULL;
@@ -126,6 +133,7 @@ void fs_enhancer_destroy(fs_enhancer *e) {
   fs_stft_destroy(e->stft);
   fs_noise_tracker_destroy(e->noise);
   fs_gain_destroy(e->gain);
+  fs_learned_features_destroy(e->features);
   free(e->power);
   free(e->gains);
   free(e->previous_gains);
@@ -143,6 +151,7 @@ void fs_enhancer_reset(fs_enhancer *e) {
   fs_stft_reset(e->stft);
   fs_noise_tracker_reset(e->noise);
   fs_gain_reset(e->gain);
+  fs_learned_features_reset(e->features);
   /* The reduction setting survives a reset; its ramp does not. */
   e->controls.floor_gain = e->controls.floor_target;
   e->trim_gain = e->trim_target;
@@ -204,6 +213,9 @@ void fs_enhancer_skip_hop(fs_enhancer *e) {
 void fs_enhancer_resync(fs_enhancer *e) {
   fs_declick_reset(e->declick);
   fs_stft_reset(e->stft);
+  /* The features' time-domain history and last levels go with the
+     signal history: the next hop starts them afresh. */
+  fs_learned_features_reset(e->features);
   /* The next frames still hold the zeros of the cleared history. */
   fs_noise_tracker_hold(e->noise, FS_ANALYSIS_HOPS - 1u);
 }
@@ -420,6 +432,10 @@ void fs_enhancer_process_hop(fs_enhancer *e, const float *in, float *out) {
   const float floor_gain = e->controls.floor_gain;
   const float *noise = e->noise_override ? e->noise_override : fs_noise_tracker_psd(e->noise);
   fs_gain_compute(e->gain, power, noise, floor_gain, gains);
+  /* The noise feature reads what the gain rule read: the tracker's
+     estimate, or the lab's true PSD while one is set, so a ceiling run
+     shows the learned tier the same ceiling. */
+  fs_learned_features_compute(e->features, power, noise, fs_gain_unfloored(e->gain), e->conditioned);
   if (FS_UNLIKELY(e->hook)) {
     const fs_enhancer_gain_view view = {
         .gains = e->gains, .band_low = e->band_low, .band_high = e->band_high, .floor_gain = floor_gain};
@@ -446,21 +462,31 @@ void fs_enhancer_process_hop(fs_enhancer *e, const float *in, float *out) {
 
 const fs_enhancer_stats *fs_enhancer_stats_last(const fs_enhancer *e) { return &e->stats; }
 
+const float *fs_enhancer_features(const fs_enhancer *e) { return fs_learned_features_values(e->features); }
+
+const fs_bands *fs_enhancer_bands(const fs_enhancer *e) { return fs_learned_features_bands(e->features); }
+
+const float *fs_enhancer_power(const fs_enhancer *e) { return e->power; }
+
+float fs_enhancer_feature_eps(const fs_enhancer *e) { return fs_learned_features_eps(e->features); }
+
 bool fs_enhancer_state_is_finite(const fs_enhancer *e) {
   return isfinite(e->controls.floor_gain) && isfinite(e->controls.floor_target) &&
          fs_dehum_state_is_finite(e->dehum) && fs_stft_state_is_finite(e->stft) &&
          fs_noise_tracker_state_is_finite(e->noise) &&
-         fs_gain_state_is_finite(e->gain);
+         fs_gain_state_is_finite(e->gain) && fs_learned_features_state_is_finite(e->features);
 }
 
-/* Snapshot layout: controls | stft | noise tracker | gain.  Every part is
-   a whole number of floats, so each stays float-aligned.  The hum combs
+/* Snapshot layout: controls | stft | noise tracker | gain | features.
+   Every part is a whole number of floats, so each stays float-aligned.  The hum combs
    and the click repair are left out: they follow the sanitised input
    alone, so no fault of the enhancer reaches them, and rolling them back
-   would only forget what they heard. */
+   would only forget what they heard.  The features are in: a replay
+   from a snapshot must give the learned tier the same input again. */
 size_t fs_enhancer_snapshot_size(const fs_enhancer *e) {
   return sizeof(enhancer_controls) + fs_stft_state_size(e->stft) +
-         fs_noise_tracker_state_size(e->noise) + fs_gain_state_size(e->gain);
+         fs_noise_tracker_state_size(e->noise) + fs_gain_state_size(e->gain) +
+         fs_learned_features_state_size(e->features);
 }
 
 void fs_enhancer_snapshot(const fs_enhancer *e, void *dst) {
@@ -472,6 +498,8 @@ void fs_enhancer_snapshot(const fs_enhancer *e, void *dst) {
   fs_noise_tracker_save(e->noise, d);
   d += fs_noise_tracker_state_size(e->noise);
   fs_gain_save(e->gain, d);
+  d += fs_gain_state_size(e->gain);
+  fs_learned_features_save(e->features, d);
 }
 
 void fs_enhancer_restore(fs_enhancer *e, const void *src) {
@@ -487,4 +515,6 @@ void fs_enhancer_restore(fs_enhancer *e, const void *src) {
   fs_noise_tracker_load(e->noise, s);
   s += fs_noise_tracker_state_size(e->noise);
   fs_gain_load(e->gain, s);
+  s += fs_gain_state_size(e->gain);
+  fs_learned_features_load(e->features, s);
 }

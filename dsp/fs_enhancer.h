@@ -14,6 +14,7 @@
 #ifndef FS_ENHANCER_H
 #define FS_ENHANCER_H
 
+#include "fs_bands.h"
 #include "fs_geometry.h"
 
 #include <stdbool.h>
@@ -133,13 +134,30 @@ void fs_enhancer_resync(fs_enhancer *enhancer);
 /* Audio.  Stats of the last processed hop (all zero after create/reset). */
 const fs_enhancer_stats *fs_enhancer_stats_last(const fs_enhancer *enhancer);
 
+/* Audio.  The learned tier's FS_LEARNED_FEATURES features of the last
+   processed hop (fs_learned_features.h, docs/LEARNED.md), all zero after
+   create and reset.  Taken every hop; they change nothing the enhancer
+   outputs. */
+const float *fs_enhancer_features(const fs_enhancer *enhancer);
+
+/* Any class.  The bands the features are taken over, for tools that work
+   in them (training targets, band gains back to bins). */
+const fs_bands *fs_enhancer_bands(const fs_enhancer *enhancer);
+
+/* Audio.  The last hop's bin powers (fs_enhancer_bins() of them): the
+   spectrum after click repair and hum removal, as the gain rule saw it. */
+const float *fs_enhancer_power(const fs_enhancer *enhancer);
+
+/* Any class.  The features' eps, in the units of fs_enhancer_power(). */
+float fs_enhancer_feature_eps(const fs_enhancer *enhancer);
+
 /* Audio.  True when every noise estimate, gain memory and filter memory
    is finite.  Cost: one pass over the state. */
 bool fs_enhancer_state_is_finite(const fs_enhancer *enhancer);
 
 /* Snapshots of all mutable DSP state (history, overlap-add memory, noise
-   estimate, gain memory, reduction ramp), so a caller can roll an
-   instance back.  The reduction setting itself is a control and is left
+   estimate, gain memory, reduction ramp, the features' memory), so a
+   caller can roll an instance back.  The reduction setting itself is a control and is left
    as it is by restore().  The buffer is the caller's, preallocated with at least
    fs_enhancer_snapshot_size() bytes and aligned for float (any malloc'd
    block is).  A snapshot restores only into an instance created at the

@@ -30,6 +30,7 @@ struct fs_gain {
   float v_highest;
   float *lsa;         /* exp(E1(v)/2) at v = 2^e * (1 + j/steps) */
   float *clean_prior; /* previous hop's |S|^2 / noise, the decision-directed memory */
+  float *unfloored;   /* this hop's LSA gains before the floor (fs_gain_unfloored) */
   float *scratch;     /* 3 x bins: per-hop working values */
 };
 
@@ -66,8 +67,9 @@ fs_gain *fs_gain_create(uint32_t bins, uint32_t low_cut_bins) {
   g->low_cut_pass = powf(10.0f, FS_LOW_CUT_PASS_DB / 10.0f);
   g->lsa = calloc(LSA_POINTS, sizeof(float));
   g->clean_prior = calloc(bins, sizeof(float));
+  g->unfloored = calloc(bins, sizeof(float));
   g->scratch = calloc(3u * (size_t)bins, sizeof(float));
-  if (!g->lsa || !g->clean_prior || !g->scratch) {
+  if (!g->lsa || !g->clean_prior || !g->unfloored || !g->scratch) {
     fs_gain_destroy(g);
     return NULL;
   }
@@ -89,11 +91,17 @@ void fs_gain_destroy(fs_gain *g) {
   }
   free(g->lsa);
   free(g->clean_prior);
+  free(g->unfloored);
   free(g->scratch);
   free(g);
 }
 
-void fs_gain_reset(fs_gain *g) { memset(g->clean_prior, 0, g->bins * sizeof(float)); }
+void fs_gain_reset(fs_gain *g) {
+  memset(g->clean_prior, 0, g->bins * sizeof(float));
+  memset(g->unfloored, 0, g->bins * sizeof(float));
+}
+
+const float *fs_gain_unfloored(const fs_gain *g) { return g->unfloored; }
 
 /* Table lookup by the float's own bits: the exponent picks the octave,
    the top mantissa bits the step, the rest interpolates linearly. */
@@ -160,6 +168,7 @@ static uint32_t compute4(fs_gain *g, const float *restrict power, const float *r
                          float floor_gain, float *restrict gains) {
   const uint32_t whole = g->bins & ~3u;
   float *restrict prior = g->clean_prior;
+  float *restrict unfloored = g->unfloored;
   const __m128 zero = _mm_setzero_ps(), one = _mm_set1_ps(1.0f);
   const __m128 gamma_low = _mm_set1_ps(1e-6f), gamma_high = _mm_set1_ps(1e6f);
   const __m128 w = _mm_set1_ps(FS_DD_WEIGHT), w_rest = _mm_set1_ps(1.0f - FS_DD_WEIGHT);
@@ -174,6 +183,7 @@ static uint32_t compute4(fs_gain *g, const float *restrict power, const float *r
     const __m128 factor = lsa_factor4(g, _mm_mul_ps(ratio, gamma));
     const __m128 lsa = _mm_min_ps(_mm_mul_ps(ratio, factor), one);
     _mm_storeu_ps(prior + k, _mm_mul_ps(_mm_mul_ps(lsa, lsa), gamma));
+    _mm_storeu_ps(unfloored + k, lsa);
     const __m128 lifted = _mm_min_ps(_mm_mul_ps(floor_squared, _mm_max_ps(_mm_div_ps(valley, gamma), one)), one);
     _mm_storeu_ps(gains + k, _mm_max_ps(lsa, _mm_sqrt_ps(lifted)));
   }
@@ -193,6 +203,7 @@ void fs_gain_compute(fs_gain *g, const float *power, const float *noise, float f
   float *restrict snrs = g->scratch + bins;
   float *restrict factors = g->scratch + 2u * bins;
   float *restrict prior = g->clean_prior;
+  float *restrict unfloored = g->unfloored;
   uint32_t first = 0;
 #if defined(FS_GAIN_SSE2)
   first = compute4(g, power, noise, floor_gain, gains);
@@ -219,6 +230,7 @@ void fs_gain_compute(fs_gain *g, const float *power, const float *noise, float f
     /* Remember the estimate before the floor: that is a listening
        choice, not evidence about the speech. */
     prior[k] = lsa * lsa * gamma;
+    unfloored[k] = lsa;
     /* Floor^2 * max(1, valley / gamma), at most 1: a bin sitting well
        below the noise estimate keeps the residual at floor^2 * valley of
        the noise power instead of falling into the hole. */

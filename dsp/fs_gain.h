@@ -44,6 +44,13 @@ void fs_gain_reset(fs_gain *gain);
 void fs_gain_compute(fs_gain *gain, const float *power, const float *noise, float floor_gain,
                      float *gains);
 
+/* The LSA gains of the last fs_gain_compute(), bins values in [0, 1],
+   before the floor, its valley filling and the low cut: what the rule
+   thinks of each bin whatever the user's reduction (the learned tier's
+   features read them, docs/LEARNED.md).  Valid until the next compute;
+   zero after create and reset. */
+const float *fs_gain_unfloored(const fs_gain *gain);
+
 /* exp(E1(v) / 2) from the table; exposed for tests.  v > 0. */
 float fs_gain_lsa_factor(const fs_gain *gain, float v);
 

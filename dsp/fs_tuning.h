@@ -350,4 +350,46 @@ static_assert(FS_LIGHT_FLOOR_JUMP_DB >= 1.0f && FS_LIGHT_FLOOR_JUMP_DB < FS_LIGH
 static_assert(FS_ARTIFACT_BAND_LOW_HZ < FS_ARTIFACT_BAND_HIGH_HZ, "artifact band");
 static_assert(FS_TRIM_GLIDE > 0.0f && FS_TRIM_GLIDE <= 1.0f, "trim glide");
 
+/* Learned tier features (docs/LEARNED.md, contract version 1: the
+   training side reads the same numbers, so change both together). */
+#define FS_FEATURE_EPS_PER_WINDOW_POWER 1e-10f /* eps: a bin of white noise at -100 dBFS */
+#define FS_FEATURE_LEVEL_SCALE 0.1f            /* log band energies and noise */
+#define FS_FEATURE_DELTA_SCALE 0.5f            /* their change since the last hop */
+#define FS_FEATURE_LIMIT 8.0f                  /* every feature within +-this */
+#define FS_PERIODICITY_MS 40.0f                /* the autocorrelation's window */
+#define FS_PITCH_LOW_HZ 62.5f                  /* the lags searched */
+#define FS_PITCH_HIGH_HZ 500.0f
+#define FS_PITCH_REFERENCE_HZ 150.0f           /* pitch feature: log2(f0 / this) */
+#define FS_PITCH_VOICED 0.3f                   /* pitch is 0 at or below this periodicity */
+/* How the periodicity is measured (not part of the contract).  The input
+   is low-passed (4th-order Butterworth) and kept at about
+   FS_PERIODICITY_RATE_HZ, where a 40 ms window is some 160 samples and the
+   lags 8..64: a direct autocorrelation then costs a few thousand
+   multiply-adds per hop at any rate (3 us per hop at 48 kHz).  Voiced
+   speech keeps its fundamental and second harmonic under the cutoff; a
+   high-pass takes DC and rumble off, which would otherwise correlate at
+   every lag. */
+#define FS_PERIODICITY_RATE_HZ 4000.0f
+#define FS_PERIODICITY_LOWPASS_HZ 1200.0f
+#define FS_PERIODICITY_HIGHPASS_HZ 40.0f
+/* The pitch is the shortest lag whose correlation comes within this share
+   of the largest: a periodic signal correlates as well at two periods as
+   at one, and the shorter is its pitch. */
+#define FS_PITCH_PEAK_SHARE 0.9f
+
+/* The loudest band the input limit allows holds under e^40 (a sine
+   clipped at FS_INPUT_LIMIT, at 192 kHz: about e^27); the quietest holds
+   eps, e^-18 .. e^-16 with the rate. */
+static_assert(FS_FEATURE_LIMIT > 0.0f && FS_FEATURE_LEVEL_SCALE * 40.0f < FS_FEATURE_LIMIT,
+              "log levels of any band the input limit allows scale into the limit");
+static_assert(FS_PITCH_LOW_HZ > 0.0f && FS_PITCH_LOW_HZ < FS_PITCH_REFERENCE_HZ && FS_PITCH_REFERENCE_HZ < FS_PITCH_HIGH_HZ,
+              "pitch range around its reference");
+static_assert(FS_PERIODICITY_MS * FS_PITCH_LOW_HZ >= 2000.0f, "the window holds two periods of the lowest pitch");
+static_assert(FS_PITCH_VOICED > 0.0f && FS_PITCH_VOICED < 1.0f, "voicing threshold is a correlation");
+static_assert(FS_PERIODICITY_LOWPASS_HZ > 2.0f * FS_PITCH_HIGH_HZ && FS_PERIODICITY_LOWPASS_HZ < 0.4f * FS_PERIODICITY_RATE_HZ,
+              "the low-pass keeps the highest pitch's second harmonic and stays well under the kept rate's Nyquist");
+static_assert(FS_PERIODICITY_RATE_HZ * 4.0f <= 22050.0f, "decimated by at least 4 at the lowest rate");
+static_assert(FS_PERIODICITY_HIGHPASS_HZ < 0.75f * FS_PITCH_LOW_HZ, "the high-pass stays under the lowest pitch");
+static_assert(FS_PITCH_PEAK_SHARE > 0.5f && FS_PITCH_PEAK_SHARE < 1.0f, "peak share");
+
 #endif

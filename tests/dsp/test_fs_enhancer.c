@@ -13,6 +13,7 @@
 
 #include "fs_enhancer.h"
 #include "fs_hopper.h"
+#include "fs_learned_features.h"
 #include "test_support.h"
 
 static void on_hop(void *context, const float *const *in, float *const *out) {
@@ -208,6 +209,8 @@ static void snapshot_restore_round_trip(void **state) {
   for (size_t k = half; k < hops; ++k) {
     fs_enhancer_process_hop(e, in + k * g->hop, first + k * g->hop);
   }
+  float last_features[FS_LEARNED_FEATURES];
+  memcpy(last_features, fs_enhancer_features(e), sizeof(last_features));
   /* Poison the state, then roll back and replay: bit-identical. */
   float garbage[2048];
   for (int i = 0; i < 2048; ++i) {
@@ -219,6 +222,8 @@ static void snapshot_restore_round_trip(void **state) {
   for (size_t k = half; k < hops; ++k) {
     fs_enhancer_process_hop(e, in + k * g->hop, second + k * g->hop);
   }
+  /* The learned tier's features replay too. */
+  assert_memory_equal(fs_enhancer_features(e), last_features, sizeof(last_features));
   assert_memory_equal(first + half * g->hop, second + half * g->hop, (n - half * g->hop) * sizeof(float));
   /* A second instance restored from the snapshot behaves the same. */
   fs_enhancer *twin = fs_enhancer_create(48000.0);

@@ -129,6 +129,36 @@ static void the_low_cut_lets_a_thump_through(void **state) {
   fs_gain_destroy(g);
 }
 
+/* The unfloored gains are the rule's own, whatever the floor: the same
+   input at two reductions gives the same unfloored gains. */
+static void unfloored_gains_ignore_the_reduction(void **state) {
+  (void)state;
+  fs_gain *loose = fs_gain_create(BINS, 1), *strict = fs_gain_create(BINS, 1);
+  assert_true(fs_gain_unfloored(loose)[0] == 0.0f);
+  float power[BINS], noise[BINS], gains[BINS];
+  uint32_t seed = 3;
+  for (int hop = 0; hop < 50; ++hop) {
+    for (uint32_t k = 0; k < BINS; ++k) {
+      power[k] = FS_POWER_FLOOR + powf(10.0f, 3.0f * test_uniform(&seed));
+      noise[k] = 1.0f;
+    }
+    fs_gain_compute(loose, power, noise, 0.5f, gains);
+    fs_gain_compute(strict, power, noise, 0.01f, gains);
+    assert_memory_equal(fs_gain_unfloored(loose), fs_gain_unfloored(strict), BINS * sizeof(float));
+    for (uint32_t k = 0; k < BINS; ++k) {
+      const float u = fs_gain_unfloored(strict)[k];
+      assert_true(u >= 0.0f && u <= 1.0f);
+      if (k >= 1) {
+        assert_true(gains[k] >= u);
+      }
+    }
+  }
+  fs_gain_reset(loose);
+  assert_true(fs_gain_unfloored(loose)[BINS - 1] == 0.0f);
+  fs_gain_destroy(loose);
+  fs_gain_destroy(strict);
+}
+
 static void gains_have_the_bits_of_the_rule_bin_by_bin(void **state) {
   (void)state;
   const uint32_t sizes[] = {257u, 13u, 3u};
@@ -165,6 +195,8 @@ static void gains_have_the_bits_of_the_rule_bin_by_bin(void **state) {
             fs_min(floor_gain * floor_gain * fs_max(FS_VALLEY_FILL / gamma, 1.0f), 1.0f);
         const bool cut = k < low_cut && !(power[k] > powf(10.0f, FS_LOW_CUT_PASS_DB / 10.0f) * noise[k]);
         same_bits(gains[k], cut ? floor_gain : fs_max(lsa, sqrtf(lifted)));
+        /* Before the floor, its valleys and the low cut: the LSA gain. */
+        same_bits(fs_gain_unfloored(g)[k], lsa);
       }
       fs_gain_save(g, saved);
       for (uint32_t k = 0; k < bins; ++k) {
@@ -183,6 +215,7 @@ int main(void) {
       cmocka_unit_test(fast_math_is_accurate),
       cmocka_unit_test(the_low_cut_lets_a_thump_through),
       cmocka_unit_test(gains_have_the_bits_of_the_rule_bin_by_bin),
+      cmocka_unit_test(unfloored_gains_ignore_the_reduction),
   };
   return cmocka_run_group_tests_name("fs_gain", tests, NULL, NULL);
 }

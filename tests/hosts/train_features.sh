@@ -1,0 +1,58 @@
+# fs-train-features: one record of 106 + 26 + 26 float32 per whole hop,
+# the hop count on stdout; every refusal is one stderr line and exit
+# status 2, leaving no output behind.
+# usage: train_features.sh TOOL GEN WORKDIR  (TOOL in common.sh's HOST)
+. "$(dirname "$0")/common.sh"
+
+"$GEN" speech "$WORK/clean.wav" --seconds 1 --seed 1 || exit 1
+"$GEN" speech "$WORK/noisy.wav" --seconds 1 --seed 2 || exit 1
+"$GEN" speech "$WORK/short.wav" --seconds 0.5 || exit 1
+"$GEN" speech "$WORK/44k.wav" --seconds 1 --rate 44100 || exit 1
+"$GEN" speech "$WORK/stereo.wav" --seconds 1 --channels 2 || exit 1
+"$GEN" speech "$WORK/22k-clean.wav" --seconds 1 --rate 22050 --seed 3 || exit 1
+"$GEN" speech "$WORK/22k-noisy.wav" --seconds 1 --rate 22050 --seed 4 || exit 1
+
+# wrote RATE HOP CLEAN NOISY: the records of every whole hop.
+wrote() {
+  hops=$(($1 / $2))
+  rm -f "$WORK/out.f32"
+  if "$HOST" "$3" "$4" "$WORK/out.f32" >"$WORK/stdout" 2>"$WORK/stderr" &&
+     [ "$(cat "$WORK/stdout")" = "$hops" ] &&
+     [ "$(wc -c <"$WORK/out.f32")" -eq $((hops * 158 * 4)) ]; then
+    ok "$1 Hz: $hops hops of 158 floats"
+  else
+    not_ok "$1 Hz: expected $hops hops"
+    sed 's/^/#   /' "$WORK/stdout" "$WORK/stderr"
+  fi
+}
+wrote 48000 256 "$WORK/clean.wav" "$WORK/noisy.wav"
+wrote 22050 128 "$WORK/22k-clean.wav" "$WORK/22k-noisy.wav"
+cp "$WORK/out.f32" "$WORK/first.f32"
+wrote 22050 128 "$WORK/22k-clean.wav" "$WORK/22k-noisy.wav"
+check "the same input gives the same records" cmp -s "$WORK/out.f32" "$WORK/first.f32"
+
+# refused DESCRIPTION ARGS...
+refused() {
+  desc=$1
+  shift
+  rm -f "$WORK/out.f32"
+  "$HOST" "$@" >"$WORK/stdout" 2>"$WORK/stderr"
+  status=$?
+  lines=$(wc -l <"$WORK/stderr")
+  if [ $status -eq 2 ] && [ "$lines" -eq 1 ] &&
+     grep -q '^fs-train-features: ' "$WORK/stderr" && [ ! -e "$WORK/out.f32" ]; then
+    ok "$desc: $(cat "$WORK/stderr")"
+  else
+    not_ok "$desc (exit $status, $lines stderr lines)"
+    sed 's/^/#   /' "$WORK/stderr"
+  fi
+}
+O=$WORK/out.f32
+refused "missing clean file" "$WORK/nosuch.wav" "$WORK/noisy.wav" "$O"
+refused "missing noisy file" "$WORK/clean.wav" "$WORK/nosuch.wav" "$O"
+refused "different lengths" "$WORK/clean.wav" "$WORK/short.wav" "$O"
+refused "different rates" "$WORK/clean.wav" "$WORK/44k.wav" "$O"
+refused "not mono" "$WORK/stereo.wav" "$WORK/noisy.wav" "$O"
+refused "too few arguments" "$WORK/clean.wav" "$WORK/noisy.wav"
+
+finish
