@@ -11,6 +11,7 @@
 #include "fs_dehum.h"
 #include "fs_gain.h"
 #include "fs_learned_features.h"
+#include "fs_learned_gain.h"
 #include "fs_noise_tracker.h"
 #include "fs_reduction.h"
 #include "fs_sanitize.h"
@@ -51,6 +52,9 @@ struct fs_enhancer {
   /* The learned tier's input (docs/LEARNED.md), taken every hop from what
      the stages above know; nothing the enhancer outputs depends on it. */
   fs_learned_features *features;
+  /* The learned tier's gains, mixed with the classical ones by the share
+     the safety net allows (fs_learned_gain.h). */
+  fs_learned_gain *learned;
 
   /* For the artifact statistics: last hop's gains and powers. */
   float *previous_gains;
@@ -102,18 +106,19 @@ fs_enhancer *fs_enhancer_create(double sample_rate) {
   e->features = e->stft ? fs_learned_features_create(g->sample_rate, g->analysis, g->hop,
                                                      fs_stft_window_power(e->stft))
                         : NULL;
-  e->power = calloc(e->bins, sizeof(float));
-  e->gains = calloc(e->bins, sizeof(float));
-  e->previous_gains = calloc(e->bins, sizeof(float));
-  e->previous_power = calloc(e->bins, sizeof(float));
-  e->previous_out_power = calloc(e->bins, sizeof(float));
   e->band_low = (uint32_t)(FS_ARTIFACT_BAND_LOW_HZ * g->analysis / g->sample_rate) + 1;
   e->band_high = (uint32_t)(FS_ARTIFACT_BAND_HIGH_HZ * g->analysis / g->sample_rate);
   if (e->band_high > e->bins - 2) {
     e->band_high = e->bins - 2;
   }
+  e->learned = fs_learned_gain_create(e->bins, hop_seconds, e->band_low, e->band_high);
+  e->power = calloc(e->bins, sizeof(float));
+  e->gains = calloc(e->bins, sizeof(float));
+  e->previous_gains = calloc(e->bins, sizeof(float));
+  e->previous_power = calloc(e->bins, sizeof(float));
+  e->previous_out_power = calloc(e->bins, sizeof(float));
   e->trim_target = 1.0f;
-  if (!e->declick || !e->dehum || !e->conditioned || !e->stft || !e->noise || !e->gain || !e->features || !e->power || !e->gains || !e->previous_gains ||
+  if (!e->declick || !e->dehum || !e->conditioned || !e->stft || !e->noise || !e->gain || !e->features || !e->learned || !e->power || !e->gains || !e->previous_gains ||
       !e->previous_power || !e->previous_out_power) {
     fs_enhancer_destroy(e);
     return NULL;
@@ -134,6 +139,7 @@ void fs_enhancer_destroy(fs_enhancer *e) {
   fs_noise_tracker_destroy(e->noise);
   fs_gain_destroy(e->gain);
   fs_learned_features_destroy(e->features);
+  fs_learned_gain_destroy(e->learned);
   free(e->power);
   free(e->gains);
   free(e->previous_gains);
@@ -152,6 +158,7 @@ void fs_enhancer_reset(fs_enhancer *e) {
   fs_noise_tracker_reset(e->noise);
   fs_gain_reset(e->gain);
   fs_learned_features_reset(e->features);
+  fs_learned_gain_reset(e->learned);
   /* The reduction setting survives a reset; its ramp does not. */
   e->controls.floor_gain = e->controls.floor_target;
   e->trim_gain = e->trim_target;
@@ -179,6 +186,12 @@ void fs_enhancer_set_hook(fs_enhancer *e, fs_enhancer_hook_fn hook, void *contex
 void fs_enhancer_corrupt_overlap(fs_enhancer *e, float value) { fs_stft_corrupt(e->stft, value); }
 
 void fs_enhancer_corrupt_noise(fs_enhancer *e, float value) { fs_noise_tracker_corrupt(e->noise, value); }
+
+void fs_enhancer_corrupt_learned(fs_enhancer *e, float value) { fs_learned_gain_corrupt(e->learned, value); }
+
+void fs_enhancer_set_learned_share(fs_enhancer *e, float share) { fs_learned_gain_set_share(e->learned, share); }
+
+const fs_learned_gain_report *fs_enhancer_learned_report(const fs_enhancer *e) { return fs_learned_gain_last(e->learned); }
 
 uint32_t fs_enhancer_bins(const fs_enhancer *e) { return e->bins; }
 
@@ -436,6 +449,8 @@ void fs_enhancer_process_hop(fs_enhancer *e, const float *in, float *out) {
      estimate, or the lab's true PSD while one is set, so a ceiling run
      shows the learned tier the same ceiling. */
   fs_learned_features_compute(e->features, power, noise, fs_gain_unfloored(e->gain), e->conditioned);
+  fs_learned_gain_apply(e->learned, fs_learned_features_bands(e->features), fs_learned_features_values(e->features),
+                        power, floor_gain, gains);
   if (FS_UNLIKELY(e->hook)) {
     const fs_enhancer_gain_view view = {
         .gains = e->gains, .band_low = e->band_low, .band_high = e->band_high, .floor_gain = floor_gain};
@@ -474,10 +489,12 @@ bool fs_enhancer_state_is_finite(const fs_enhancer *e) {
   return isfinite(e->controls.floor_gain) && isfinite(e->controls.floor_target) &&
          fs_dehum_state_is_finite(e->dehum) && fs_stft_state_is_finite(e->stft) &&
          fs_noise_tracker_state_is_finite(e->noise) &&
-         fs_gain_state_is_finite(e->gain) && fs_learned_features_state_is_finite(e->features);
+         fs_gain_state_is_finite(e->gain) && fs_learned_features_state_is_finite(e->features) &&
+         fs_learned_gain_state_is_finite(e->learned);
 }
 
-/* Snapshot layout: controls | stft | noise tracker | gain | features.
+/* Snapshot layout: controls | stft | noise tracker | gain | features |
+   network.
    Every part is a whole number of floats, so each stays float-aligned.  The hum combs
    and the click repair are left out: they follow the sanitised input
    alone, so no fault of the enhancer reaches them, and rolling them back
@@ -486,7 +503,7 @@ bool fs_enhancer_state_is_finite(const fs_enhancer *e) {
 size_t fs_enhancer_snapshot_size(const fs_enhancer *e) {
   return sizeof(enhancer_controls) + fs_stft_state_size(e->stft) +
          fs_noise_tracker_state_size(e->noise) + fs_gain_state_size(e->gain) +
-         fs_learned_features_state_size(e->features);
+         fs_learned_features_state_size(e->features) + fs_learned_gain_state_size(e->learned);
 }
 
 void fs_enhancer_snapshot(const fs_enhancer *e, void *dst) {
@@ -500,6 +517,8 @@ void fs_enhancer_snapshot(const fs_enhancer *e, void *dst) {
   fs_gain_save(e->gain, d);
   d += fs_gain_state_size(e->gain);
   fs_learned_features_save(e->features, d);
+  d += fs_learned_features_state_size(e->features);
+  fs_learned_gain_save(e->learned, d);
 }
 
 void fs_enhancer_restore(fs_enhancer *e, const void *src) {
@@ -517,4 +536,6 @@ void fs_enhancer_restore(fs_enhancer *e, const void *src) {
   fs_gain_load(e->gain, s);
   s += fs_gain_state_size(e->gain);
   fs_learned_features_load(e->features, s);
+  s += fs_learned_features_state_size(e->features);
+  fs_learned_gain_load(e->learned, s);
 }

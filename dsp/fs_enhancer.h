@@ -16,6 +16,7 @@
 
 #include "fs_bands.h"
 #include "fs_geometry.h"
+#include "fs_learned_gain.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -96,6 +97,20 @@ void fs_enhancer_corrupt_overlap(fs_enhancer *enhancer, float value);
 
 /* Audio.  Test hook: writes `value` into the noise estimate. */
 void fs_enhancer_corrupt_noise(fs_enhancer *enhancer, float value);
+
+/* Audio.  Test hook: writes `value` into the learned tier's network state. */
+void fs_enhancer_corrupt_learned(fs_enhancer *enhancer, float value);
+
+/* Audio.  How much of the learned tier's gains is heard, 0 (the classical
+   gains) to 1; clamped, NaN is 0.  It glides there over
+   FS_LEARNED_GLIDE_MS.  The network runs every hop whatever the share, so
+   its gains can be judged in shadow (fs_learned_gain.h). */
+void fs_enhancer_set_learned_share(fs_enhancer *enhancer, float share);
+
+/* Any thread, between hops.  The learned gain stage's report on the last
+   hop: invalid gains, flicker, speech-band loss against the classical
+   gains, and the share heard. */
+const fs_learned_gain_report *fs_enhancer_learned_report(const fs_enhancer *enhancer);
 
 /* Any thread.  Spectrum bins per hop: geometry.analysis / 2 + 1. */
 uint32_t fs_enhancer_bins(const fs_enhancer *enhancer);

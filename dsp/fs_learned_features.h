@@ -21,12 +21,12 @@
 #define FS_LEARNED_FEATURES_H
 
 #include "fs_bands.h"
+#include "fs_learned_contract.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define FS_LEARNED_CONTRACT_VERSION 1
 #define FS_LEARNED_FEATURES (4u * FS_BANDS + 2u)
 
 /* Where each group starts in the vector. */

@@ -15,12 +15,10 @@
 #define FS_LEARNED_WEIGHTS_H
 
 #include "fs_gru.h"
+#include "fs_learned_contract.h"
 
 #include <stdint.h>
 
-/* docs/LEARNED.md's contract version; export.py writes it into every set
-   and the model refuses a set of another version. */
-#define FS_LEARNED_CONTRACT_VERSION 1u
 
 /* The network's sizes.  Inputs and bands are those of the contract's
    features (FS_LEARNED_FEATURES = 4 * FS_BANDS + 2) and bands (FS_BANDS);

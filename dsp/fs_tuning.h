@@ -392,4 +392,18 @@ static_assert(FS_PERIODICITY_RATE_HZ * 4.0f <= 22050.0f, "decimated by at least 
 static_assert(FS_PERIODICITY_HIGHPASS_HZ < 0.75f * FS_PITCH_LOW_HZ, "the high-pass stays under the lowest pitch");
 static_assert(FS_PITCH_PEAK_SHARE > 0.5f && FS_PITCH_PEAK_SHARE < 1.0f, "peak share");
 
+/* Learned tier's gain stage (fs_learned_gain.h).  The share of the
+   learned gains glides over FS_LEARNED_GLIDE_MS when the safety net moves
+   it, in the gain domain, so a switch is a short crossfade.  Its starting
+   share is FS_LEARNED_SHARE_DEFAULT: 0 (classical heard) until trained
+   weights are shipped. */
+#define FS_LEARNED_GLIDE_MS 10.0f
+#define FS_LEARNED_SHARE_DEFAULT 0.0f
+#define FS_LEARNED_SPEECH_LOW_HZ 300.0f /* bands whose centre lies here are */
+#define FS_LEARNED_SPEECH_HIGH_HZ 4000.0f /* judged for flicker */
+
+static_assert(FS_LEARNED_GLIDE_MS >= 5.0f && FS_LEARNED_GLIDE_MS <= 50.0f, "a crossfade, neither a click nor a drift");
+static_assert(FS_LEARNED_SHARE_DEFAULT >= 0.0f && FS_LEARNED_SHARE_DEFAULT <= 1.0f, "a share");
+static_assert(FS_LEARNED_SPEECH_LOW_HZ < FS_LEARNED_SPEECH_HIGH_HZ, "speech bands");
+
 #endif

@@ -1,0 +1,70 @@
+/*
+  fs_learned_gain: the learned tier's gain stage (docs/LEARNED.md, "Gains
+  in the enhancer").  Each hop the network reads the features and gives
+  26 band gains; the bands spread them to bins, the user's floor holds
+  them up, and they replace the classical gains by the share the safety
+  net allows (1: learned heard, 0: classical heard), gliding between the
+  two in the gain domain so a switch never clicks.
+
+  The network runs every hop whatever the share, so the classical gains
+  are always there to fall back to and the learned ones are always there
+  to be judged in shadow.  What the net judges them by is in
+  fs_learned_gain_report:
+  - invalid: band gains that are not finite or not in [0, 1], or network
+    state that is not finite (all bands count then).  Such a hop is heard
+    with the classical gains alone, in the same hop.
+  - flicker: how much the band gains jumped since the last hop (mean
+    |ln g - ln g_prev| over the speech bands, gains held to the floor):
+    gains that flicker on their own are musical noise.
+  - loss_db: the speech band's output energy with the learned gains over
+    that with the classical ones, in dB: far below 0 while the input is
+    voiced is speech the network throws away.
+
+  Threading: create/destroy instantiation class; the rest audio class.
+*/
+#ifndef FS_LEARNED_GAIN_H
+#define FS_LEARNED_GAIN_H
+
+#include "fs_bands.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct fs_learned_gain fs_learned_gain;
+
+typedef struct {
+  uint32_t invalid; /* band gains not finite or out of [0, 1] this hop */
+  float flicker;    /* mean |ln g - ln g_prev| over the speech bands */
+  float loss_db;    /* speech-band energy, learned gains over classical */
+  float share;      /* the learned gains' share in what was heard */
+} fs_learned_gain_report;
+
+/* bins: spectrum bins; hop_seconds: time between hops; speech band bins
+   band_low..band_high (inclusive) for the loss measure. */
+fs_learned_gain *fs_learned_gain_create(uint32_t bins, double hop_seconds, uint32_t band_low, uint32_t band_high);
+void fs_learned_gain_destroy(fs_learned_gain *stage);
+
+/* Network state to zero; the share jumps to its target. */
+void fs_learned_gain_reset(fs_learned_gain *stage);
+
+/* The share of the learned gains to glide to: clamped to [0, 1], NaN is 0. */
+void fs_learned_gain_set_share(fs_learned_gain *stage, float share);
+
+/* One hop.  `gains` holds the classical bin gains (floored) and receives
+   what is heard; `power` is the hop's bin power. */
+void fs_learned_gain_apply(fs_learned_gain *stage, const fs_bands *bands, const float *features,
+                           const float *power, float floor_gain, float *gains);
+
+const fs_learned_gain_report *fs_learned_gain_last(const fs_learned_gain *stage);
+
+/* The network's state, for the enhancer's snapshots. */
+size_t fs_learned_gain_state_size(const fs_learned_gain *stage);
+void fs_learned_gain_save(const fs_learned_gain *stage, void *dst);
+void fs_learned_gain_load(fs_learned_gain *stage, const void *src);
+bool fs_learned_gain_state_is_finite(const fs_learned_gain *stage);
+
+/* Fault injection: writes `value` into the network's state. */
+void fs_learned_gain_corrupt(fs_learned_gain *stage, float value);
+
+#endif
