@@ -44,7 +44,6 @@ import math
 import multiprocessing
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -156,7 +155,9 @@ def to_48k(x, sr):
     """Resample to 48 kHz with a polyphase filter."""
     if sr == SR:
         return x.astype(np.float32)
-    fr = Fraction(SR, int(sr))
+    # A near ratio with small terms: an exact one of a randomly changed rate
+    # would design a filter of millions of taps.
+    fr = Fraction(SR / sr).limit_denominator(200)
     return sps.resample_poly(x, fr.numerator, fr.denominator).astype(np.float32)
 
 
@@ -729,7 +730,7 @@ def check_sources():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--out', required=True, help='output folder')
-    ap.add_argument('--hours', type=float, default=2.0, help='hours of audio, both splits')
+    ap.add_argument('--hours', type=float, default=3.0, help='hours of audio, both splits')
     ap.add_argument('--val-fraction', type=float, default=0.1)
     ap.add_argument('--seed', type=int, default=DEFAULT_SEED)
     ap.add_argument('--workers', type=int, default=2)
