@@ -10,7 +10,7 @@ deletes the wavs.  OUT/recipe.json records the packages and their versions,
 the voices and noise families used, the seed and the counts;
 OUT/<split>/manifest.jsonl has one line of metadata per pair.
 
-    /usr/bin/python3 dsp/train/build_data.py --out DIR [--hours 2] [--seed N]
+    /usr/bin/python3 dsp/train/build_data.py --out DIR [--hours 3] [--seed N]
 
 Speech: espeak-ng (many languages and voice variants, speed and pitch
 varied), festival voices (English, Italian, Czech, Finnish) and the
@@ -81,7 +81,7 @@ FORBIDDEN_PACKAGES = [
     'tuxfootball', 'ktuberling-data', 'festvox-kallpc16k', 'festvox-kallpc8k',
 ]
 
-# Word lists per language (file, espeak language codes that read it).
+# Word lists: text language -> file.
 WORDLISTS = {
     'en': '/usr/share/dict/american-english',
     'de': '/usr/share/dict/ngerman',
@@ -113,7 +113,7 @@ ESPEAK_VAL_LANGS = {'en-gb-scotland', 'fr-be'}
 # In a validation corpus: never synthesised.
 ESPEAK_NEVER = {('en-us', 'f3')}
 
-# festival voices: (voice, text language, sample rate comes from the file).
+# festival voices: (voice, text language); the rate comes from the file it writes.
 FESTIVAL_TRAIN = [('ked_diphone', 'en'), ('cmu_us_slt_arctic_hts', 'en'),
                   ('lp_diphone', 'it'), ('czech_dita', 'cs'), ('suo_fi_lj_diphone', 'fi')]
 FESTIVAL_VAL = [('pc_diphone', 'it'), ('czech_machac', 'cs'), ('hy_fi_mv_diphone', 'fi')]
@@ -121,8 +121,9 @@ FESTIVAL_VAL = [('pc_diphone', 'it'), ('czech_machac', 'cs'), ('hy_fi_mv_diphone
 ASTERISK_TRAIN = '/usr/share/asterisk/sounds/en_US_f_Allison'
 ASTERISK_VAL = '/usr/share/asterisk/sounds/fr_CA_f_June'
 
-# Recorded noise: the packages' .wav files of at least this length (effects,
-# engines, slides, machinery; their music is not used).
+# Recorded noise: the packages' .wav sound effects of at least this length
+# (machines, motors, impacts, slides on snow, ice, leaves...); their music
+# (.ogg) is not used.
 NOISE_PACKAGES = ['colobot-common-sounds', 'extremetuxracer-data']
 NOISE_MIN_SECONDS = 0.5
 NOISE_VAL_EVERY = 5  # every 5th recorded file (sorted by path) is validation-only
