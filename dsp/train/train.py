@@ -213,6 +213,9 @@ def main():
         % (len(tr_spans), len(tr_data), len(va_spans), len(va_data)))
     windows = Windows(tr_data, tr_spans, a.seq)
     hparams = {k: getattr(a, k) for k in ('seq', 'batch', 'lr', 'lr_decay', 'quartic', 'clip', 'seed')}
+    # What a checkpoint must have been trained on to be continued here.
+    data_id = {'train_files': len(tr_spans), 'train_hops': int(len(tr_data)),
+               'val_files': len(va_spans), 'val_hops': int(len(va_data))}
 
     torch.manual_seed(a.seed)
     net = fsmodel.FsNet()
@@ -223,6 +226,9 @@ def main():
         if c.get('hparams') != hparams:
             sys.exit('%s was made with other settings %s; --no-resume to start over'
                      % (ckpt_path, c.get('hparams')))
+        if c.get('data') != data_id:
+            sys.exit('%s was made on other data %s; --no-resume to start over'
+                     % (ckpt_path, c.get('data')))
         net.load_state_dict(c['model'])
         opt.load_state_dict(c['optimizer'])
         torch.set_rng_state(c['torch_rng'])
@@ -235,7 +241,8 @@ def main():
     def checkpoint():
         save_atomic({'model': net.state_dict(), 'optimizer': opt.state_dict(),
                      'torch_rng': torch.get_rng_state(), 'state': state,
-                     'hparams': hparams, 'script_version': SCRIPT_VERSION}, ckpt_path)
+                     'hparams': hparams, 'data': data_id,
+                     'script_version': SCRIPT_VERSION}, ckpt_path)
 
     _, classical = evaluate(net, va_data, va_spans, a.quartic)
     say('validation loss of the classical gains: %.5f' % classical)
