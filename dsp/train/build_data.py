@@ -10,7 +10,7 @@ deletes the wavs.  OUT/recipe.json records the packages and their versions,
 the voices and noise families used, the seed and the counts;
 OUT/<split>/manifest.jsonl has one line of metadata per pair.
 
-    /usr/bin/python3 dsp/train/build_data.py --out DIR [--hours 3] [--seed N]
+    /usr/bin/python3 dsp/train/build_data.py --out DIR [--hours 4] [--seed N]
 
 Speech: espeak-ng (many languages and voice variants, speed and pitch
 varied), festival voices (English, Italian, Czech, Finnish) and the
@@ -310,9 +310,7 @@ class Speech:
     def pick_voice(self, rng):
         src = rng.choice(list(SOURCE_P), p=list(SOURCE_P.values()))
         if src == 'espeak':
-            lang, wl, var = self.espeak_voices[rng.integers(len(self.espeak_voices))]
-            return {'source': 'espeak', 'voice': lang, 'variant': var, 'lang': wl,
-                    'speed': int(rng.integers(120, 231)), 'pitch': int(rng.integers(15, 86))}
+            return self.pick_espeak(rng)
         if src == 'festival':
             v, lang = self.festival_voices[rng.integers(len(self.festival_voices))]
             return {'source': 'festival', 'voice': v, 'lang': lang,
@@ -320,6 +318,11 @@ class Speech:
                     'resample': round(float(rng.uniform(0.9, 1.1)), 3)}
         return {'source': 'asterisk', 'voice': os.path.basename(
             ASTERISK_VAL if self.split == 'val' else ASTERISK_TRAIN)}
+
+    def pick_espeak(self, rng):
+        lang, wl, var = self.espeak_voices[rng.integers(len(self.espeak_voices))]
+        return {'source': 'espeak', 'voice': lang, 'variant': var, 'lang': wl,
+                'speed': int(rng.integers(120, 231)), 'pitch': int(rng.integers(15, 86))}
 
     def one(self, voice, rng, tmp, seconds=3.0):
         """About `seconds` of speech (a few sentences, or a few prompts) in
@@ -517,17 +520,16 @@ def noise_whistle(rng, n, ctx):
 
 
 def noise_babble(rng, n, ctx):
+    """3..8 other talkers of the split's voices (festival's are drawn as
+    espeak ones: babble needs many short utterances, and festival's start-up
+    is the slow part)."""
     speech, tmp = ctx['speech'], ctx['tmp']
     y = np.zeros(n, np.float32)
     talkers = int(rng.integers(3, 9))
     for _ in range(talkers):
         v = speech.pick_voice(rng)
-        if v['source'] == 'festival':  # babble: cheap voices only
-            v = {'source': 'espeak', 'voice': 'en-us', 'variant': 'm1', 'lang': 'en',
-                 'speed': 170, 'pitch': 50}
-            lang, wl, var = speech.espeak_voices[rng.integers(len(speech.espeak_voices))]
-            v.update(voice=lang, lang=wl, variant=var, speed=int(rng.integers(130, 220)),
-                     pitch=int(rng.integers(15, 86)))
+        if v['source'] == 'festival':
+            v = speech.pick_espeak(rng)
         x = speech.utterance(v, min(n / SR, 4.0), rng, tmp)
         x = fit_length(x, n, rng)
         y += x / (active_rms(x) + 1e-9) * db(rng.uniform(-6, 6))
@@ -581,6 +583,8 @@ def make_noise(rng, n, ctx, meta):
         y += g * x / (np.std(x) + 1e-12)
         if 'files' in c:
             meta['noise_files'] = c['files']
+        if 'talkers' in c:
+            meta['talkers'] = c['talkers']
     meta['noise'] = [str(f) for f in fams]
     if rng.random() < 0.15:  # level step mid-file
         step = float(rng.uniform(10, 20) * rng.choice([-1, 1]))
@@ -731,7 +735,7 @@ def check_sources():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--out', required=True, help='output folder')
-    ap.add_argument('--hours', type=float, default=3.0, help='hours of audio, both splits')
+    ap.add_argument('--hours', type=float, default=4.0, help='hours of audio, both splits')
     ap.add_argument('--val-fraction', type=float, default=0.1)
     ap.add_argument('--seed', type=int, default=DEFAULT_SEED)
     ap.add_argument('--workers', type=int, default=2)

@@ -9,7 +9,7 @@
 # 4. trains (dsp/train/train.py) and exports dsp/fs_learned_weights.c.
 #
 # Settings, from the environment:
-#   HOURS    hours of audio, training and validation together   (default 3)
+#   HOURS    hours of audio, training and validation together   (default 4)
 #   MINUTES  training time budget in minutes                    (default 60)
 #   SEED     seed of the data and of the training               (default: the scripts')
 #   DATA     data folder                          (default build/train-data)
@@ -19,12 +19,12 @@
 # Each step can be rerun: meson reuses build/, build_data.py rebuilds DATA
 # only when DATA/recipe.json is missing, and train.py continues from
 # RUN/checkpoint.pt (its time budget counts across runs).
-# On 2 cores the defaults take about 1.5 h after the installation
+# On 2 cores the defaults take 1.25..1.5 h after the installation
 # (measurements in dsp/train/README.md).
 set -eu
 
 cd "$(dirname "$0")/../.."
-HOURS=${HOURS:-3}
+HOURS=${HOURS:-4}
 MINUTES=${MINUTES:-60}
 DATA=${DATA:-build/train-data}
 RUN=${RUN:-build/train-run}
