@@ -9,8 +9,8 @@ DIR/recipe.json).  Each record is one hop: 106 features, 26 target band
 gains, 26 loss weights (docs/LEARNED.md).
 
 Training cuts sequences of --seq hops out of the files (one or two per
-file and epoch, a random half of them from the file's start so the net
-sees the plugin's cold start), batches of --batch, Adam.  Every
+file and epoch; a file's first one starts at the file's start half the
+time, so the net sees the plugin's cold start), batches of --batch, Adam.  Every
 --checkpoint-minutes and at the end of each epoch, RUN/checkpoint.pt gets
 the model, the optimiser, the epoch, the batch reached, the RNG states and
 the training time spent; a later run with the same RUN continues from it
