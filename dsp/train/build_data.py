@@ -10,7 +10,7 @@ deletes the wavs.  OUT/recipe.json records the packages and their versions,
 the voices and noise families used, the seed and the counts;
 OUT/<split>/manifest.jsonl has one line of metadata per pair.
 
-    /usr/bin/python3 dsp/train/build_data.py --out DIR [--hours 4] [--seed N]
+    /usr/bin/python3 dsp/train/build_data.py --out DIR [--hours 3] [--seed N]
 
 Speech: espeak-ng (many languages and voice variants, speed and pitch
 varied), festival voices (English, Italian, Czech, Finnish) and the
@@ -735,7 +735,7 @@ def check_sources():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--out', required=True, help='output folder')
-    ap.add_argument('--hours', type=float, default=4.0, help='hours of audio, both splits')
+    ap.add_argument('--hours', type=float, default=3.0, help='hours of audio, both splits')
     ap.add_argument('--val-fraction', type=float, default=0.1)
     ap.add_argument('--seed', type=int, default=DEFAULT_SEED)
     ap.add_argument('--workers', type=int, default=2)

@@ -9,8 +9,8 @@
 # 4. trains (dsp/train/train.py) and exports dsp/fs_learned_weights.c.
 #
 # Settings, from the environment:
-#   HOURS    hours of audio, training and validation together   (default 4)
-#   MINUTES  training time budget in minutes                    (default 60)
+#   HOURS    hours of audio, training and validation together   (default 3)
+#   MINUTES  training time budget in minutes                    (default 45)
 #   SEED     seed of the data and of the training               (default: the scripts')
 #   DATA     data folder                          (default build/train-data)
 #   RUN      training folder (checkpoint.pt, best.pt, train.log) (default build/train-run)
@@ -24,8 +24,8 @@
 set -eu
 
 cd "$(dirname "$0")/../.."
-HOURS=${HOURS:-4}
-MINUTES=${MINUTES:-60}
+HOURS=${HOURS:-3}
+MINUTES=${MINUTES:-45}
 DATA=${DATA:-build/train-data}
 RUN=${RUN:-build/train-run}
 PY=/usr/bin/python3

@@ -175,7 +175,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--data', required=True, help="build_data.py's output folder")
     ap.add_argument('--out', required=True, help='run folder (checkpoint.pt, best.pt, log)')
-    ap.add_argument('--minutes', type=float, default=60.0,
+    ap.add_argument('--minutes', type=float, default=45.0,
                     help='training time budget in total, across resumed runs')
     ap.add_argument('--epochs', type=int, default=1000)
     ap.add_argument('--seq', type=int, default=800, help='hops per training sequence')

@@ -19,8 +19,8 @@
 #define MAX_DELAY_SEARCH 4096u
 #define MAX_TYPES 8
 
-enum { COL_FAILSAFE, COL_SPEEXDSP, COL_RNNOISE_02, COL_RNNOISE_01, COL_IRM, COLUMNS };
-static const char *const column_names[COLUMNS] = {"failsafe", "speexdsp", "RNNoise 0.2", "RNNoise 0.1", "IRM"};
+enum { COL_FAILSAFE, COL_LEARNED, COL_SPEEXDSP, COL_RNNOISE_02, COL_RNNOISE_01, COL_IRM, COLUMNS };
+static const char *const column_names[COLUMNS] = {"failsafe", "fs learned", "speexdsp", "RNNoise 0.2", "RNNoise 0.1", "IRM"};
 
 typedef struct {
   int available;
@@ -171,6 +171,8 @@ static void score_table(table *t, peers_state *state, float reduction_db) {
   }
   fprintf(stderr, "peers: %s: failsafe\n", corpus->origin);
   score_system(&t->columns[COL_FAILSAFE], &bench_failsafe, corpus, reduction_db);
+  fprintf(stderr, "peers: %s: failsafe, learned gains heard\n", corpus->origin);
+  score_system(&t->columns[COL_LEARNED], &bench_failsafe_learned, corpus, reduction_db);
 #ifdef FS_BENCH_HAVE_SPEEXDSP
   fprintf(stderr, "peers: %s: speexdsp\n", corpus->origin);
   score_system(&t->columns[COL_SPEEXDSP], &bench_speexdsp, corpus, reduction_db);

@@ -76,6 +76,22 @@ static uint32_t full_latency(void *instance) {
 const bench_system bench_failsafe = {"failsafe", full_create, full_destroy, full_set_reduction,
                                      full_process, full_latency};
 
+/* ---- failsafe, full path with the learned gains heard ------------------- */
+
+/* The same path with the learned tier's share at 1, as the net sets it
+   while the learned tier is trusted (fs_learned_gain.h). */
+static void *learned_create(double rate) {
+  full_path *p = full_create(rate);
+  if (p) {
+    fs_enhancer_set_learned_share(p->enhancer, 1.0f);
+    fs_enhancer_reset(p->enhancer);
+  }
+  return p;
+}
+
+const bench_system bench_failsafe_learned = {"failsafe learned", learned_create, full_destroy, full_set_reduction,
+                                             full_process, full_latency};
+
 /* ---- failsafe, light path --------------------------------------------- */
 
 typedef struct {

@@ -33,6 +33,7 @@ float *bench_system_run(const bench_system *system, double sample_rate, float re
                         size_t n, uint32_t block);
 
 extern const bench_system bench_failsafe;
+extern const bench_system bench_failsafe_learned; /* the learned gains heard */
 extern const bench_system bench_failsafe_light;
 #ifdef FS_BENCH_HAVE_SPEEXDSP
 extern const bench_system bench_speexdsp;
