@@ -38,14 +38,40 @@ FS_COLD void fs_full_take_snapshot(fs_supervisor *sup) {
   sup->snapshot_next = 1 - slot;
 }
 
-/* The older slot: a fault may have started quietly before it was seen. */
-FS_COLD void fs_full_rebuild(fs_supervisor *sup) {
+/* The older slot: a fault may have started quietly before it was seen.
+   -1 when there is none. */
+static int older_snapshot(const fs_supervisor *sup) {
   int slot = -1;
   for (int s = 0; s < 2; ++s) {
     if (sup->snapshot_valid[s] && (slot < 0 || sup->snapshot_at[s] < sup->snapshot_at[slot])) {
       slot = s;
     }
   }
+  return slot;
+}
+
+FS_COLD void fs_full_repair_learned(fs_supervisor *sup) {
+  const int slot = older_snapshot(sup);
+  for (uint32_t c = 0; c < sup->channels; ++c) {
+    if (!fs_enhancer_learned_state_is_finite(sup->full[c])) {
+      fs_enhancer_restore_learned(sup->full[c], slot >= 0 ? sup->snapshot[slot][c] : NULL);
+    }
+  }
+}
+
+FS_COLD void fs_full_set_learned_share(fs_supervisor *sup) {
+  const float allowed = fs_fault_is_learned(sup->active.chaos) ? 1.0f : sup->learned_allowed;
+  const float share = fs_policy_learned_allowed(&sup->policy) ? allowed : 0.0f;
+  if (share != sup->learned_share) {
+    sup->learned_share = share;
+    for (uint32_t c = 0; c < sup->channels; ++c) {
+      fs_enhancer_set_learned_share(sup->full[c], share);
+    }
+  }
+}
+
+FS_COLD void fs_full_rebuild(fs_supervisor *sup) {
+  const int slot = older_snapshot(sup);
   for (uint32_t c = 0; c < sup->channels; ++c) {
     if (slot >= 0) {
       fs_enhancer_restore(sup->full[c], sup->snapshot[slot][c]);
@@ -128,7 +154,14 @@ void fs_full_observe(fs_supervisor *sup, float *const *out, const float *ref_pea
   for (uint32_t c = 0; c < sup->channels; ++c) {
     const fs_enhancer_stats *s = fs_enhancer_stats_last(sup->full[c]);
     const bool cheap_ok = isfinite(s->noise_energy) && isfinite(s->output_energy);
-    full->state_finite = full->state_finite && cheap_ok && (!thorough || fs_enhancer_state_is_finite(sup->full[c]));
+    bool whole_ok = !thorough || fs_enhancer_state_is_finite(sup->full[c]);
+    if (FS_UNLIKELY(!whole_ok) && !fs_enhancer_learned_state_is_finite(sup->full[c])) {
+      /* A broken network is the learned tier's fault, heard classical
+         already: mend it, and judge the classical state on its own. */
+      fs_full_repair_learned(sup);
+      whole_ok = fs_enhancer_state_is_finite(sup->full[c]);
+    }
+    full->state_finite = full->state_finite && cheap_ok && whole_ok;
     full->state_denormals += denormal_scan ? fs_enhancer_state_denormals(sup->full[c]) : 0;
     full->max_gain = fs_maxf(full->max_gain, s->max_gain);
     full->bins_above_unity += s->bins_above_unity;

@@ -24,6 +24,35 @@
 #define FS_NET_QUARANTINE_AFTER 12u /* failed probes in a row */
 #define FS_NET_CALM_MS 10000.0      /* closed and clean this long: backoff forgotten */
 
+/* The learned tier's breaker: its own backoff cap, so a tier that fell
+   back to the classical gains is heard learned again within 250 ms of the
+   fault's end (cap with jitter, then the probe, then the share's glide). */
+#define FS_NET_LEARNED_COOLDOWN_MS 40.0
+#define FS_NET_LEARNED_COOLDOWN_CAP_MS 80.0
+#define FS_NET_LEARNED_PROBE_MS 100.0
+
+/* The learned tier's detectors (fs_learned_check), on each channel's
+   shadow report of the network (fs_learned_gain.h).
+   - Flicker: mean |ln g - ln g_prev| of the speech bands per hop, gains
+     held to the floor, smoothed over about 50 ms; musical noise when it
+     stays above the limit for FS_NET_LEARNED_FLICKER_HOLD_MS.  0.35 is a
+     factor of 1.42 (3 dB) on every speech band every hop: clean speech and
+     speech in noise, classical or with the shipped weights, stay well
+     below it (see tests/net/test_fs_detectors.c and the measurements in
+     docs/ARCHITECTURE.md); gains alternating between the floor and 1 at
+     the default 15 dB reduction reach 1.7.
+   - Speech loss: the speech band's energy with learned gains over that
+     with classical gains, smoothed over about 50 ms; the network throws
+     voiced speech away when it stays below -10 dB for 100 ms while the
+     input is voiced (periodicity above 0.5). */
+#define FS_NET_LEARNED_FLICKER_SMOOTH_MS 50.0
+#define FS_NET_LEARNED_FLICKER_LIMIT 0.35f
+#define FS_NET_LEARNED_FLICKER_HOLD_MS 20.0
+#define FS_NET_SPEECH_LOSS_SMOOTH_MS 50.0
+#define FS_NET_SPEECH_LOSS_DB -10.0f
+#define FS_NET_SPEECH_LOSS_HOLD_MS 100.0
+#define FS_NET_SPEECH_VOICED 0.5f
+
 /* Incidents. */
 #define FS_NET_SETTLE_MS 50.0  /* a strategy's time to act before a recurrence counts against it */
 #define FS_NET_VERIFY_MS 100.0 /* quiet time before an incident counts as fixed */
@@ -67,6 +96,18 @@ static_assert(FS_NET_FAILURES_TO_OPEN >= 1 && FS_NET_FAILURES_TO_OPEN <= 8, "bre
 static_assert(FS_NET_COOLDOWN_CAP_MS >= FS_NET_COOLDOWN_MS, "cap below first cooldown");
 static_assert(FS_NET_COOLDOWN_CAP_MS + FS_NET_PROBE_MS + 20.0 <= 250.0,
               "a transient fault must be heard back within 250 ms");
+static_assert(FS_NET_LEARNED_COOLDOWN_CAP_MS >= FS_NET_LEARNED_COOLDOWN_MS, "cap below first cooldown");
+static_assert(FS_NET_LEARNED_COOLDOWN_CAP_MS * (1.0 + FS_NET_JITTER) + FS_NET_LEARNED_PROBE_MS + 10.0 + 20.0 <= 250.0,
+              "the learned gains are heard again within 250 ms of a fault's end (10 ms glide, 20 ms of hops)");
+static_assert(FS_NET_LEARNED_FLICKER_LIMIT > 0.1f && FS_NET_LEARNED_FLICKER_LIMIT < 1.0f,
+              "above what speech moves the gains by, below gains jumping by the floor");
+static_assert(FS_NET_LEARNED_FLICKER_HOLD_MS < FS_NET_LEARNED_FLICKER_SMOOTH_MS,
+              "several hops, not so many the smoothing could not carry them");
+static_assert(FS_NET_SPEECH_LOSS_DB <= -6.0f && FS_NET_SPEECH_LOSS_DB >= -20.0f,
+              "a loss no suppression of noise alone makes in voiced speech");
+static_assert(FS_NET_SPEECH_LOSS_HOLD_MS >= 100.0 && FS_NET_SPEECH_LOSS_SMOOTH_MS <= FS_NET_SPEECH_LOSS_HOLD_MS,
+              "speech lost for at least 100 ms, judged on the smoothed loss");
+static_assert(FS_NET_SPEECH_VOICED > 0.3f && FS_NET_SPEECH_VOICED < 1.0f, "voiced: a clear period");
 static_assert(FS_NET_VERIFY_MS >= FS_NET_SETTLE_MS, "verify after settle");
 static_assert(FS_NET_COOLDOWN_DEADLINE_MS >= FS_NET_COOLDOWN_MS &&
                   FS_NET_COOLDOWN_CAP_DEADLINE_MS >= FS_NET_COOLDOWN_DEADLINE_MS,

@@ -11,9 +11,11 @@
 #include "fs_fpu.h"
 #include "fs_full_path.h"
 #include "fs_hop_mix.h"
+#include "fs_learned_features.h"
 #include "fs_net_tuning.h"
 #include "fs_sanitize.h"
 #include "fs_supervisor_state.h"
+#include "fs_tuning.h"
 
 #include <assert.h>
 #include <math.h>
@@ -69,6 +71,8 @@ fs_supervisor *fs_supervisor_create(double sample_rate, uint32_t channels) {
   fs_fault_init(&sup->faults, g->sample_rate);
   fs_meter_init(&sup->meter, g->sample_rate, g->hop);
   fs_input_monitor_init(&sup->input_monitor, 0.1f * (float)g->sample_rate / (float)g->hop);
+  fs_learned_thresholds_init(&sup->learned_thresholds, (double)g->hop / g->sample_rate);
+  sup->learned_allowed = FS_LEARNED_SHARE_DEFAULT;
   fs_strategy_table_default(&sup->tables[0]);
   sup->tables[1] = sup->tables[0];
   atomic_init(&sup->active_table, 0);
@@ -102,6 +106,12 @@ uint32_t fs_supervisor_latency(const fs_supervisor *sup) { return sup->geometry.
 
 void fs_supervisor_reset(fs_supervisor *sup) {
   fs_hopper_reset(sup->hopper);
+  /* The enhancers start at the share they will play, without a glide. */
+  sup->learned_share = fs_fault_is_learned(sup->pending.chaos) ? 1.0f : sup->learned_allowed;
+  for (uint32_t c = 0; c < sup->channels; ++c) {
+    fs_enhancer_set_learned_share(sup->full[c], sup->learned_share);
+    fs_learned_monitor_reset(&sup->learned_monitor[c]);
+  }
   fs_full_reset(sup);
   for (uint32_t c = 0; c < sup->channels; ++c) {
     fs_light_reset(sup->light[c]);
@@ -132,6 +142,10 @@ void fs_supervisor_reset(fs_supervisor *sup) {
 }
 
 void fs_supervisor_set_controls(fs_supervisor *sup, const fs_controls *controls) { sup->pending = *controls; }
+
+void fs_supervisor_set_learned_allowed(fs_supervisor *sup, float share) {
+  sup->learned_allowed = share > 0.0f ? (share < 1.0f ? share : 1.0f) : 0.0f;
+}
 
 void fs_supervisor_set_host_period(fs_supervisor *sup, uint32_t nominal_block) { sup->host_period = nominal_block; }
 
@@ -235,7 +249,7 @@ FS_COLD static void zero_nonfinite(float *x, uint32_t n) {
 /* What one hop's steps hand on to the next. */
 typedef struct {
   bool full_ran;
-  fs_findings input_findings, full_findings, light_findings; /* only items[0 .. count) are ever read */
+  fs_findings input_findings, full_findings, light_findings, learned_findings; /* only items[0 .. count) are ever read */
   fs_input_summary input;
   uint32_t oldest; /* the input-measure slot of the hop leaving the dry line */
   const float *dry[FS_MAX_CHANNELS];
@@ -277,6 +291,30 @@ static void check_input(fs_supervisor *sup, const float *const *in, float ceilin
   }
 }
 
+/* The learned gains are watched while they may be heard, or are proving
+   themselves in shadow after a fault.  With none allowed (the default
+   while the shipped weights are untrained) nobody wants them, and a
+   finding about them would only be noise in the journal. */
+static bool learned_watched(const fs_supervisor *sup) {
+  return sup->learned_share > 0.0f || sup->learned_allowed > 0.0f || !fs_breaker_idle(&sup->policy.learned) ||
+         fs_fault_is_learned(sup->active.chaos);
+}
+
+/* The learned tier's detectors, on each channel's shadow report. */
+FS_COLD static void detect_learned(fs_supervisor *sup, fs_findings *findings) {
+  for (uint32_t c = 0; c < sup->channels; ++c) {
+    const fs_learned_gain_report *report = fs_enhancer_learned_report(sup->full[c]);
+    const fs_learned_observation obs = {.invalid = report->invalid,
+                                        .flicker = report->flicker,
+                                        .loss_db = report->loss_db,
+                                        .periodicity = fs_enhancer_features(sup->full[c])[FS_FEATURE_PERIODICITY]};
+    fs_learned_check(&sup->learned_monitor[c], &sup->learned_thresholds, &obs, findings);
+  }
+  if (FS_UNLIKELY(sup->full_warmup > 0)) {
+    fs_policy_keep_severe(findings); /* re-warming: only a broken network counts yet */
+  }
+}
+
 /* 3. The detectors, on the tiers that may be heard. */
 static void detect(fs_supervisor *sup, float *const *out, float ceiling, hop_work *w) {
   const fs_tier_thresholds thresholds = {.ceiling = ceiling,
@@ -310,6 +348,9 @@ static void detect(fs_supervisor *sup, float *const *out, float ceiling, hop_wor
   if (FS_UNLIKELY(light_audible)) {
     fs_tier_check(&sup->tier_monitor[FS_TIER_LIGHT], &thresholds, &light_obs, &w->light_findings);
   }
+  if (w->full_ran && FS_UNLIKELY(learned_watched(sup))) {
+    detect_learned(sup, &w->learned_findings);
+  }
 }
 
 /* 4. Acting on the findings, before this hop is mixed: the policy decides,
@@ -318,7 +359,8 @@ static void detect(fs_supervisor *sup, float *const *out, float ceiling, hop_wor
 static void act(fs_supervisor *sup, hop_work *w) {
   fs_policy *policy = &sup->policy;
   const bool may_record = w->input_findings.count > 0 || w->full_findings.count > 0 ||
-                          w->light_findings.count > 0 || fs_incidents_any_open(&policy->incidents);
+                          w->light_findings.count > 0 || w->learned_findings.count > 0 ||
+                          fs_incidents_any_open(&policy->incidents);
   if (FS_UNLIKELY(may_record)) {
     w->context_record = hop_context(sup, w->input.peak, w->out_peak);
   }
@@ -337,9 +379,21 @@ static void act(fs_supervisor *sup, hop_work *w) {
     fs_policy_handle_findings(policy, table, &w->light_findings, FS_TIER_LIGHT, heard, sup->now, chaos_on,
                               &w->context_record);
   }
+  if (FS_UNLIKELY(w->learned_findings.count > 0)) {
+    fs_policy_handle_learned(policy, table, &w->learned_findings, heard, sup->now, chaos_on, &w->context_record);
+  }
   if (FS_UNLIKELY(policy->rebuild_full)) {
     policy->rebuild_full = false;
     fs_full_rebuild(sup);
+  }
+  if (FS_UNLIKELY(policy->repair_learned)) {
+    policy->repair_learned = false;
+    fs_full_repair_learned(sup); /* the classical path plays on, untouched */
+  }
+  if (FS_UNLIKELY(!fs_breaker_idle(&policy->learned))) {
+    if (fs_policy_tick_learned(policy, sup->now)) {
+      fs_full_repair_learned(sup); /* a probe on broken state could only fail */
+    }
   }
   if (FS_UNLIKELY(!fs_breaker_idle(&policy->breaker[FS_TIER_FULL]) ||
                   !fs_breaker_idle(&policy->breaker[FS_TIER_LIGHT]))) {
@@ -348,6 +402,9 @@ static void act(fs_supervisor *sup, hop_work *w) {
     }
   } else {
     fs_policy_idle(policy);
+  }
+  if (FS_UNLIKELY(learned_watched(sup))) {
+    fs_full_set_learned_share(sup);
   }
   if (FS_UNLIKELY(fs_policy_adjustments_due(policy, sup->now))) {
     fs_policy_end_adjustments(policy);
@@ -403,6 +460,15 @@ static void keep_books(fs_supervisor *sup, const hop_work *w, uint32_t incidents
   sup->status.breaker[1] = policy->breaker[1].state;
   sup->status.position = sup->now;
   sup->status.table_version = fs_supervisor_table(sup)->version;
+  sup->status.learned_breaker = policy->learned.state;
+  float learned = 0.0f;
+  if (w->full_ran) {
+    for (uint32_t c = 0; c < sup->channels; ++c) {
+      learned += fs_enhancer_learned_report(sup->full[c])->share;
+    }
+    learned /= (float)sup->channels;
+  }
+  sup->status.learned = learned;
 }
 
 static void process_hop(void *context, const float *const *in, float *const *out) {
@@ -411,7 +477,7 @@ static void process_hop(void *context, const float *const *in, float *const *out
   const float ceiling = sup->ceiling;
   const uint32_t incidents_before = sup->policy.incidents.count;
   hop_work w;
-  w.input_findings.count = w.full_findings.count = w.light_findings.count = 0;
+  w.input_findings.count = w.full_findings.count = w.light_findings.count = w.learned_findings.count = 0;
 
   /* 1. The full tier, first: it reads the host's hop as it came (the
      enhancer makes NaN and Inf silence itself, as the dry line does) and

@@ -39,6 +39,12 @@ static const cause_traits traits[FS_CAUSE_COUNT] = {
     [FS_CAUSE_DEADLINE] = {FS_CLASS_RESOURCE, FS_SEVERITY_HIGH,
                            BIT(FS_STRATEGY_LIGHT) | BIT(FS_STRATEGY_BYPASS)},
     [FS_CAUSE_CONFIGURATION] = {FS_CLASS_CONFIGURATION, FS_SEVERITY_MEDIUM, ALL_STRATEGIES},
+    /* The learned tier's faults are mended on the same tier, by its
+       classical gains (ADJUST): a lower tier would lose what the classical
+       tier still does well. */
+    [FS_CAUSE_LEARNED_INVALID] = {FS_CLASS_DSP, FS_SEVERITY_HIGH, BIT(FS_STRATEGY_ADJUST)},
+    [FS_CAUSE_LEARNED_FLICKER] = {FS_CLASS_ARTIFACT, FS_SEVERITY_LOW, BIT(FS_STRATEGY_ADJUST)},
+    [FS_CAUSE_SPEECH_LOSS] = {FS_CLASS_ARTIFACT, FS_SEVERITY_MEDIUM, BIT(FS_STRATEGY_ADJUST)},
 };
 
 fs_fault_class fs_taxonomy_class(int cause) {

@@ -103,6 +103,15 @@ static void both_plugins_have_the_public_ports(void **state) {
         assert_float_equal(defs[i], range->fallback, 0.0f);
       }
     }
+    /* The learned share, appended after the audio ports. */
+    LilvNode *learned_sym = lilv_new_string(world, "learned");
+    const LilvPort *learned = lilv_plugin_get_port_by_symbol(p, learned_sym);
+    lilv_node_free(learned_sym);
+    assert_non_null(learned);
+    assert_int_equal(lilv_port_get_index(p, learned), fs_port_learned(k == 0 ? 1u : 2u));
+    assert_int_equal(lilv_port_get_index(p, learned), k == 0 ? 15u : 17u);
+    assert_float_equal(mins[fs_port_learned(k == 0 ? 1u : 2u)], 0.0f, 0.0f);
+    assert_float_equal(maxs[fs_port_learned(k == 0 ? 1u : 2u)], 1.0f, 0.0f);
     LilvNode *latency = lilv_new_uri(world, LV2_CORE__latency);
     LilvNode *enabled = lilv_new_uri(world, LV2_CORE__enabled);
     LilvNode *freewheel = lilv_new_uri(world, LV2_CORE__freeWheeling);

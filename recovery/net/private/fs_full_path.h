@@ -37,6 +37,15 @@ void fs_full_take_snapshot(fs_supervisor *sup);
    start when there is none, then lets them re-warm in shadow. */
 void fs_full_rebuild(fs_supervisor *sup);
 
+/* Mends the learned tier's network state of every enhancer whose state
+   is not finite, from the older known-good snapshot (or zero), leaving
+   the classical path as it is (fs_enhancer_restore_learned). */
+void fs_full_repair_learned(fs_supervisor *sup);
+
+/* The share of the learned gains the enhancers should play from the next
+   hop: the allowed one while the learned breaker is closed, else 0. */
+void fs_full_set_learned_share(fs_supervisor *sup);
+
 /* True when every enhancer's whole state is finite (one pass over it). */
 bool fs_full_state_finite(const fs_supervisor *sup);
 
