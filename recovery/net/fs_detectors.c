@@ -220,7 +220,14 @@ void fs_learned_check(fs_learned_monitor *m, const fs_learned_thresholds *t, con
     return;
   }
   m->flicker += (o->flicker - m->flicker) * t->flicker_smoothing;
-  m->loss_db += (o->loss_db - m->loss_db) * t->loss_smoothing;
+  /* The loss is judged on voiced hops only: in noise and in pauses a
+     network should take far more away than the classical gains do.  A
+     pause neither adds to the run nor ends it, so a network that still
+     throws voice away is found on the first voiced hop after it. */
+  const bool voiced = o->periodicity > t->voiced;
+  if (voiced) {
+    m->loss_db += (o->loss_db - m->loss_db) * t->loss_smoothing;
+  }
   if (!isfinite(m->flicker) || !isfinite(m->loss_db)) {
     fs_learned_monitor_reset(m);
   }
@@ -228,9 +235,10 @@ void fs_learned_check(fs_learned_monitor *m, const fs_learned_thresholds *t, con
   if (m->flicker_hops >= t->flicker_hold) {
     add(findings, FS_DETECTOR_LEARNED_FLICKER, FS_CAUSE_LEARNED_FLICKER, m->flicker, t->flicker_limit, false);
   }
-  const bool voiced = o->periodicity > t->voiced;
-  m->loss_hops = voiced && m->loss_db < t->loss_db ? m->loss_hops + 1 : 0;
-  if (m->loss_hops >= t->loss_hold) {
+  if (voiced) {
+    m->loss_hops = m->loss_db < t->loss_db ? m->loss_hops + 1 : 0;
+  }
+  if (voiced && m->loss_hops >= t->loss_hold) {
     add(findings, FS_DETECTOR_SPEECH_LOSS, FS_CAUSE_SPEECH_LOSS, m->loss_db, t->loss_db, false);
   }
 }

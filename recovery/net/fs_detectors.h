@@ -153,9 +153,9 @@ typedef struct {
 
 typedef struct {
   float flicker;         /* smoothed */
-  float loss_db;         /* smoothed */
+  float loss_db;         /* smoothed over voiced hops */
   uint32_t flicker_hops; /* consecutive hops over the limit */
-  uint32_t loss_hops;    /* consecutive voiced hops below the limit */
+  uint32_t loss_hops;    /* voiced hops in a row below the limit (unvoiced ones in between skipped) */
 } fs_learned_monitor;
 
 /* Instantiation.  The thresholds of fs_net_tuning.h for hops of

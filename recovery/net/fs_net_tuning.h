@@ -45,9 +45,9 @@
      alternating between the floor and 1 reach 1.7 at 15 dB (and still
      0.69 at 6 dB).
    - Speech loss: the speech band's energy with learned gains over that
-     with classical gains, smoothed over about 50 ms; the network throws
-     voiced speech away when it stays below -10 dB for 100 ms while the
-     input is voiced (periodicity above 0.5).  The shipped weights reach
+     with classical gains, smoothed over about 50 ms of voiced hops
+     (periodicity above 0.5); the network throws voiced speech away when
+     it stays below -10 dB for 100 ms of voiced input (pauses skipped).  The shipped weights reach
      -6.1 dB at worst and never -10 dB on a voiced hop; learned gains all
      at 0 (the floor) give about -15 dB on voiced speech. */
 #define FS_NET_LEARNED_FLICKER_SMOOTH_MS 50.0

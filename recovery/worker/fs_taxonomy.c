@@ -21,7 +21,10 @@ typedef struct {
    one hop if the guard were not there (critical); non-finite input, output
    clipping and overruns are audible at once (high); DC, flux and odd
    controls degrade the sound (medium); a clipped input or a little musical
-   noise is unpleasant but not an emergency (low). */
+   noise is unpleasant but not an emergency (low).  The learned tier's:
+   unusable gains would be heard at once but for the enhancer's own
+   fallback (high); speech thrown away degrades (medium); flicker is
+   musical noise (low). */
 static const cause_traits traits[FS_CAUSE_COUNT] = {
     [FS_CAUSE_NONE] = {FS_CLASS_NONE, FS_SEVERITY_LOW, ALL_STRATEGIES},
     [FS_CAUSE_INPUT_NONFINITE] = {FS_CLASS_INPUT, FS_SEVERITY_HIGH, ALL_STRATEGIES},

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fs_cause.h"
 #include "fs_controls.h"
 #include "fs_ports.h"
 #include "test_random.h"
@@ -140,6 +141,21 @@ static void both_plugins_have_the_public_ports(void **state) {
     }
     assert_int_equal(seen, (1u << FS_CHAOS_COUNT) - 1u);
     lilv_scale_points_free(points);
+    /* The cause port's scale points are the causes of fs_cause.h, and its
+       range ends at the last one. */
+    const LilvPort *cause = lilv_plugin_get_port_by_index(p, FS_PORT_CAUSE);
+    points = lilv_port_get_scale_points(p, cause);
+    assert_non_null(points);
+    assert_int_equal(lilv_scale_points_size(points), FS_CAUSE_COUNT);
+    seen = 0;
+    LILV_FOREACH (scale_points, i, points) {
+      const float value = lilv_node_as_float(lilv_scale_point_get_value(lilv_scale_points_get(points, i)));
+      assert_true(value >= 0.0f && value < (float)FS_CAUSE_COUNT && value == floorf(value));
+      seen |= 1u << (uint32_t)value;
+    }
+    assert_int_equal(seen, (1u << FS_CAUSE_COUNT) - 1u);
+    lilv_scale_points_free(points);
+    assert_float_equal(maxs[FS_PORT_CAUSE], (float)(FS_CAUSE_COUNT - 1), 0.0f);
     /* Nothing is required: the plugin runs in hosts with no features. */
     LilvNodes *required = lilv_plugin_get_required_features(p);
     assert_int_equal(lilv_nodes_size(required), 0);

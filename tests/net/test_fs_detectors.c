@@ -296,14 +296,37 @@ static void speech_loss_needs_voiced_input_for_100_ms(void **state) {
   fs_learned_monitor_reset(&m);
   o.periodicity = 0.2f;
   assert_int_equal(hops_until(&m, &t, &o, FS_DETECTOR_SPEECH_LOSS, 2000), 0);
-  /* A voiced stretch shorter than 100 ms is not enough either. */
+  /* A voiced stretch shorter than 100 ms is not enough either, when
+     voice the network keeps follows it. */
   fs_learned_monitor_reset(&m);
   for (int burst = 0; burst < 20; ++burst) {
     o.periodicity = 0.9f;
+    o.loss_db = -15.0f;
     assert_int_equal(hops_until(&m, &t, &o, FS_DETECTOR_SPEECH_LOSS, t.loss_hold - 1), 0);
-    o.periodicity = 0.1f;
-    assert_int_equal(hops_until(&m, &t, &o, FS_DETECTOR_SPEECH_LOSS, 1), 0);
+    o.loss_db = 0.0f;
+    assert_int_equal(hops_until(&m, &t, &o, FS_DETECTOR_SPEECH_LOSS, 12), 0);
   }
+  /* A pause neither ends a run of lost voice nor adds to it: the loss is
+     found again on the first voiced hop after it. */
+  fs_learned_monitor_reset(&m);
+  o.periodicity = 0.9f;
+  o.loss_db = -15.0f;
+  assert_true(hops_until(&m, &t, &o, FS_DETECTOR_SPEECH_LOSS, 200) > 0);
+  o.periodicity = 0.1f;
+  o.loss_db = -40.0f;
+  assert_int_equal(hops_until(&m, &t, &o, FS_DETECTOR_SPEECH_LOSS, 50), 0);
+  o.periodicity = 0.9f;
+  o.loss_db = -15.0f;
+  assert_int_equal(hops_until(&m, &t, &o, FS_DETECTOR_SPEECH_LOSS, 1), 1);
+  /* And a network that takes noise away in the pause is not blamed for
+     it when voice comes back. */
+  fs_learned_monitor_reset(&m);
+  o.periodicity = 0.1f;
+  o.loss_db = -40.0f;
+  assert_int_equal(hops_until(&m, &t, &o, FS_DETECTOR_SPEECH_LOSS, 100), 0);
+  o.periodicity = 0.9f;
+  o.loss_db = -3.0f;
+  assert_int_equal(hops_until(&m, &t, &o, FS_DETECTOR_SPEECH_LOSS, 100), 0);
 }
 
 int main(void) {
