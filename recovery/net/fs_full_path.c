@@ -2,6 +2,7 @@
 
 #include "fs_compiler.h"
 #include "fs_fpu.h"
+#include "fs_learned_features.h"
 #include "fs_net_tuning.h"
 #include "fs_sanitize.h"
 
@@ -9,7 +10,12 @@
 #include <string.h>
 
 FS_COLD void fs_full_reset(fs_supervisor *sup) {
+  /* The enhancers start at the share they will play, without a glide (a
+     reset makes the share jump to its target). */
+  sup->learned_share = fs_fault_is_learned(sup->pending.chaos) ? 1.0f : sup->learned_allowed;
   for (uint32_t c = 0; c < sup->channels; ++c) {
+    fs_enhancer_set_learned_share(sup->full[c], sup->learned_share);
+    fs_learned_monitor_reset(&sup->learned_monitor[c]);
     fs_enhancer_reset(sup->full[c]);
     fs_fault_reseed(&sup->faults, c);
   }
@@ -223,4 +229,31 @@ bool fs_full_run(fs_supervisor *sup, const float *const *in, float *const *out, 
     }
   }
   return true;
+}
+
+bool fs_full_learned_watched(const fs_supervisor *sup) {
+  return sup->learned_share > 0.0f || sup->learned_allowed > 0.0f || !fs_breaker_idle(&sup->policy.learned) ||
+         fs_fault_is_learned(sup->active.chaos);
+}
+
+FS_COLD void fs_full_check_learned(fs_supervisor *sup, fs_findings *findings) {
+  for (uint32_t c = 0; c < sup->channels; ++c) {
+    const fs_learned_gain_report *report = fs_enhancer_learned_report(sup->full[c]);
+    const fs_learned_observation obs = {.invalid = report->invalid,
+                                        .flicker = report->flicker,
+                                        .loss_db = report->loss_db,
+                                        .periodicity = fs_enhancer_features(sup->full[c])[FS_FEATURE_PERIODICITY]};
+    fs_learned_check(&sup->learned_monitor[c], &sup->learned_thresholds, &obs, findings);
+  }
+  if (FS_UNLIKELY(sup->full_warmup > 0)) {
+    fs_policy_keep_severe(findings); /* re-warming: only a broken network counts yet */
+  }
+}
+
+float fs_full_learned_share_heard(const fs_supervisor *sup) {
+  float share = 0.0f;
+  for (uint32_t c = 0; c < sup->channels; ++c) {
+    share += fs_enhancer_learned_report(sup->full[c])->share;
+  }
+  return share / (float)sup->channels;
 }

@@ -11,7 +11,6 @@
 #include "fs_fpu.h"
 #include "fs_full_path.h"
 #include "fs_hop_mix.h"
-#include "fs_learned_features.h"
 #include "fs_net_tuning.h"
 #include "fs_sanitize.h"
 #include "fs_supervisor_state.h"
@@ -106,12 +105,6 @@ uint32_t fs_supervisor_latency(const fs_supervisor *sup) { return sup->geometry.
 
 void fs_supervisor_reset(fs_supervisor *sup) {
   fs_hopper_reset(sup->hopper);
-  /* The enhancers start at the share they will play, without a glide. */
-  sup->learned_share = fs_fault_is_learned(sup->pending.chaos) ? 1.0f : sup->learned_allowed;
-  for (uint32_t c = 0; c < sup->channels; ++c) {
-    fs_enhancer_set_learned_share(sup->full[c], sup->learned_share);
-    fs_learned_monitor_reset(&sup->learned_monitor[c]);
-  }
   fs_full_reset(sup);
   for (uint32_t c = 0; c < sup->channels; ++c) {
     fs_light_reset(sup->light[c]);
@@ -291,30 +284,6 @@ static void check_input(fs_supervisor *sup, const float *const *in, float ceilin
   }
 }
 
-/* The learned gains are watched while they may be heard, or are proving
-   themselves in shadow after a fault.  With none allowed (the default
-   while the shipped weights are untrained) nobody wants them, and a
-   finding about them would only be noise in the journal. */
-static bool learned_watched(const fs_supervisor *sup) {
-  return sup->learned_share > 0.0f || sup->learned_allowed > 0.0f || !fs_breaker_idle(&sup->policy.learned) ||
-         fs_fault_is_learned(sup->active.chaos);
-}
-
-/* The learned tier's detectors, on each channel's shadow report. */
-FS_COLD static void detect_learned(fs_supervisor *sup, fs_findings *findings) {
-  for (uint32_t c = 0; c < sup->channels; ++c) {
-    const fs_learned_gain_report *report = fs_enhancer_learned_report(sup->full[c]);
-    const fs_learned_observation obs = {.invalid = report->invalid,
-                                        .flicker = report->flicker,
-                                        .loss_db = report->loss_db,
-                                        .periodicity = fs_enhancer_features(sup->full[c])[FS_FEATURE_PERIODICITY]};
-    fs_learned_check(&sup->learned_monitor[c], &sup->learned_thresholds, &obs, findings);
-  }
-  if (FS_UNLIKELY(sup->full_warmup > 0)) {
-    fs_policy_keep_severe(findings); /* re-warming: only a broken network counts yet */
-  }
-}
-
 /* 3. The detectors, on the tiers that may be heard. */
 static void detect(fs_supervisor *sup, float *const *out, float ceiling, hop_work *w) {
   const fs_tier_thresholds thresholds = {.ceiling = ceiling,
@@ -348,8 +317,8 @@ static void detect(fs_supervisor *sup, float *const *out, float ceiling, hop_wor
   if (FS_UNLIKELY(light_audible)) {
     fs_tier_check(&sup->tier_monitor[FS_TIER_LIGHT], &thresholds, &light_obs, &w->light_findings);
   }
-  if (w->full_ran && FS_UNLIKELY(learned_watched(sup))) {
-    detect_learned(sup, &w->learned_findings);
+  if (w->full_ran && FS_UNLIKELY(fs_full_learned_watched(sup))) {
+    fs_full_check_learned(sup, &w->learned_findings);
   }
 }
 
@@ -403,7 +372,7 @@ static void act(fs_supervisor *sup, hop_work *w) {
   } else {
     fs_policy_idle(policy);
   }
-  if (FS_UNLIKELY(learned_watched(sup))) {
+  if (FS_UNLIKELY(fs_full_learned_watched(sup))) {
     fs_full_set_learned_share(sup);
   }
   if (FS_UNLIKELY(fs_policy_adjustments_due(policy, sup->now))) {
@@ -461,14 +430,7 @@ static void keep_books(fs_supervisor *sup, const hop_work *w, uint32_t incidents
   sup->status.position = sup->now;
   sup->status.table_version = fs_supervisor_table(sup)->version;
   sup->status.learned_breaker = policy->learned.state;
-  float learned = 0.0f;
-  if (w->full_ran) {
-    for (uint32_t c = 0; c < sup->channels; ++c) {
-      learned += fs_enhancer_learned_report(sup->full[c])->share;
-    }
-    learned /= (float)sup->channels;
-  }
-  sup->status.learned = learned;
+  sup->status.learned = w->full_ran ? fs_full_learned_share_heard(sup) : 0.0f;
 }
 
 static void process_hop(void *context, const float *const *in, float *const *out) {
