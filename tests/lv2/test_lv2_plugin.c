@@ -21,7 +21,7 @@
 
 #define MONO "urn:failsafe:enhancer"
 #define STEREO "urn:failsafe:enhancer:stereo"
-#define N_PORTS_MAX 17
+#define N_PORTS_MAX FS_PORT_COUNT_STEREO
 
 static LilvWorld *world;
 static const LilvPlugins *plugins;
@@ -59,7 +59,7 @@ static void rig_open(rig *r, const char *uri, double rate, float *const *audio_i
   const LilvPlugin *p = find(uri);
   assert_non_null(p);
   r->n_ports = lilv_plugin_get_num_ports(p);
-  r->channels = r->n_ports == 17 ? 2 : 1;
+  r->channels = r->n_ports == FS_PORT_COUNT_STEREO ? 2 : 1;
   float defaults[N_PORTS_MAX];
   lilv_plugin_get_port_ranges_float(p, NULL, NULL, defaults);
   r->instance = lilv_plugin_instantiate(p, rate, NULL);
@@ -72,6 +72,8 @@ static void rig_open(rig *r, const char *uri, double rate, float *const *audio_i
     lilv_instance_connect_port(r->instance, 13 + 2 * c, audio_in[c]);
     lilv_instance_connect_port(r->instance, 14 + 2 * c, audio_out[c]);
   }
+  r->controls[fs_port_learned(r->channels)] = -1.0f; /* run() must write it */
+  lilv_instance_connect_port(r->instance, fs_port_learned(r->channels), &r->controls[fs_port_learned(r->channels)]);
   lilv_instance_activate(r->instance);
 }
 
@@ -185,6 +187,8 @@ static void latency_is_reported_and_exact(void **state) {
     lilv_instance_run(r.instance, 0);
     const uint32_t latency = (uint32_t)r.controls[7];
     assert_true(latency > 0 && latency <= 512u * (uint32_t)(rates[k] / 44100.0));
+    /* The learned share is shown, 0 by default: the classical gains. */
+    assert_float_equal(r.controls[fs_port_learned(1)], 0.0f, 0.0f);
     memset(x, 0, sizeof(x));
     x[3000] = 0.5f;
     lilv_instance_run(r.instance, 16384);

@@ -463,7 +463,7 @@ static int run_instance(const LilvPlugin *plugin, double rate, const LV2_Feature
   r->rate = rate;
   r->guard = guard;
   r->rng.state = seed;
-  r->channels = lilv_plugin_get_num_ports(plugin) > 15 ? 2 : 1;
+  r->channels = lilv_plugin_get_num_ports(plugin) == FS_PORT_COUNT_STEREO ? 2 : 1;
   const uint32_t n_ports = lilv_plugin_get_num_ports(plugin);
   float mins[FS_PORT_COUNT_STEREO], maxs[FS_PORT_COUNT_STEREO];
   lilv_plugin_get_port_ranges_float(plugin, mins, maxs, r->defaults);
