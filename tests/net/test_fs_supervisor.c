@@ -87,8 +87,9 @@ static void output_is_identical_for_any_block_pattern(void **state) {
   make_signal(r, LEN, 2, 0.8f);
   const uint32_t blocks[] = {1, 37, 64, 256, 4096, 8192};
   /* Clean, then each fault that does not depend on time. */
-  const fs_chaos_mode modes[] = {FS_CHAOS_OFF, FS_CHAOS_STATE_NAN, FS_CHAOS_RUNAWAY_GAIN, FS_CHAOS_MUSICAL_NOISE,
-                                 FS_CHAOS_CLIPPING_BOOST, FS_CHAOS_DENORMAL_FLOOD};
+  const fs_chaos_mode modes[] = {FS_CHAOS_OFF,           FS_CHAOS_STATE_NAN,       FS_CHAOS_RUNAWAY_GAIN,
+                                 FS_CHAOS_MUSICAL_NOISE, FS_CHAOS_CLIPPING_BOOST,  FS_CHAOS_DENORMAL_FLOOD,
+                                 FS_CHAOS_LEARNED_NAN,   FS_CHAOS_LEARNED_FLICKER, FS_CHAOS_LEARNED_MUTE};
   for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); ++m) {
     fs_controls controls = quiet_controls();
     fs_supervisor *sup = make(RATE, 2, &controls);
