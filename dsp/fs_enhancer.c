@@ -178,9 +178,18 @@ void fs_enhancer_set_reduction(fs_enhancer *e, float reduction_db) {
   }
 }
 
+/* The learned stage's hook, handed on to the enhancer's own. */
+static void learned_hook(void *context, float *band_gains) {
+  fs_enhancer *e = context;
+  const fs_enhancer_gain_view view = {
+      .gains = band_gains, .band_low = 0, .band_high = FS_BANDS - 1, .floor_gain = e->controls.floor_gain};
+  e->hook(e->hook_context, e, FS_ENHANCER_HOOK_LEARNED, &view);
+}
+
 void fs_enhancer_set_hook(fs_enhancer *e, fs_enhancer_hook_fn hook, void *context) {
   e->hook = hook;
   e->hook_context = context;
+  fs_learned_gain_set_hook(e->learned, hook ? learned_hook : NULL, e);
 }
 
 void fs_enhancer_corrupt_overlap(fs_enhancer *e, float value) { fs_stft_corrupt(e->stft, value); }
@@ -188,6 +197,18 @@ void fs_enhancer_corrupt_overlap(fs_enhancer *e, float value) { fs_stft_corrupt(
 void fs_enhancer_corrupt_noise(fs_enhancer *e, float value) { fs_noise_tracker_corrupt(e->noise, value); }
 
 void fs_enhancer_corrupt_learned(fs_enhancer *e, float value) { fs_learned_gain_corrupt(e->learned, value); }
+
+bool fs_enhancer_learned_state_is_finite(const fs_enhancer *e) { return fs_learned_gain_state_is_finite(e->learned); }
+
+void fs_enhancer_restore_learned(fs_enhancer *e, const void *src) {
+  if (!src) {
+    fs_learned_gain_clear_state(e->learned);
+    return;
+  }
+  /* The network's state is the snapshot's last part (see the layout below). */
+  const size_t offset = fs_enhancer_snapshot_size(e) - fs_learned_gain_state_size(e->learned);
+  fs_learned_gain_load(e->learned, (const unsigned char *)src + offset);
+}
 
 void fs_enhancer_set_learned_share(fs_enhancer *e, float share) { fs_learned_gain_set_share(e->learned, share); }
 

@@ -49,10 +49,13 @@ typedef enum {
   FS_ENHANCER_HOOK_GAINS = 0,   /* the gain rule's bin gains are made, not yet applied */
   FS_ENHANCER_HOOK_OVERLAP = 1, /* the gains are applied; the overlap-add comes next */
   FS_ENHANCER_HOOK_STATE = 2,   /* the hop is done; its state is what the next check sees */
+  FS_ENHANCER_HOOK_LEARNED = 3, /* the network's band gains are made, not yet checked nor used */
 } fs_enhancer_hook_point;
 
-/* What a hook may touch at FS_ENHANCER_HOOK_GAINS (NULL at the others):
-   the bin gains, the speech band's bins and the gain floor in force. */
+/* What a hook may touch at FS_ENHANCER_HOOK_GAINS: the bin gains, the
+   speech band's bins and the gain floor in force.  At
+   FS_ENHANCER_HOOK_LEARNED: the network's FS_BANDS band gains (band_low 0,
+   band_high FS_BANDS - 1) and the floor.  NULL at the others. */
 typedef struct {
   float *gains;
   uint32_t band_low, band_high; /* inclusive */
@@ -100,6 +103,17 @@ void fs_enhancer_corrupt_noise(fs_enhancer *enhancer, float value);
 
 /* Audio.  Test hook: writes `value` into the learned tier's network state. */
 void fs_enhancer_corrupt_learned(fs_enhancer *enhancer, float value);
+
+/* Audio.  True when the learned tier's network state is finite (96
+   floats; fs_enhancer_state_is_finite() includes it). */
+bool fs_enhancer_learned_state_is_finite(const fs_enhancer *enhancer);
+
+/* Audio.  Rolls only the learned tier's network state back to the one in
+   snapshot `src` (from fs_enhancer_snapshot() of this instance), or to
+   zero when `src` is NULL.  Everything else, the classical path included,
+   carries on untouched: a broken network is mended without a glitch in
+   what the classical gains make. */
+void fs_enhancer_restore_learned(fs_enhancer *enhancer, const void *src);
 
 /* Audio.  How much of the learned tier's gains is heard, 0 (the classical
    gains) to 1; clamped, NaN is 0.  It glides there over

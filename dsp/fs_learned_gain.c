@@ -26,6 +26,8 @@ struct fs_learned_gain {
   float previous_band[FS_BANDS];
   float *bin_gain;
   fs_learned_gain_report report;
+  fs_learned_gain_hook_fn hook; /* test hook, NULL but while faults are injected */
+  void *hook_context;
 };
 
 fs_learned_gain *fs_learned_gain_create(uint32_t bins, double hop_seconds, uint32_t band_low, uint32_t band_high) {
@@ -101,6 +103,9 @@ static float flicker(const fs_learned_gain *s, const fs_bands *bands, float floo
 void fs_learned_gain_apply(fs_learned_gain *s, const fs_bands *bands, const float *features, const float *power,
                            float floor_gain, float *gains) {
   fs_learned_model_run(s->model, features, s->band_gain);
+  if (FS_UNLIKELY(s->hook)) {
+    s->hook(s->hook_context, s->band_gain);
+  }
   fs_learned_gain_report *r = &s->report;
   /* The network's activations map a NaN to a finite value, so broken
      state can still give gains that look valid: its state is checked too
@@ -157,3 +162,13 @@ void fs_learned_gain_load(fs_learned_gain *s, const void *src) {
 bool fs_learned_gain_state_is_finite(const fs_learned_gain *s) { return fs_learned_model_state_is_finite(s->model); }
 
 void fs_learned_gain_corrupt(fs_learned_gain *s, float value) { fs_learned_model_corrupt(s->model, value); }
+
+void fs_learned_gain_clear_state(fs_learned_gain *s) {
+  fs_learned_model_reset(s->model);
+  s->have_previous = false;
+}
+
+void fs_learned_gain_set_hook(fs_learned_gain *s, fs_learned_gain_hook_fn hook, void *context) {
+  s->hook = hook;
+  s->hook_context = context;
+}

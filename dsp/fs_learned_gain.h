@@ -67,4 +67,14 @@ bool fs_learned_gain_state_is_finite(const fs_learned_gain *stage);
 /* Fault injection: writes `value` into the network's state. */
 void fs_learned_gain_corrupt(fs_learned_gain *stage, float value);
 
+/* Network state back to zero (as after reset), leaving the share and its
+   glide alone: for a caller that has no snapshot to roll it back to. */
+void fs_learned_gain_clear_state(fs_learned_gain *stage);
+
+/* Test hook: called every hop with the network's FS_BANDS band gains,
+   before they are checked, so a caller may rewrite them (fault
+   injection); NULL for none.  With no hook a hop pays one test. */
+typedef void (*fs_learned_gain_hook_fn)(void *context, float *band_gains);
+void fs_learned_gain_set_hook(fs_learned_gain *stage, fs_learned_gain_hook_fn hook, void *context);
+
 #endif

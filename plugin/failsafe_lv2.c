@@ -86,6 +86,7 @@ typedef struct {
   float *incidents;
   float *cause;
   float *dsp_load;
+  float *learned; /* after the audio ports: its index depends on the channels */
   const float *audio_in[FS_MAX_CHANNELS];
   float *audio_out[FS_MAX_CHANNELS];
 
@@ -269,6 +270,10 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data) {
     self->control_in[port] = data;
     return;
   }
+  if (port == fs_port_learned(self->channels)) {
+    self->learned = data; /* mono: the index a stereo plugin's in_r has */
+    return;
+  }
   switch ((fs_port_index)port) {
   case FS_PORT_LATENCY: self->latency = data; break;
   case FS_PORT_TIER: self->tier = data; break;
@@ -348,6 +353,7 @@ static void run(LV2_Handle instance, uint32_t n_samples) {
   write_port(self->incidents, (float)status.incidents);
   write_port(self->cause, (float)status.cause);
   write_port(self->dsp_load, status.dsp_load);
+  write_port(self->learned, status.learned);
   if (self->display) {
     fs_inline_display_note(self->display, &status);
   }

@@ -31,13 +31,21 @@ typedef enum {
   FS_PORT_OUT_0 = 14,
   FS_PORT_IN_1 = 15,
   FS_PORT_OUT_1 = 16,
+  /* Appended after the audio ports, so its index depends on how many: */
+  FS_PORT_LEARNED_MONO = 15,   /* the share of learned gains heard, 0..1 */
+  FS_PORT_LEARNED_STEREO = 17,
 } fs_port_index;
 
 /* Control inputs (ports 0 .. FS_PORT_CONTROL_INPUTS - 1). */
 #define FS_PORT_CONTROL_INPUTS 7u
 /* Ports of the mono and of the stereo plugin. */
-#define FS_PORT_COUNT_MONO 15u
-#define FS_PORT_COUNT_STEREO 17u
+#define FS_PORT_COUNT_MONO 16u
+#define FS_PORT_COUNT_STEREO 18u
+
+/* The `learned` port's index for a plugin of `channels` (1 or 2). */
+static inline uint32_t fs_port_learned(uint32_t channels) {
+  return channels > 1 ? FS_PORT_LEARNED_STEREO : FS_PORT_LEARNED_MONO;
+}
 
 /* The symbol of a control port (index below FS_PORT_IN_0), else NULL. */
 static inline const char *fs_port_symbol(uint32_t index) {

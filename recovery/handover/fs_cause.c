@@ -12,6 +12,9 @@ static const char *const cause_names[FS_CAUSE_COUNT] = {
     [FS_CAUSE_SPECTRAL_FLUX] = "spectral_flux",
     [FS_CAUSE_DEADLINE] = "deadline",
     [FS_CAUSE_CONFIGURATION] = "configuration",
+    [FS_CAUSE_LEARNED_INVALID] = "learned_invalid",
+    [FS_CAUSE_LEARNED_FLICKER] = "learned_flicker",
+    [FS_CAUSE_SPEECH_LOSS] = "speech_loss",
 };
 
 const char *fs_cause_name(int cause) {

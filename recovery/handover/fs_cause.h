@@ -20,6 +20,9 @@ typedef enum {
   FS_CAUSE_SPECTRAL_FLUX = 8,   /* sudden spectral change the input did not cause */
   FS_CAUSE_DEADLINE = 9,        /* the full path overran its budget */
   FS_CAUSE_CONFIGURATION = 10,  /* extreme or invalid control values */
+  FS_CAUSE_LEARNED_INVALID = 11, /* the learned tier's gains or network state unusable */
+  FS_CAUSE_LEARNED_FLICKER = 12, /* the learned tier's gains flicker: musical noise it made */
+  FS_CAUSE_SPEECH_LOSS = 13,     /* the learned tier throws away voiced speech the classical keeps */
   FS_CAUSE_COUNT
 } fs_cause;
 

@@ -22,6 +22,13 @@ void fs_strategy_table_default(fs_strategy_table *t) {
   memcpy(t->order[FS_CAUSE_MUSICAL_NOISE], tune, sizeof(tune));
   memcpy(t->order[FS_CAUSE_SPECTRAL_FLUX], lighter, sizeof(lighter));
   memcpy(t->order[FS_CAUSE_DEADLINE], lighter, sizeof(lighter));
+  /* The learned tier's faults: the classical gains of the same tier, which
+     for these causes is what ADJUST means (the net's learned breaker);
+     never a lower tier, which the network's faults do not reach. */
+  const uint8_t classical[FS_STRATEGY_STEPS] = {FS_STRATEGY_ADJUST, FS_STRATEGY_ADJUST, FS_STRATEGY_ADJUST};
+  memcpy(t->order[FS_CAUSE_LEARNED_INVALID], classical, sizeof(classical));
+  memcpy(t->order[FS_CAUSE_LEARNED_FLICKER], classical, sizeof(classical));
+  memcpy(t->order[FS_CAUSE_SPEECH_LOSS], classical, sizeof(classical));
 
   t->musical_noise_threshold = FS_DEFAULT_MUSICAL_NOISE_THRESHOLD;
   t->flux_threshold = FS_DEFAULT_FLUX_THRESHOLD;

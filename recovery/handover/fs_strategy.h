@@ -25,7 +25,8 @@
 
 typedef enum {
   FS_STRATEGY_NONE = 0,    /* report only: the guard already keeps the output safe */
-  FS_STRATEGY_ADJUST = 1,  /* tune the full path (gain floor, smoothing, output trim) */
+  FS_STRATEGY_ADJUST = 1,  /* tune the full path (gain floor, smoothing, output trim; the
+                              learned tier's causes: its classical gains) */
   FS_STRATEGY_LIGHT = 2,   /* crossfade to the light tier */
   FS_STRATEGY_BYPASS = 3,  /* crossfade to the latency-aligned dry signal */
   FS_STRATEGY_REBUILD = 4, /* restore the last good snapshot, light tier while it re-warms */

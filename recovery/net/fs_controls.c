@@ -12,7 +12,7 @@ static const fs_control_range control_ranges[FS_CONTROL_COUNT] = {
     [FS_CONTROL_CEILING] = {-12.0f, 0.0f, -1.0f},
     [FS_CONTROL_XFADE] = {1.0f, 100.0f, 10.0f},
     [FS_CONTROL_BUDGET] = {5.0f, 100.0f, 50.0f},
-    [FS_CONTROL_CHAOS] = {0.0f, 6.0f, 0.0f},
+    [FS_CONTROL_CHAOS] = {0.0f, 9.0f, 0.0f},
     [FS_CONTROL_FREEWHEEL] = {0.0f, 1.0f, 0.0f},
 };
 
@@ -30,6 +30,9 @@ static const struct {
     [FS_CHAOS_CPU_STALL] = {"stall", "CPU stall"},
     [FS_CHAOS_CLIPPING_BOOST] = {"clip", "clipping boost"},
     [FS_CHAOS_DENORMAL_FLOOD] = {"denormal", "denormal flood"},
+    [FS_CHAOS_LEARNED_NAN] = {"learned_nan", "NaN in the learned network"},
+    [FS_CHAOS_LEARNED_FLICKER] = {"learned_flicker", "learned gains flicker"},
+    [FS_CHAOS_LEARNED_MUTE] = {"learned_mute", "learned gains mute"},
 };
 
 const char *fs_chaos_name(int mode) {

@@ -44,6 +44,9 @@ typedef enum {
   FS_CHAOS_CPU_STALL = 4,
   FS_CHAOS_CLIPPING_BOOST = 5,
   FS_CHAOS_DENORMAL_FLOOD = 6,
+  FS_CHAOS_LEARNED_NAN = 7,     /* NaN into the learned tier's network state */
+  FS_CHAOS_LEARNED_FLICKER = 8, /* the network's band gains alternate hop to hop */
+  FS_CHAOS_LEARNED_MUTE = 9,    /* the network's band gains all 0 while speech goes on */
   FS_CHAOS_COUNT
 } fs_chaos_mode;
 

@@ -1,6 +1,7 @@
 #include "fs_detectors.h"
 
 #include "fs_compiler.h"
+#include "fs_net_tuning.h"
 #include "fs_sanitize.h"
 
 #include <math.h>
@@ -182,6 +183,66 @@ void fs_tier_check(fs_tier_monitor *m, const fs_tier_thresholds *t, const fs_tie
   }
 }
 
+/* Hops in `ms`, at least one. */
+static uint32_t hops_in(double ms, double hop_seconds) {
+  const double hops = ms / (hop_seconds * 1000.0);
+  return hops < 1.0 ? 1u : (uint32_t)(hops + 0.5);
+}
+
+/* One-pole weight with a time constant of `ms`. */
+static float smoothing_for(double ms, double hop_seconds) {
+  return (float)(1.0 - exp(-hop_seconds * 1000.0 / ms));
+}
+
+void fs_learned_thresholds_init(fs_learned_thresholds *t, double hop_seconds) {
+  t->flicker_smoothing = smoothing_for(FS_NET_LEARNED_FLICKER_SMOOTH_MS, hop_seconds);
+  t->loss_smoothing = smoothing_for(FS_NET_SPEECH_LOSS_SMOOTH_MS, hop_seconds);
+  t->flicker_hold = hops_in(FS_NET_LEARNED_FLICKER_HOLD_MS, hop_seconds);
+  t->loss_hold = hops_in(FS_NET_SPEECH_LOSS_HOLD_MS, hop_seconds);
+  t->flicker_limit = FS_NET_LEARNED_FLICKER_LIMIT;
+  t->loss_db = FS_NET_SPEECH_LOSS_DB;
+  t->voiced = FS_NET_SPEECH_VOICED;
+}
+
+void fs_learned_monitor_reset(fs_learned_monitor *m) {
+  m->flicker = 0.0f;
+  m->loss_db = 0.0f;
+  m->flicker_hops = 0;
+  m->loss_hops = 0;
+}
+
+void fs_learned_check(fs_learned_monitor *m, const fs_learned_thresholds *t, const fs_learned_observation *o,
+                      fs_findings *findings) {
+  if (o->invalid > 0) {
+    /* Already heard classical, in this very hop; its flicker and loss are
+       not measured (the report gives 0), so the smoothing holds still. */
+    add(findings, FS_DETECTOR_LEARNED_INVALID, FS_CAUSE_LEARNED_INVALID, (float)o->invalid, 0.0f, true);
+    return;
+  }
+  m->flicker += (o->flicker - m->flicker) * t->flicker_smoothing;
+  /* The loss is judged on voiced hops only: in noise and in pauses a
+     network should take far more away than the classical gains do.  A
+     pause neither adds to the run nor ends it, so a network that still
+     throws voice away is found on the first voiced hop after it. */
+  const bool voiced = o->periodicity > t->voiced;
+  if (voiced) {
+    m->loss_db += (o->loss_db - m->loss_db) * t->loss_smoothing;
+  }
+  if (!isfinite(m->flicker) || !isfinite(m->loss_db)) {
+    fs_learned_monitor_reset(m);
+  }
+  m->flicker_hops = m->flicker > t->flicker_limit ? m->flicker_hops + 1 : 0;
+  if (m->flicker_hops >= t->flicker_hold) {
+    add(findings, FS_DETECTOR_LEARNED_FLICKER, FS_CAUSE_LEARNED_FLICKER, m->flicker, t->flicker_limit, false);
+  }
+  if (voiced) {
+    m->loss_hops = m->loss_db < t->loss_db ? m->loss_hops + 1 : 0;
+  }
+  if (voiced && m->loss_hops >= t->loss_hold) {
+    add(findings, FS_DETECTOR_SPEECH_LOSS, FS_CAUSE_SPEECH_LOSS, m->loss_db, t->loss_db, false);
+  }
+}
+
 void fs_deadline_check(double elapsed_ns, double budget_ns, fs_findings *findings) {
   if (elapsed_ns > budget_ns) {
     add(findings, FS_DETECTOR_DEADLINE, FS_CAUSE_DEADLINE, (float)(elapsed_ns / 1000.0), (float)(budget_ns / 1000.0),
@@ -194,6 +255,7 @@ const char *fs_detector_name(int detector) {
       "none",           "input_nonfinite", "input_clipped",   "input_hot",      "input_dc",
       "output_nonfinite", "state_nonfinite", "state_denormal", "gain_over_unity", "energy_created",
       "energy_ratio",   "output_clipping", "musical_noise",   "spectral_flux",  "deadline",
+      "learned_invalid", "learned_flicker", "speech_loss",
   };
   return (detector >= 0 && detector < FS_DETECTOR_COUNT) ? names[detector] : "unknown";
 }

@@ -37,6 +37,9 @@ typedef enum {
   FS_DETECTOR_MUSICAL_NOISE = 12,
   FS_DETECTOR_SPECTRAL_FLUX = 13,
   FS_DETECTOR_DEADLINE = 14,
+  FS_DETECTOR_LEARNED_INVALID = 15, /* the network's gains or state unusable */
+  FS_DETECTOR_LEARNED_FLICKER = 16, /* the network's gains flicker: musical noise */
+  FS_DETECTOR_SPEECH_LOSS = 17,     /* the network drops voiced speech the classical gains keep */
   FS_DETECTOR_COUNT
 } fs_detector;
 
@@ -125,6 +128,46 @@ void fs_tier_monitor_reset(fs_tier_monitor *monitor);
 /* Checks one tier's hop; appends findings. */
 void fs_tier_check(fs_tier_monitor *monitor, const fs_tier_thresholds *thresholds, const fs_tier_observation *obs,
                    fs_findings *findings);
+
+/* ---- The learned tier ---------------------------------------------- */
+
+/* One channel's shadow report on the network (fs_learned_gain.h), and the
+   voicing of its input. */
+typedef struct {
+  uint32_t invalid;  /* band gains unusable this hop (the hop was heard classical) */
+  float flicker;     /* mean |ln g - ln g_prev| of the speech bands */
+  float loss_db;     /* speech-band energy, learned gains over classical */
+  float periodicity; /* 0..1: voiced when high */
+} fs_learned_observation;
+
+/* Per hop weights and hold times, made from milliseconds at init. */
+typedef struct {
+  float flicker_smoothing;
+  float loss_smoothing;
+  uint32_t flicker_hold; /* hops over the flicker limit before a finding */
+  uint32_t loss_hold;    /* voiced hops below the loss limit before a finding */
+  float flicker_limit;
+  float loss_db;
+  float voiced;
+} fs_learned_thresholds;
+
+typedef struct {
+  float flicker;         /* smoothed */
+  float loss_db;         /* smoothed over voiced hops */
+  uint32_t flicker_hops; /* consecutive hops over the limit */
+  uint32_t loss_hops;    /* voiced hops in a row below the limit (unvoiced ones in between skipped) */
+} fs_learned_monitor;
+
+/* Instantiation.  The thresholds of fs_net_tuning.h for hops of
+   `hop_seconds`. */
+void fs_learned_thresholds_init(fs_learned_thresholds *thresholds, double hop_seconds);
+
+void fs_learned_monitor_reset(fs_learned_monitor *monitor);
+
+/* Checks one channel's learned report for a hop; appends findings (at
+   most one of each learned detector). */
+void fs_learned_check(fs_learned_monitor *monitor, const fs_learned_thresholds *thresholds,
+                      const fs_learned_observation *obs, fs_findings *findings);
 
 /* ---- Deadline ------------------------------------------------------- */
 

@@ -13,6 +13,7 @@ void fs_fault_init(fs_fault_schedule *s, double sample_rate) {
   for (uint32_t c = 0; c < FS_MAX_CHANNELS; ++c) {
     s->channel[c].fault = FS_FAULT_NONE;
     s->channel[c].rng = FAULT_SEED;
+    s->channel[c].flicker = false;
   }
   fs_fault_reset(s);
 }
@@ -21,7 +22,10 @@ void fs_fault_reset(fs_fault_schedule *s) {
   s->chaos_off_since = UINT64_MAX;
 }
 
-void fs_fault_reseed(fs_fault_schedule *s, uint32_t channel) { s->channel[channel].rng = FAULT_SEED; }
+void fs_fault_reseed(fs_fault_schedule *s, uint32_t channel) {
+  s->channel[channel].rng = FAULT_SEED;
+  s->channel[channel].flicker = false;
+}
 
 fs_fault fs_fault_for(fs_chaos_mode chaos) {
   switch (chaos) {
@@ -29,6 +33,9 @@ fs_fault fs_fault_for(fs_chaos_mode chaos) {
   case FS_CHAOS_RUNAWAY_GAIN: return FS_FAULT_RUNAWAY_GAIN;
   case FS_CHAOS_MUSICAL_NOISE: return FS_FAULT_MUSICAL_NOISE;
   case FS_CHAOS_DENORMAL_FLOOD: return FS_FAULT_DENORMALS;
+  case FS_CHAOS_LEARNED_NAN: return FS_FAULT_LEARNED_NAN;
+  case FS_CHAOS_LEARNED_FLICKER: return FS_FAULT_LEARNED_FLICKER;
+  case FS_CHAOS_LEARNED_MUTE: return FS_FAULT_LEARNED_MUTE;
   default: return FS_FAULT_NONE;
   }
 }
@@ -62,6 +69,24 @@ FS_COLD static void inject(void *context, fs_enhancer *enhancer, fs_enhancer_hoo
     if (ch->fault == FS_FAULT_DENORMALS) {
       /* After the update, so the state holds them when it is checked. */
       fs_enhancer_corrupt_noise(enhancer, 1e-40f);
+    } else if (ch->fault == FS_FAULT_LEARNED_NAN) {
+      /* The network's recurrent state: the next hop's gains come from it. */
+      fs_enhancer_corrupt_learned(enhancer, NAN);
+    }
+    break;
+  case FS_ENHANCER_HOOK_LEARNED:
+    /* On the network's band gains, as a badly trained network would give
+       them: flicker (musical noise) or silence (speech thrown away).  Both
+       are valid gains: only the learned tier's detectors can see them. */
+    if (ch->fault == FS_FAULT_LEARNED_FLICKER) {
+      ch->flicker = !ch->flicker;
+      for (uint32_t b = view->band_low; b <= view->band_high; ++b) {
+        view->gains[b] = ch->flicker ? 1.0f : 0.0f;
+      }
+    } else if (ch->fault == FS_FAULT_LEARNED_MUTE) {
+      for (uint32_t b = view->band_low; b <= view->band_high; ++b) {
+        view->gains[b] = 0.0f;
+      }
     }
     break;
   }

@@ -2,10 +2,11 @@
   fs_fault: fault injection, the `chaos` control's experiments.
 
   Every fault is real: it breaks the full path the way a bug or a bad
-  machine would, so the net must find and absorb it like any other.  Four
+  machine would, so the net must find and absorb it like any other.  Seven
   act inside the enhancer's hop, through its test hook (fs_enhancer_set_hook:
-  the enhancer does not know what they are for); two act around it (a CPU
-  stall, a clipping boost).  The schedule follows the control hop by hop
+  the enhancer does not know what they are for), three of them on the
+  learned tier's network; two act around it (a CPU stall, a clipping
+  boost).  The schedule follows the control hop by hop
   and says when an experiment is over, so that the quarantines it caused
   are lifted.
 
@@ -31,12 +32,16 @@ typedef enum {
   FS_FAULT_RUNAWAY_GAIN,  /* gains of x4 in the voice band */
   FS_FAULT_MUSICAL_NOISE, /* random isolated gain peaks in noise */
   FS_FAULT_DENORMALS,     /* denormals into the noise estimate */
+  FS_FAULT_LEARNED_NAN,     /* NaN into the network's state, every hop */
+  FS_FAULT_LEARNED_FLICKER, /* the network's band gains all 1, then all 0, hop after hop */
+  FS_FAULT_LEARNED_MUTE,    /* the network's band gains all 0 */
 } fs_fault;
 
 /* One enhancer's hook context. */
 typedef struct {
   fs_fault fault;
-  uint32_t rng; /* the musical-noise fault's sequence */
+  uint32_t rng;  /* the musical-noise fault's sequence */
+  bool flicker;  /* the flicker fault's phase */
 } fs_fault_channel;
 
 typedef struct {
@@ -61,6 +66,12 @@ fs_fault fs_fault_for(fs_chaos_mode chaos);
 
 /* Audio.  The enhancers inject the fault of `chaos` from their next hop on. */
 void fs_fault_set(fs_fault_schedule *schedule, fs_chaos_mode chaos, fs_enhancer *const *full, uint32_t channels);
+
+/* Audio.  True when `chaos` breaks the learned tier: the supervisor then
+   lets its gains be heard, so the fault is heard and must be absorbed. */
+static inline bool fs_fault_is_learned(fs_chaos_mode chaos) {
+  return chaos == FS_CHAOS_LEARNED_NAN || chaos == FS_CHAOS_LEARNED_FLICKER || chaos == FS_CHAOS_LEARNED_MUTE;
+}
 
 /* Audio.  True when `chaos` acts around the enhancer (after its hop). */
 static inline bool fs_fault_is_outer(fs_chaos_mode chaos) {

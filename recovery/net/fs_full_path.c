@@ -2,6 +2,7 @@
 
 #include "fs_compiler.h"
 #include "fs_fpu.h"
+#include "fs_learned_features.h"
 #include "fs_net_tuning.h"
 #include "fs_sanitize.h"
 
@@ -9,7 +10,12 @@
 #include <string.h>
 
 FS_COLD void fs_full_reset(fs_supervisor *sup) {
+  /* The enhancers start at the share they will play, without a glide (a
+     reset makes the share jump to its target). */
+  sup->learned_share = fs_fault_is_learned(sup->pending.chaos) ? 1.0f : sup->learned_allowed;
   for (uint32_t c = 0; c < sup->channels; ++c) {
+    fs_enhancer_set_learned_share(sup->full[c], sup->learned_share);
+    fs_learned_monitor_reset(&sup->learned_monitor[c]);
     fs_enhancer_reset(sup->full[c]);
     fs_fault_reseed(&sup->faults, c);
   }
@@ -38,14 +44,40 @@ FS_COLD void fs_full_take_snapshot(fs_supervisor *sup) {
   sup->snapshot_next = 1 - slot;
 }
 
-/* The older slot: a fault may have started quietly before it was seen. */
-FS_COLD void fs_full_rebuild(fs_supervisor *sup) {
+/* The older slot: a fault may have started quietly before it was seen.
+   -1 when there is none. */
+static int older_snapshot(const fs_supervisor *sup) {
   int slot = -1;
   for (int s = 0; s < 2; ++s) {
     if (sup->snapshot_valid[s] && (slot < 0 || sup->snapshot_at[s] < sup->snapshot_at[slot])) {
       slot = s;
     }
   }
+  return slot;
+}
+
+FS_COLD void fs_full_repair_learned(fs_supervisor *sup) {
+  const int slot = older_snapshot(sup);
+  for (uint32_t c = 0; c < sup->channels; ++c) {
+    if (!fs_enhancer_learned_state_is_finite(sup->full[c])) {
+      fs_enhancer_restore_learned(sup->full[c], slot >= 0 ? sup->snapshot[slot][c] : NULL);
+    }
+  }
+}
+
+FS_COLD void fs_full_set_learned_share(fs_supervisor *sup) {
+  const float allowed = fs_fault_is_learned(sup->active.chaos) ? 1.0f : sup->learned_allowed;
+  const float share = fs_policy_learned_allowed(&sup->policy) ? allowed : 0.0f;
+  if (share != sup->learned_share) {
+    sup->learned_share = share;
+    for (uint32_t c = 0; c < sup->channels; ++c) {
+      fs_enhancer_set_learned_share(sup->full[c], share);
+    }
+  }
+}
+
+FS_COLD void fs_full_rebuild(fs_supervisor *sup) {
+  const int slot = older_snapshot(sup);
   for (uint32_t c = 0; c < sup->channels; ++c) {
     if (slot >= 0) {
       fs_enhancer_restore(sup->full[c], sup->snapshot[slot][c]);
@@ -128,7 +160,14 @@ void fs_full_observe(fs_supervisor *sup, float *const *out, const float *ref_pea
   for (uint32_t c = 0; c < sup->channels; ++c) {
     const fs_enhancer_stats *s = fs_enhancer_stats_last(sup->full[c]);
     const bool cheap_ok = isfinite(s->noise_energy) && isfinite(s->output_energy);
-    full->state_finite = full->state_finite && cheap_ok && (!thorough || fs_enhancer_state_is_finite(sup->full[c]));
+    bool whole_ok = !thorough || fs_enhancer_state_is_finite(sup->full[c]);
+    if (FS_UNLIKELY(!whole_ok) && !fs_enhancer_learned_state_is_finite(sup->full[c])) {
+      /* A broken network is the learned tier's fault, heard classical
+         already: mend it, and judge the classical state on its own. */
+      fs_full_repair_learned(sup);
+      whole_ok = fs_enhancer_state_is_finite(sup->full[c]);
+    }
+    full->state_finite = full->state_finite && cheap_ok && whole_ok;
     full->state_denormals += denormal_scan ? fs_enhancer_state_denormals(sup->full[c]) : 0;
     full->max_gain = fs_maxf(full->max_gain, s->max_gain);
     full->bins_above_unity += s->bins_above_unity;
@@ -190,4 +229,31 @@ bool fs_full_run(fs_supervisor *sup, const float *const *in, float *const *out, 
     }
   }
   return true;
+}
+
+bool fs_full_learned_watched(const fs_supervisor *sup) {
+  return sup->learned_share > 0.0f || sup->learned_allowed > 0.0f || !fs_breaker_idle(&sup->policy.learned) ||
+         fs_fault_is_learned(sup->active.chaos);
+}
+
+FS_COLD void fs_full_check_learned(fs_supervisor *sup, fs_findings *findings) {
+  for (uint32_t c = 0; c < sup->channels; ++c) {
+    const fs_learned_gain_report *report = fs_enhancer_learned_report(sup->full[c]);
+    const fs_learned_observation obs = {.invalid = report->invalid,
+                                        .flicker = report->flicker,
+                                        .loss_db = report->loss_db,
+                                        .periodicity = fs_enhancer_features(sup->full[c])[FS_FEATURE_PERIODICITY]};
+    fs_learned_check(&sup->learned_monitor[c], &sup->learned_thresholds, &obs, findings);
+  }
+  if (FS_UNLIKELY(sup->full_warmup > 0)) {
+    fs_policy_keep_severe(findings); /* re-warming: only a broken network counts yet */
+  }
+}
+
+float fs_full_learned_share_heard(const fs_supervisor *sup) {
+  float share = 0.0f;
+  for (uint32_t c = 0; c < sup->channels; ++c) {
+    share += fs_enhancer_learned_report(sup->full[c])->share;
+  }
+  return share / (float)sup->channels;
 }

@@ -24,6 +24,45 @@
 #define FS_NET_QUARANTINE_AFTER 12u /* failed probes in a row */
 #define FS_NET_CALM_MS 10000.0      /* closed and clean this long: backoff forgotten */
 
+/* The learned tier's breaker: its own backoff cap, so a tier that fell
+   back to the classical gains is heard learned again within 250 ms of the
+   fault's end (cap with jitter, then the probe, then the share's glide). */
+#define FS_NET_LEARNED_COOLDOWN_MS 40.0
+#define FS_NET_LEARNED_COOLDOWN_CAP_MS 80.0
+#define FS_NET_LEARNED_PROBE_MS 100.0
+
+/* The learned tier's detectors (fs_learned_check), on each channel's
+   shadow report of the network (fs_learned_gain.h).  Measured at 48 kHz,
+   15 dB reduction, on the tests' speech-like material (clean, and in two
+   levels of noise) and on host-test/demo/noisy_speech.flac (at its level
+   and 20 dB down), 10 s or the whole file each:
+   - Flicker: mean |ln g - ln g_prev| of the speech bands per hop, gains
+     held to the floor, smoothed over about 50 ms; musical noise when it
+     stays above the limit for FS_NET_LEARNED_FLICKER_HOLD_MS.  The shipped
+     weights reach 0.011 smoothed (0.025 in one hop); the classical
+     gains' own band gains, which a trained network learns to resemble,
+     reach 0.31 smoothed on the demo.  0.6 leaves about twice that; gains
+     alternating between the floor and 1 reach 1.7 at 15 dB (and still
+     0.69 at 6 dB).
+   - Speech loss: the speech band's energy with learned gains over that
+     with classical gains, smoothed over about 50 ms of voiced hops
+     (periodicity above 0.5); the network throws voiced speech away when
+     it stays below -10 dB for 100 ms of voiced input (pauses skipped).
+     The shipped weights reach -6.1 dB at worst and never -10 dB on a
+     voiced hop; learned gains all at 0 (the floor) give about -15 dB on
+     voiced speech.  These figures come from running the enhancer with the
+     learned share at 1 and feeding each hop's report to fs_learned_check;
+     tests/net/test_fs_supervisor.c checks 10 s of the speech-like material
+     with the learned gains forced on gives no learned finding.  They want
+     measuring again with trained weights. */
+#define FS_NET_LEARNED_FLICKER_SMOOTH_MS 50.0
+#define FS_NET_LEARNED_FLICKER_LIMIT 0.6f
+#define FS_NET_LEARNED_FLICKER_HOLD_MS 20.0
+#define FS_NET_SPEECH_LOSS_SMOOTH_MS 50.0
+#define FS_NET_SPEECH_LOSS_DB -10.0f
+#define FS_NET_SPEECH_LOSS_HOLD_MS 100.0
+#define FS_NET_SPEECH_VOICED 0.5f
+
 /* Incidents. */
 #define FS_NET_SETTLE_MS 50.0  /* a strategy's time to act before a recurrence counts against it */
 #define FS_NET_VERIFY_MS 100.0 /* quiet time before an incident counts as fixed */
@@ -67,6 +106,18 @@ static_assert(FS_NET_FAILURES_TO_OPEN >= 1 && FS_NET_FAILURES_TO_OPEN <= 8, "bre
 static_assert(FS_NET_COOLDOWN_CAP_MS >= FS_NET_COOLDOWN_MS, "cap below first cooldown");
 static_assert(FS_NET_COOLDOWN_CAP_MS + FS_NET_PROBE_MS + 20.0 <= 250.0,
               "a transient fault must be heard back within 250 ms");
+static_assert(FS_NET_LEARNED_COOLDOWN_CAP_MS >= FS_NET_LEARNED_COOLDOWN_MS, "cap below first cooldown");
+static_assert(FS_NET_LEARNED_COOLDOWN_CAP_MS * (1.0 + FS_NET_JITTER) + FS_NET_LEARNED_PROBE_MS + 10.0 + 20.0 <= 250.0,
+              "the learned gains are heard again within 250 ms of a fault's end (10 ms glide, 20 ms of hops)");
+static_assert(FS_NET_LEARNED_FLICKER_LIMIT > 0.1f && FS_NET_LEARNED_FLICKER_LIMIT < 1.0f,
+              "above what speech moves the gains by, below gains jumping by the floor");
+static_assert(FS_NET_LEARNED_FLICKER_HOLD_MS < FS_NET_LEARNED_FLICKER_SMOOTH_MS,
+              "several hops, not so many the smoothing could not carry them");
+static_assert(FS_NET_SPEECH_LOSS_DB <= -6.0f && FS_NET_SPEECH_LOSS_DB >= -20.0f,
+              "a loss no suppression of noise alone makes in voiced speech");
+static_assert(FS_NET_SPEECH_LOSS_HOLD_MS >= 100.0 && FS_NET_SPEECH_LOSS_SMOOTH_MS <= FS_NET_SPEECH_LOSS_HOLD_MS,
+              "speech lost for at least 100 ms, judged on the smoothed loss");
+static_assert(FS_NET_SPEECH_VOICED > 0.3f && FS_NET_SPEECH_VOICED < 1.0f, "voiced: a clear period");
 static_assert(FS_NET_VERIFY_MS >= FS_NET_SETTLE_MS, "verify after settle");
 static_assert(FS_NET_COOLDOWN_DEADLINE_MS >= FS_NET_COOLDOWN_MS &&
                   FS_NET_COOLDOWN_CAP_DEADLINE_MS >= FS_NET_COOLDOWN_DEADLINE_MS,

@@ -23,6 +23,14 @@ void fs_policy_init(fs_policy *p, double sample_rate, fs_event_ring *ring) {
     c.seed = 1 + t;
     fs_breaker_init(&p->breaker[t], &c);
   }
+  /* The learned breaker costs nothing to probe (the network runs anyway)
+     and must hand the learned gains back quickly: its own cooldowns. */
+  fs_breaker_config learned = config;
+  learned.cooldown = ms_to_samples(sample_rate, FS_NET_LEARNED_COOLDOWN_MS);
+  learned.cooldown_max = ms_to_samples(sample_rate, FS_NET_LEARNED_COOLDOWN_CAP_MS);
+  learned.probe_length = ms_to_samples(sample_rate, FS_NET_LEARNED_PROBE_MS);
+  learned.seed = 3;
+  fs_breaker_init(&p->learned, &learned);
   p->cooldown[0] = ms_to_samples(sample_rate, FS_NET_COOLDOWN_MS);
   p->cooldown_cap[0] = ms_to_samples(sample_rate, FS_NET_COOLDOWN_CAP_MS);
   p->cooldown[1] = ms_to_samples(sample_rate, FS_NET_COOLDOWN_DEADLINE_MS);
@@ -37,6 +45,9 @@ void fs_policy_reset(fs_policy *p, uint64_t start_light_until) {
     fs_breaker_reset(&p->breaker[t]);
     p->quarantined_by_chaos[t] = false;
   }
+  fs_breaker_reset(&p->learned);
+  p->learned_quarantined_by_chaos = false;
+  p->repair_learned = false;
   fs_incidents_reset(&p->incidents);
   p->full_resting = false;
   p->protection = 0.0f;
@@ -135,6 +146,32 @@ FS_COLD void fs_policy_handle_findings(fs_policy *p, const fs_strategy_table *ta
   }
 }
 
+FS_COLD void fs_policy_handle_learned(fs_policy *p, const fs_strategy_table *table, const fs_findings *findings,
+                                      uint32_t heard, uint64_t now, bool chaos_on, const fs_event *context) {
+  for (uint32_t k = 0; k < findings->count; ++k) {
+    const fs_finding *f = &findings->items[k];
+    if (f->cause == FS_CAUSE_LEARNED_INVALID) {
+      p->repair_learned = true;
+    }
+    /* The incident is the journal's and the learner's; whatever strategy
+       the table names for it (the taxonomy allows ADJUST only), the answer
+       is the same: the classical gains of the same tier.  A lower tier
+       would throw away what the classical gains still do well. */
+    (void)fs_incidents_on_finding(&p->incidents, table, f, FS_TIER_FULL, (uint8_t)heard, now, context);
+    const fs_breaker_state before = p->learned.state;
+    fs_breaker_trip(&p->learned, now);
+    if (p->learned.state == FS_BREAKER_QUARANTINED && before != FS_BREAKER_QUARANTINED && chaos_on) {
+      p->learned_quarantined_by_chaos = true;
+    }
+  }
+}
+
+FS_COLD bool fs_policy_tick_learned(fs_policy *p, uint64_t now) {
+  const fs_breaker_state before = p->learned.state;
+  fs_breaker_tick(&p->learned, now);
+  return before == FS_BREAKER_OPEN && p->learned.state == FS_BREAKER_HALF_OPEN;
+}
+
 FS_COLD void fs_policy_keep_severe(fs_findings *findings) {
   uint32_t kept = 0;
   for (uint32_t k = 0; k < findings->count; ++k) {
@@ -184,4 +221,8 @@ FS_COLD void fs_policy_release_chaos_quarantine(fs_policy *p) {
     }
     p->quarantined_by_chaos[t] = false;
   }
+  if (p->learned_quarantined_by_chaos && p->learned.state == FS_BREAKER_QUARANTINED) {
+    fs_breaker_reset(&p->learned);
+  }
+  p->learned_quarantined_by_chaos = false;
 }

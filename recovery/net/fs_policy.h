@@ -32,6 +32,10 @@
 
 typedef struct {
   fs_breaker breaker[2]; /* full, light; the bypass cannot fail */
+  /* The learned gains of the full tier: open, the full tier is heard with
+     its classical gains alone.  Its faults never trip the tiers' breakers. */
+  fs_breaker learned;
+  bool learned_quarantined_by_chaos;
   fs_incidents incidents;
   bool full_resting; /* full breaker opened for time: do not even run it */
   /* Quarantines entered while faults were being injected (see fs_fault.h). */
@@ -51,6 +55,7 @@ typedef struct {
   /* Requests for the full path, carried out and cleared by the caller. */
   bool rebuild_full; /* roll the enhancers back to a known-good snapshot */
   bool adjusted;     /* protection or trim changed: hand them to the enhancers */
+  bool repair_learned; /* the network's state may be broken: mend it where it is */
 } fs_policy;
 
 /* Instantiation.  Records go to `ring`. */
@@ -68,6 +73,23 @@ void fs_policy_reset(fs_policy *policy, uint64_t start_light_until);
 void fs_policy_handle_findings(fs_policy *policy, const fs_strategy_table *table, const fs_findings *findings,
                                uint32_t tier, uint32_t heard, uint64_t now, bool chaos_on,
                                const fs_event *context);
+
+/* Audio.  Acts on the learned tier's findings (fs_learned_check), made
+   while its gains are heard or in shadow: each one is an incident of its
+   cause and trips the learned breaker (fails its probe when probing), so
+   the full tier falls back to its classical gains and stays heard.  An
+   unusable network also asks for its state to be mended
+   (`repair_learned`).  Arguments as fs_policy_handle_findings(). */
+void fs_policy_handle_learned(fs_policy *policy, const fs_strategy_table *table, const fs_findings *findings,
+                              uint32_t heard, uint64_t now, bool chaos_on, const fs_event *context);
+
+/* Audio.  Time passes for the learned breaker (call when it is not idle).
+   Returns true when its probe begins this hop: the caller then makes sure
+   the network does not start it on broken state. */
+bool fs_policy_tick_learned(fs_policy *policy, uint64_t now);
+
+/* Audio.  The learned gains may be heard (their breaker is closed). */
+static inline bool fs_policy_learned_allowed(const fs_policy *policy) { return fs_breaker_closed(&policy->learned); }
 
 /* Audio.  Re-warming after a rebuild: only hard faults count yet. */
 void fs_policy_keep_severe(fs_findings *findings);

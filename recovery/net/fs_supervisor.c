@@ -14,6 +14,7 @@
 #include "fs_net_tuning.h"
 #include "fs_sanitize.h"
 #include "fs_supervisor_state.h"
+#include "fs_tuning.h"
 
 #include <assert.h>
 #include <math.h>
@@ -69,6 +70,8 @@ fs_supervisor *fs_supervisor_create(double sample_rate, uint32_t channels) {
   fs_fault_init(&sup->faults, g->sample_rate);
   fs_meter_init(&sup->meter, g->sample_rate, g->hop);
   fs_input_monitor_init(&sup->input_monitor, 0.1f * (float)g->sample_rate / (float)g->hop);
+  fs_learned_thresholds_init(&sup->learned_thresholds, (double)g->hop / g->sample_rate);
+  sup->learned_allowed = FS_LEARNED_SHARE_DEFAULT;
   fs_strategy_table_default(&sup->tables[0]);
   sup->tables[1] = sup->tables[0];
   atomic_init(&sup->active_table, 0);
@@ -132,6 +135,10 @@ void fs_supervisor_reset(fs_supervisor *sup) {
 }
 
 void fs_supervisor_set_controls(fs_supervisor *sup, const fs_controls *controls) { sup->pending = *controls; }
+
+void fs_supervisor_set_learned_allowed(fs_supervisor *sup, float share) {
+  sup->learned_allowed = share > 0.0f ? (share < 1.0f ? share : 1.0f) : 0.0f;
+}
 
 void fs_supervisor_set_host_period(fs_supervisor *sup, uint32_t nominal_block) { sup->host_period = nominal_block; }
 
@@ -235,7 +242,7 @@ FS_COLD static void zero_nonfinite(float *x, uint32_t n) {
 /* What one hop's steps hand on to the next. */
 typedef struct {
   bool full_ran;
-  fs_findings input_findings, full_findings, light_findings; /* only items[0 .. count) are ever read */
+  fs_findings input_findings, full_findings, light_findings, learned_findings; /* only items[0 .. count) are ever read */
   fs_input_summary input;
   uint32_t oldest; /* the input-measure slot of the hop leaving the dry line */
   const float *dry[FS_MAX_CHANNELS];
@@ -310,6 +317,9 @@ static void detect(fs_supervisor *sup, float *const *out, float ceiling, hop_wor
   if (FS_UNLIKELY(light_audible)) {
     fs_tier_check(&sup->tier_monitor[FS_TIER_LIGHT], &thresholds, &light_obs, &w->light_findings);
   }
+  if (w->full_ran && FS_UNLIKELY(fs_full_learned_watched(sup))) {
+    fs_full_check_learned(sup, &w->learned_findings);
+  }
 }
 
 /* 4. Acting on the findings, before this hop is mixed: the policy decides,
@@ -318,7 +328,8 @@ static void detect(fs_supervisor *sup, float *const *out, float ceiling, hop_wor
 static void act(fs_supervisor *sup, hop_work *w) {
   fs_policy *policy = &sup->policy;
   const bool may_record = w->input_findings.count > 0 || w->full_findings.count > 0 ||
-                          w->light_findings.count > 0 || fs_incidents_any_open(&policy->incidents);
+                          w->light_findings.count > 0 || w->learned_findings.count > 0 ||
+                          fs_incidents_any_open(&policy->incidents);
   if (FS_UNLIKELY(may_record)) {
     w->context_record = hop_context(sup, w->input.peak, w->out_peak);
   }
@@ -337,9 +348,21 @@ static void act(fs_supervisor *sup, hop_work *w) {
     fs_policy_handle_findings(policy, table, &w->light_findings, FS_TIER_LIGHT, heard, sup->now, chaos_on,
                               &w->context_record);
   }
+  if (FS_UNLIKELY(w->learned_findings.count > 0)) {
+    fs_policy_handle_learned(policy, table, &w->learned_findings, heard, sup->now, chaos_on, &w->context_record);
+  }
   if (FS_UNLIKELY(policy->rebuild_full)) {
     policy->rebuild_full = false;
     fs_full_rebuild(sup);
+  }
+  if (FS_UNLIKELY(policy->repair_learned)) {
+    policy->repair_learned = false;
+    fs_full_repair_learned(sup); /* the classical path plays on, untouched */
+  }
+  if (FS_UNLIKELY(!fs_breaker_idle(&policy->learned))) {
+    if (fs_policy_tick_learned(policy, sup->now)) {
+      fs_full_repair_learned(sup); /* a probe on broken state could only fail */
+    }
   }
   if (FS_UNLIKELY(!fs_breaker_idle(&policy->breaker[FS_TIER_FULL]) ||
                   !fs_breaker_idle(&policy->breaker[FS_TIER_LIGHT]))) {
@@ -348,6 +371,9 @@ static void act(fs_supervisor *sup, hop_work *w) {
     }
   } else {
     fs_policy_idle(policy);
+  }
+  if (FS_UNLIKELY(fs_full_learned_watched(sup))) {
+    fs_full_set_learned_share(sup);
   }
   if (FS_UNLIKELY(fs_policy_adjustments_due(policy, sup->now))) {
     fs_policy_end_adjustments(policy);
@@ -403,6 +429,8 @@ static void keep_books(fs_supervisor *sup, const hop_work *w, uint32_t incidents
   sup->status.breaker[1] = policy->breaker[1].state;
   sup->status.position = sup->now;
   sup->status.table_version = fs_supervisor_table(sup)->version;
+  sup->status.learned_breaker = policy->learned.state;
+  sup->status.learned = w->full_ran ? fs_full_learned_share_heard(sup) : 0.0f;
 }
 
 static void process_hop(void *context, const float *const *in, float *const *out) {
@@ -411,7 +439,7 @@ static void process_hop(void *context, const float *const *in, float *const *out
   const float ceiling = sup->ceiling;
   const uint32_t incidents_before = sup->policy.incidents.count;
   hop_work w;
-  w.input_findings.count = w.full_findings.count = w.light_findings.count = 0;
+  w.input_findings.count = w.full_findings.count = w.light_findings.count = w.learned_findings.count = 0;
 
   /* 1. The full tier, first: it reads the host's hop as it came (the
      enhancer makes NaN and Inf silence itself, as the dry line does) and

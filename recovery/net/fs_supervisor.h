@@ -52,6 +52,8 @@ typedef struct {
   uint64_t deadline_skips;  /* hops where the full path was skipped for time */
   uint64_t events_dropped;  /* incident records lost to a full ring */
   uint32_t table_version;   /* strategy table in force */
+  float learned;            /* share of the learned gains in what the full tier played, 0..1 */
+  fs_breaker_state learned_breaker;
 } fs_status;
 
 typedef struct fs_supervisor fs_supervisor;
@@ -73,6 +75,13 @@ void fs_supervisor_set_controls(fs_supervisor *sup, const fs_controls *controls)
 /* Audio.  The host's nominal block length (0: unknown, then each call's own
    length is its period).  Sets the real-time period the budget applies to. */
 void fs_supervisor_set_host_period(fs_supervisor *sup, uint32_t nominal_block);
+
+/* Audio.  The share of the learned gains the full tier plays while they
+   behave (their breaker closed), 0..1 (clamped; NaN is 0).  Until called:
+   FS_LEARNED_SHARE_DEFAULT.  While a learned chaos mode is on, 1 whatever
+   was set, so the fault is heard and must be absorbed.  Takes effect at
+   the next hop boundary and survives reset. */
+void fs_supervisor_set_learned_allowed(fs_supervisor *sup, float share);
 
 /* Audio.  Any n (0 too); in[c] may equal out[c].  Sets FTZ/DAZ for the
    call and restores the caller's floating-point state on return. */

@@ -21,7 +21,10 @@ typedef struct {
    one hop if the guard were not there (critical); non-finite input, output
    clipping and overruns are audible at once (high); DC, flux and odd
    controls degrade the sound (medium); a clipped input or a little musical
-   noise is unpleasant but not an emergency (low). */
+   noise is unpleasant but not an emergency (low).  The learned tier's:
+   unusable gains would be heard at once but for the enhancer's own
+   fallback (high); speech thrown away degrades (medium); flicker is
+   musical noise (low). */
 static const cause_traits traits[FS_CAUSE_COUNT] = {
     [FS_CAUSE_NONE] = {FS_CLASS_NONE, FS_SEVERITY_LOW, ALL_STRATEGIES},
     [FS_CAUSE_INPUT_NONFINITE] = {FS_CLASS_INPUT, FS_SEVERITY_HIGH, ALL_STRATEGIES},
@@ -39,6 +42,12 @@ static const cause_traits traits[FS_CAUSE_COUNT] = {
     [FS_CAUSE_DEADLINE] = {FS_CLASS_RESOURCE, FS_SEVERITY_HIGH,
                            BIT(FS_STRATEGY_LIGHT) | BIT(FS_STRATEGY_BYPASS)},
     [FS_CAUSE_CONFIGURATION] = {FS_CLASS_CONFIGURATION, FS_SEVERITY_MEDIUM, ALL_STRATEGIES},
+    /* The learned tier's faults are mended on the same tier, by its
+       classical gains (ADJUST): a lower tier would lose what the classical
+       tier still does well. */
+    [FS_CAUSE_LEARNED_INVALID] = {FS_CLASS_DSP, FS_SEVERITY_HIGH, BIT(FS_STRATEGY_ADJUST)},
+    [FS_CAUSE_LEARNED_FLICKER] = {FS_CLASS_ARTIFACT, FS_SEVERITY_LOW, BIT(FS_STRATEGY_ADJUST)},
+    [FS_CAUSE_SPEECH_LOSS] = {FS_CLASS_ARTIFACT, FS_SEVERITY_MEDIUM, BIT(FS_STRATEGY_ADJUST)},
 };
 
 fs_fault_class fs_taxonomy_class(int cause) {

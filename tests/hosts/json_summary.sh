@@ -16,7 +16,7 @@ for key in uri input output sample_rate channels frames blocks block latency \
 done
 # Every control port of the plugin, inputs and outputs, by symbol.
 for symbol in enabled reduction ceiling xfade budget chaos freewheel latency \
-              tier health incidents cause dsp_load; do
+              tier health incidents cause dsp_load learned; do
   check "control $symbol" grep -q "\"controls\":{.*\"$symbol\":" "$J"
 done
 check "nonfinite_samples is 0" test "$(json_number "$J" nonfinite_samples)" = 0
@@ -41,6 +41,18 @@ check "stereo nonfinite_samples is 0" \
   test "$(json_number "$WORK/s2.json" nonfinite_samples)" = 0
 check "stereo over_ceiling_samples is 0" \
   test "$(json_number "$WORK/s2.json" over_ceiling_samples)" = 0
+check "stereo control learned (after the audio ports)" \
+  grep -q '"controls":{.*"learned":' "$WORK/s2.json"
+
+# The learned tier's faults by name: absorbed, the learned share shown.
+check "learned chaos modes by name" \
+  run_host process "$WORK/mono.wav" "$WORK/out5.wav" \
+  --chaos learned_nan@0.2-0.6,learned_flicker@0.8-1.2,learned_mute@1.4-1.8 \
+  --json "$WORK/s5.json"
+check "... with no non-finite output" \
+  test "$(json_number "$WORK/s5.json" nonfinite_samples)" = 0
+check "... and nothing over the ceiling" \
+  test "$(json_number "$WORK/s5.json" over_ceiling_samples)" = 0
 
 # Values the plugin must clamp are passed through as given.
 check "reduction=nan ceiling=1e9 xfade=-5 still runs" \

@@ -14,13 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fs_cause.h"
 #include "fs_controls.h"
 #include "fs_ports.h"
 #include "test_random.h"
 
 #define MONO "urn:failsafe:enhancer"
 #define STEREO "urn:failsafe:enhancer:stereo"
-#define N_PORTS_MAX 17
+#define N_PORTS_MAX FS_PORT_COUNT_STEREO
 
 static LilvWorld *world;
 static const LilvPlugins *plugins;
@@ -58,7 +59,7 @@ static void rig_open(rig *r, const char *uri, double rate, float *const *audio_i
   const LilvPlugin *p = find(uri);
   assert_non_null(p);
   r->n_ports = lilv_plugin_get_num_ports(p);
-  r->channels = r->n_ports == 17 ? 2 : 1;
+  r->channels = r->n_ports == FS_PORT_COUNT_STEREO ? 2 : 1;
   float defaults[N_PORTS_MAX];
   lilv_plugin_get_port_ranges_float(p, NULL, NULL, defaults);
   r->instance = lilv_plugin_instantiate(p, rate, NULL);
@@ -71,6 +72,8 @@ static void rig_open(rig *r, const char *uri, double rate, float *const *audio_i
     lilv_instance_connect_port(r->instance, 13 + 2 * c, audio_in[c]);
     lilv_instance_connect_port(r->instance, 14 + 2 * c, audio_out[c]);
   }
+  r->controls[fs_port_learned(r->channels)] = -1.0f; /* run() must write it */
+  lilv_instance_connect_port(r->instance, fs_port_learned(r->channels), &r->controls[fs_port_learned(r->channels)]);
   lilv_instance_activate(r->instance);
 }
 
@@ -103,6 +106,15 @@ static void both_plugins_have_the_public_ports(void **state) {
         assert_float_equal(defs[i], range->fallback, 0.0f);
       }
     }
+    /* The learned share, appended after the audio ports. */
+    LilvNode *learned_sym = lilv_new_string(world, "learned");
+    const LilvPort *learned = lilv_plugin_get_port_by_symbol(p, learned_sym);
+    lilv_node_free(learned_sym);
+    assert_non_null(learned);
+    assert_int_equal(lilv_port_get_index(p, learned), fs_port_learned(k == 0 ? 1u : 2u));
+    assert_int_equal(lilv_port_get_index(p, learned), k == 0 ? 15u : 17u);
+    assert_float_equal(mins[fs_port_learned(k == 0 ? 1u : 2u)], 0.0f, 0.0f);
+    assert_float_equal(maxs[fs_port_learned(k == 0 ? 1u : 2u)], 1.0f, 0.0f);
     LilvNode *latency = lilv_new_uri(world, LV2_CORE__latency);
     LilvNode *enabled = lilv_new_uri(world, LV2_CORE__enabled);
     LilvNode *freewheel = lilv_new_uri(world, LV2_CORE__freeWheeling);
@@ -131,6 +143,21 @@ static void both_plugins_have_the_public_ports(void **state) {
     }
     assert_int_equal(seen, (1u << FS_CHAOS_COUNT) - 1u);
     lilv_scale_points_free(points);
+    /* The cause port's scale points are the causes of fs_cause.h, and its
+       range ends at the last one. */
+    const LilvPort *cause = lilv_plugin_get_port_by_index(p, FS_PORT_CAUSE);
+    points = lilv_port_get_scale_points(p, cause);
+    assert_non_null(points);
+    assert_int_equal(lilv_scale_points_size(points), FS_CAUSE_COUNT);
+    seen = 0;
+    LILV_FOREACH (scale_points, i, points) {
+      const float value = lilv_node_as_float(lilv_scale_point_get_value(lilv_scale_points_get(points, i)));
+      assert_true(value >= 0.0f && value < (float)FS_CAUSE_COUNT && value == floorf(value));
+      seen |= 1u << (uint32_t)value;
+    }
+    assert_int_equal(seen, (1u << FS_CAUSE_COUNT) - 1u);
+    lilv_scale_points_free(points);
+    assert_float_equal(maxs[FS_PORT_CAUSE], (float)(FS_CAUSE_COUNT - 1), 0.0f);
     /* Nothing is required: the plugin runs in hosts with no features. */
     LilvNodes *required = lilv_plugin_get_required_features(p);
     assert_int_equal(lilv_nodes_size(required), 0);
@@ -160,6 +187,8 @@ static void latency_is_reported_and_exact(void **state) {
     lilv_instance_run(r.instance, 0);
     const uint32_t latency = (uint32_t)r.controls[7];
     assert_true(latency > 0 && latency <= 512u * (uint32_t)(rates[k] / 44100.0));
+    /* The learned share is shown, 0 by default: the classical gains. */
+    assert_float_equal(r.controls[fs_port_learned(1)], 0.0f, 0.0f);
     memset(x, 0, sizeof(x));
     x[3000] = 0.5f;
     lilv_instance_run(r.instance, 16384);

@@ -52,7 +52,7 @@ static void infinities_and_absurd_values_clamp(void **state) {
   assert_float_equal(c.ceiling_db, 0.0f, 0.0f);
   assert_float_equal(c.xfade_ms, 100.0f, 0.0f);
   assert_float_equal(c.budget_pct, 100.0f, 0.0f);
-  assert_int_equal(c.chaos, 6);
+  assert_int_equal(c.chaos, FS_CHAOS_COUNT - 1);
   assert_true(c.freewheel);
 
   assert_int_equal(fs_controls_clamp(low, &c), FS_CONTROL_COUNT);
@@ -110,6 +110,10 @@ static void chaos_names_go_both_ways(void **state) {
     assert_string_not_equal(fs_chaos_label(mode), "unknown");
   }
   assert_string_equal(fs_chaos_name(FS_CHAOS_RUNAWAY_GAIN), "runaway");
+  /* The learned tier's faults, appended (the numbers are the port's). */
+  assert_int_equal(fs_chaos_from_name("learned_nan"), 7);
+  assert_int_equal(fs_chaos_from_name("learned_flicker"), 8);
+  assert_int_equal(fs_chaos_from_name("learned_mute"), 9);
   assert_null(fs_chaos_name(FS_CHAOS_COUNT));
   assert_null(fs_chaos_name(-1));
   assert_string_equal(fs_chaos_label(FS_CHAOS_COUNT), "unknown");

@@ -150,6 +150,117 @@ static void a_probe_of_the_full_tier_is_announced(void **state) {
   assert_int_equal(r->policy.breaker[FS_TIER_FULL].state, FS_BREAKER_HALF_OPEN);
 }
 
+
+/* ---- The learned breaker ------------------------------------------- */
+
+static uint64_t ms(double milliseconds) { return (uint64_t)(milliseconds * RATE / 1000.0 + 0.5); }
+
+/* Ticks the learned breaker hop by hop (256 samples) from `from` until it
+   is closed again or `until`; returns when it closed (UINT64_MAX: never). */
+static uint64_t learned_closes(fs_policy *p, uint64_t from, uint64_t until) {
+  for (uint64_t now = from; now <= until; now += 256) {
+    fs_policy_tick_learned(p, now);
+    if (fs_policy_learned_allowed(p)) {
+      return now;
+    }
+  }
+  return UINT64_MAX;
+}
+
+static void a_learned_finding_drops_to_classical_and_never_takes_the_tier_down(void **state) {
+  rig *r = *state;
+  const fs_cause causes[] = {FS_CAUSE_LEARNED_INVALID, FS_CAUSE_LEARNED_FLICKER, FS_CAUSE_SPEECH_LOSS};
+  const fs_detector detectors[] = {FS_DETECTOR_LEARNED_INVALID, FS_DETECTOR_LEARNED_FLICKER, FS_DETECTOR_SPEECH_LOSS};
+  for (int k = 0; k < 3; ++k) {
+    fs_policy_reset(&r->policy, 0);
+    assert_true(fs_policy_learned_allowed(&r->policy));
+    const fs_findings f = one(causes[k], detectors[k], k == 0);
+    fs_policy_handle_learned(&r->policy, &r->table, &f, FS_TIER_FULL, 1000, false, &r->context);
+    /* One finding is enough: the detectors hold their own persistence. */
+    assert_false(fs_policy_learned_allowed(&r->policy));
+    assert_int_equal(r->policy.learned.state, FS_BREAKER_OPEN);
+    assert_true(fs_breaker_closed(&r->policy.breaker[FS_TIER_FULL]));
+    assert_true(fs_breaker_closed(&r->policy.breaker[FS_TIER_LIGHT]));
+    assert_false(r->policy.rebuild_full);
+    assert_int_equal(fs_policy_choose_tier(&r->policy, true, 1000), FS_TIER_FULL);
+    assert_int_equal(r->policy.repair_learned, k == 0); /* only a broken network needs mending */
+    assert_int_equal(r->policy.incidents.last_cause, causes[k]);
+  }
+}
+
+static void the_learned_probe_closes_after_a_clean_window(void **state) {
+  rig *r = *state;
+  const fs_findings f = one(FS_CAUSE_LEARNED_FLICKER, FS_DETECTOR_LEARNED_FLICKER, false);
+  fs_policy_handle_learned(&r->policy, &r->table, &f, FS_TIER_FULL, 0, false, &r->context);
+  /* Cooldown: still open before FS_NET_LEARNED_COOLDOWN_MS. */
+  assert_false(fs_policy_tick_learned(&r->policy, ms(FS_NET_LEARNED_COOLDOWN_MS) - 1));
+  assert_int_equal(r->policy.learned.state, FS_BREAKER_OPEN);
+  /* The probe begins within the cooldown and its jitter, and says so. */
+  bool began = false;
+  uint64_t now = ms(FS_NET_LEARNED_COOLDOWN_MS);
+  for (; now <= ms(FS_NET_LEARNED_COOLDOWN_MS * (1.0 + FS_NET_JITTER)) + 256 && !began; now += 256) {
+    began = fs_policy_tick_learned(&r->policy, now);
+  }
+  assert_true(began);
+  assert_true(fs_breaker_probing(&r->policy.learned));
+  assert_false(fs_policy_learned_allowed(&r->policy)); /* in shadow while probing */
+  /* Clean for the probe window: closed, the learned gains are heard again. */
+  const uint64_t closed = learned_closes(&r->policy, now, now + ms(FS_NET_LEARNED_PROBE_MS) + 256);
+  assert_true(closed != UINT64_MAX);
+  assert_true(closed - now + 256 >= ms(FS_NET_LEARNED_PROBE_MS));
+  assert_true(closed <= ms(250.0)); /* a fault of one hop: back within 250 ms */
+}
+
+static void a_failed_learned_probe_backs_off(void **state) {
+  rig *r = *state;
+  const fs_findings f = one(FS_CAUSE_SPEECH_LOSS, FS_DETECTOR_SPEECH_LOSS, false);
+  fs_policy_handle_learned(&r->policy, &r->table, &f, FS_TIER_FULL, 0, false, &r->context);
+  const uint64_t first = r->policy.learned.reopen_at;
+  uint64_t now = 0;
+  while (!fs_breaker_probing(&r->policy.learned)) {
+    now += 256;
+    fs_policy_tick_learned(&r->policy, now);
+  }
+  /* The fault is still there in shadow: the probe fails, a longer cooldown. */
+  fs_policy_handle_learned(&r->policy, &r->table, &f, FS_TIER_FULL, now, false, &r->context);
+  assert_int_equal(r->policy.learned.state, FS_BREAKER_OPEN);
+  assert_true(r->policy.learned.reopen_at - now > first);
+  /* ...but never longer than the cap with its jitter. */
+  for (int repeat = 0; repeat < 6; ++repeat) {
+    while (!fs_breaker_probing(&r->policy.learned)) {
+      now += 256;
+      fs_policy_tick_learned(&r->policy, now);
+    }
+    fs_policy_handle_learned(&r->policy, &r->table, &f, FS_TIER_FULL, now, false, &r->context);
+    assert_true(r->policy.learned.reopen_at - now <= ms(FS_NET_LEARNED_COOLDOWN_CAP_MS * (1.0 + FS_NET_JITTER)) + 1);
+  }
+  /* The fault ends: back within the cap, the probe and the 10 ms glide. */
+  const uint64_t end = now;
+  const uint64_t closed = learned_closes(&r->policy, now + 256, now + ms(1000.0));
+  assert_true(closed != UINT64_MAX);
+  assert_true(closed - end + ms(10.0) <= ms(250.0));
+  assert_true(fs_breaker_closed(&r->policy.breaker[FS_TIER_FULL]));
+}
+
+static void learned_quarantine_by_chaos_is_lifted(void **state) {
+  rig *r = *state;
+  const fs_findings f = one(FS_CAUSE_LEARNED_INVALID, FS_DETECTOR_LEARNED_INVALID, true);
+  uint64_t now = 0;
+  fs_policy_handle_learned(&r->policy, &r->table, &f, FS_TIER_FULL, now, true, &r->context);
+  for (uint32_t probe = 0; probe < FS_NET_QUARANTINE_AFTER && r->policy.learned.state != FS_BREAKER_QUARANTINED;
+       ++probe) {
+    while (!fs_breaker_probing(&r->policy.learned)) {
+      now += 256;
+      fs_policy_tick_learned(&r->policy, now);
+    }
+    fs_policy_handle_learned(&r->policy, &r->table, &f, FS_TIER_FULL, now, true, &r->context);
+  }
+  assert_int_equal(r->policy.learned.state, FS_BREAKER_QUARANTINED);
+  assert_true(fs_breaker_closed(&r->policy.breaker[FS_TIER_FULL]));
+  fs_policy_release_chaos_quarantine(&r->policy);
+  assert_true(fs_policy_learned_allowed(&r->policy));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(the_full_tier_is_chosen_when_all_is_well, setup, teardown),
@@ -161,6 +272,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(input_faults_are_reported_not_acted_on, setup, teardown),
       cmocka_unit_test(only_severe_findings_count_while_rewarming),
       cmocka_unit_test_setup_teardown(a_probe_of_the_full_tier_is_announced, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_learned_finding_drops_to_classical_and_never_takes_the_tier_down, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(the_learned_probe_closes_after_a_clean_window, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_failed_learned_probe_backs_off, setup, teardown),
+      cmocka_unit_test_setup_teardown(learned_quarantine_by_chaos_is_lifted, setup, teardown),
   };
   return cmocka_run_group_tests_name("fs_policy", tests, NULL, NULL);
 }

@@ -87,8 +87,9 @@ static void output_is_identical_for_any_block_pattern(void **state) {
   make_signal(r, LEN, 2, 0.8f);
   const uint32_t blocks[] = {1, 37, 64, 256, 4096, 8192};
   /* Clean, then each fault that does not depend on time. */
-  const fs_chaos_mode modes[] = {FS_CHAOS_OFF, FS_CHAOS_STATE_NAN, FS_CHAOS_RUNAWAY_GAIN, FS_CHAOS_MUSICAL_NOISE,
-                                 FS_CHAOS_CLIPPING_BOOST, FS_CHAOS_DENORMAL_FLOOD};
+  const fs_chaos_mode modes[] = {FS_CHAOS_OFF,           FS_CHAOS_STATE_NAN,       FS_CHAOS_RUNAWAY_GAIN,
+                                 FS_CHAOS_MUSICAL_NOISE, FS_CHAOS_CLIPPING_BOOST,  FS_CHAOS_DENORMAL_FLOOD,
+                                 FS_CHAOS_LEARNED_NAN,   FS_CHAOS_LEARNED_FLICKER, FS_CHAOS_LEARNED_MUTE};
   for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); ++m) {
     fs_controls controls = quiet_controls();
     fs_supervisor *sup = make(RATE, 2, &controls);
@@ -562,6 +563,187 @@ static void worker_tables_take_effect_without_waiting(void **state) {
   fs_supervisor_destroy(sup);
 }
 
+
+/* ---- The learned tier ------------------------------------------------ */
+
+/* The test material at 48 kHz with a noise level of its own (0: clean). */
+static void make_speech(float *x, uint32_t n, uint32_t seed, float noise_level) {
+  uint32_t s = seed;
+  for (uint32_t i = 0; i < n; ++i) {
+    const float noise = ((float)(test_random(&s) >> 9) / 8388608.0f - 1.0f) * noise_level;
+    const float t = (float)i / 48000.0f;
+    const float syllable = fmaxf(0.0f, sinf(2.0f * 3.14159265f * 3.0f * t));
+    const float voiced = (i % 24000 < 16000) ? syllable : 0.0f;
+    const float tone = 0.5f * sinf(2.0f * 3.14159265f * 180.0f * t) + 0.2f * sinf(2.0f * 3.14159265f * 720.0f * t);
+    x[i] = voiced * tone + noise;
+  }
+}
+
+typedef struct {
+  uint64_t nonfinite, over;  /* output samples */
+  uint32_t hops_not_full;    /* hops the listener heard or headed for anything but the full tier */
+  bool full_breaker_moved;   /* the full tier's breaker ever left CLOSED */
+  uint32_t detect_hops;      /* chaos on to the learned breaker open (UINT32_MAX: never) */
+  uint32_t learned_heard;    /* hops of chaos after detection (and a 10 ms glide) with learned share > 0 */
+  uint32_t back_ms;          /* chaos off to the learned share back at 1 (UINT32_MAX: never) */
+  int cause;
+} learned_result;
+
+/* 1 s with the learned gains forced on, `fault_ms` of a learned chaos
+   mode, then 1 s clean; one hop per call, `channels` channels. */
+static learned_result run_learned_chaos(fs_chaos_mode mode, uint32_t fault_ms, uint32_t channels) {
+  const uint32_t warm = 48000, fault = (uint32_t)(48 * fault_ms) / HOP * HOP, after = 48000;
+  const uint32_t total = (warm + fault + after) / HOP * HOP;
+  float *x[2], *y[2];
+  for (uint32_t c = 0; c < channels; ++c) {
+    x[c] = malloc(total * sizeof(float));
+    y[c] = malloc(total * sizeof(float));
+    make_speech(x[c], total, 9 + c, 0.03f);
+  }
+  fs_controls controls = quiet_controls();
+  fs_supervisor *sup = fs_supervisor_create(RATE, channels);
+  assert_non_null(sup);
+  fs_supervisor_set_controls(sup, &controls);
+  fs_supervisor_set_learned_allowed(sup, 1.0f);
+  fs_supervisor_reset(sup);
+  learned_result r = {.detect_hops = UINT32_MAX, .back_ms = UINT32_MAX};
+  const float ceiling = fs_guard_ceiling(controls.ceiling_db);
+  const uint32_t glide_hops = 480 / HOP + 1; /* 10 ms */
+  for (uint32_t done = 0; done < total; done += HOP) {
+    const bool on = done >= warm && done < warm + fault;
+    controls.chaos = on ? mode : FS_CHAOS_OFF;
+    fs_supervisor_set_controls(sup, &controls);
+    const float *in[2] = {x[0] + done, channels > 1 ? x[1] + done : NULL};
+    float *out[2] = {y[0] + done, channels > 1 ? y[1] + done : NULL};
+    fs_supervisor_process(sup, in, out, HOP);
+    const fs_status s = status_of(sup);
+    r.hops_not_full += s.tier != FS_TIER_FULL || s.heading != FS_TIER_FULL;
+    r.full_breaker_moved = r.full_breaker_moved || s.breaker[FS_TIER_FULL] != FS_BREAKER_CLOSED;
+    if (done < warm) {
+      assert_true(s.learned_breaker == FS_BREAKER_CLOSED);
+      assert_true(done < warm / 2 || s.learned == 1.0f); /* heard learned before the fault */
+    }
+    if (on && r.detect_hops == UINT32_MAX && s.learned_breaker != FS_BREAKER_CLOSED) {
+      r.detect_hops = (done - warm) / HOP;
+    }
+    if (on && r.detect_hops != UINT32_MAX && (done - warm) / HOP > r.detect_hops + glide_hops) {
+      r.learned_heard += s.learned > 0.0f;
+    }
+    if (done >= warm + fault && r.back_ms == UINT32_MAX && s.learned == 1.0f) {
+      r.back_ms = (done + HOP - warm - fault) / 48;
+    }
+  }
+  for (uint32_t c = 0; c < channels; ++c) {
+    for (uint32_t i = 0; i < total; ++i) {
+      r.nonfinite += !isfinite(y[c][i]);
+      r.over += fabsf(y[c][i]) > ceiling;
+    }
+    free(x[c]);
+    free(y[c]);
+  }
+  r.cause = status_of(sup).cause;
+  fs_supervisor_destroy(sup);
+  return r;
+}
+
+static void a_broken_learned_tier_falls_back_to_classical_gains(void **state) {
+  (void)state;
+  const struct {
+    fs_chaos_mode mode;
+    int cause;
+  } cases[] = {{FS_CHAOS_LEARNED_NAN, 11}, {FS_CHAOS_LEARNED_FLICKER, 12}, {FS_CHAOS_LEARNED_MUTE, 13}};
+  for (size_t k = 0; k < 3; ++k) {
+    for (uint32_t channels = 1; channels <= 2; ++channels) {
+      const learned_result r = run_learned_chaos(cases[k].mode, 600, channels);
+      print_message("# chaos %d, %u ch: found after %u hops, learned heard %u hops after, back %u ms after the "
+                    "fault, cause %d\n",
+                    cases[k].mode, channels, r.detect_hops, r.learned_heard, r.back_ms, r.cause);
+      assert_int_equal(r.nonfinite, 0);
+      assert_int_equal(r.over, 0);
+      /* The full tier stays heard, its breaker untouched: the network's
+         faults never take the classical gains down with them. */
+      assert_int_equal(r.hops_not_full, 0);
+      assert_false(r.full_breaker_moved);
+      assert_true(r.detect_hops != UINT32_MAX);
+      assert_int_equal(r.cause, cases[k].cause);
+      assert_true(r.back_ms <= 250);
+    }
+  }
+}
+
+static void a_broken_network_is_found_in_its_own_hop_and_heard_classical_after(void **state) {
+  (void)state;
+  /* NaN state and flickering gains: found within a hop (NaN) or 50 ms
+     (flicker), then classical until the fault is over. */
+  const learned_result nan = run_learned_chaos(FS_CHAOS_LEARNED_NAN, 600, 1);
+  assert_true(nan.detect_hops <= 1);
+  assert_int_equal(nan.learned_heard, 0);
+  const learned_result flicker = run_learned_chaos(FS_CHAOS_LEARNED_FLICKER, 600, 1);
+  assert_true(flicker.detect_hops * HOP <= 48 * 50);
+  assert_int_equal(flicker.learned_heard, 0);
+  /* Muted voice: the loss is judged on voiced hops only (in pauses and
+     noise a network should take far more away than the classical gains
+     do), so a probe may pass in a pause and the learned gains are heard
+     there, taking noise away, until the first voiced hop finds the loss
+     again: the run of lost voice is held across the pause, so that is
+     one hop and the 10 ms glide per pause, not another 100 ms. */
+  const learned_result mute = run_learned_chaos(FS_CHAOS_LEARNED_MUTE, 600, 1);
+  assert_true(mute.detect_hops * HOP <= 48 * 300);
+  assert_true(mute.learned_heard < 600 * 48 / HOP);
+}
+
+/* 10 s of speech with the learned gains forced on: not one learned finding. */
+static void clean_speech_never_trips_the_learned_tier(void **state) {
+  (void)state;
+  const uint32_t total = 480000 / HOP * HOP;
+  float *x = malloc(total * sizeof(float)), *y = malloc(total * sizeof(float));
+  const float noise_levels[] = {0.0f, 0.03f, 0.1f};
+  for (size_t k = 0; k < 3; ++k) {
+    make_speech(x, total, 21, noise_levels[k]);
+    fs_controls controls = quiet_controls();
+    fs_supervisor *sup = make(RATE, 1, &controls);
+    fs_supervisor_set_learned_allowed(sup, 1.0f);
+    for (uint32_t done = 0; done < total; done += HOP) {
+      run_mono(sup, x + done, y + done, HOP, HOP, 0);
+      const fs_status s = status_of(sup);
+      assert_int_equal(s.learned_breaker, FS_BREAKER_CLOSED);
+    }
+    const fs_status s = status_of(sup);
+    assert_int_equal(s.incidents, 0);
+    assert_float_equal(s.learned, 1.0f, 0.0f);
+    fs_supervisor_destroy(sup);
+  }
+  free(x);
+  free(y);
+}
+
+static void by_default_the_learned_gains_are_not_heard_nor_judged(void **state) {
+  (void)state;
+  static float x[96000], y[96000], y_learned_off[96000];
+  make_signal(x, 96000, 3, 1.0f);
+  fs_controls controls = quiet_controls();
+  fs_supervisor *sup = make(RATE, 1, &controls);
+  run_mono(sup, x, y, 96000, 256, 0);
+  assert_float_equal(status_of(sup).learned, 0.0f, 0.0f);
+  assert_int_equal(status_of(sup).incidents, 0);
+  /* Allowing 0 explicitly is the default, bit for bit. */
+  fs_supervisor_set_learned_allowed(sup, 0.0f);
+  fs_supervisor_reset(sup);
+  run_mono(sup, x, y_learned_off, 96000, 256, 0);
+  assert_memory_equal(y, y_learned_off, sizeof(y));
+  /* Forced on, the output changes (the learned gains are heard)... */
+  fs_supervisor_set_learned_allowed(sup, 1.0f);
+  fs_supervisor_reset(sup);
+  run_mono(sup, x, y_learned_off, 96000, 256, 0);
+  assert_true(memcmp(y, y_learned_off, sizeof(y)) != 0);
+  /* ...and back to 0 it is the default again, from the next reset on. */
+  fs_supervisor_set_learned_allowed(sup, NAN);
+  fs_supervisor_reset(sup);
+  run_mono(sup, x, y_learned_off, 96000, 256, 0);
+  assert_memory_equal(y, y_learned_off, sizeof(y));
+  fs_supervisor_destroy(sup);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(output_is_identical_for_any_block_pattern),
@@ -577,6 +759,10 @@ int main(void) {
       cmocka_unit_test(persistent_fault_quarantines_until_injection_is_over),
       cmocka_unit_test(incidents_reach_the_ring_with_their_story),
       cmocka_unit_test(worker_tables_take_effect_without_waiting),
+      cmocka_unit_test(a_broken_learned_tier_falls_back_to_classical_gains),
+      cmocka_unit_test(a_broken_network_is_found_in_its_own_hop_and_heard_classical_after),
+      cmocka_unit_test(clean_speech_never_trips_the_learned_tier),
+      cmocka_unit_test(by_default_the_learned_gains_are_not_heard_nor_judged),
   };
   return cmocka_run_group_tests_name("fs_supervisor", tests, NULL, NULL);
 }

@@ -80,7 +80,7 @@ if mode == "train" then
 	for _, plugin in ipairs(plugins) do
 		local al, cl, pd = ARDOUR.LuaAPI.plugin_automation(plugin, chaos_param)
 		assert(not al:isnil(), "the plugin has no automatable chaos control")
-		assert(pd.lower == 0 and pd.upper == 6, "parameter " .. chaos_param .. " is not chaos (0..6)")
+		assert(pd.lower == 0 and pd.upper == 9, "parameter " .. chaos_param .. " is not chaos (0..9)")
 		local ac = plugin:to_insert():to_automatable():automation_control(
 			Evoral.Parameter(ARDOUR.AutomationType.PluginAutomation, 0, chaos_param), false)
 		assert(not ac:isnil(), "no automation control for chaos")

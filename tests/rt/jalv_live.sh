@@ -68,7 +68,7 @@ monitors_sane() {
   awk -v t="$tier" -v l="$latency" -v h="$health" -v i="$incidents" -v c="$cause" -v d="$load" 'BEGIN {
     num = "^-?[0-9]+(\\.[0-9]+)?$"
     ok = t ~ num && l ~ num && h ~ num && i ~ num && c ~ num && d ~ num
-    ok = ok && (t == 0 || t == 1 || t == 2) && l == 511 && h >= 0 && h <= 100 && i >= 0 && c >= 0 && c <= 10 && d >= 0
+    ok = ok && (t == 0 || t == 1 || t == 2) && l == 511 && h >= 0 && h <= 100 && i >= 0 && c >= 0 && c <= 13 && d >= 0
     exit ok ? 0 : 1 }'
 }
 
@@ -104,7 +104,7 @@ for spec in "urn:failsafe:enhancer in out" "urn:failsafe:enhancer:stereo in_l ou
 
   # Every chaos mode for a second, then a second of recovery, asking for
   # the output controls after each.
-  for mode in 1 2 3 4 5 6; do
+  for mode in 1 2 3 4 5 6 7 8 9; do
     echo "chaos = $mode" >&3
     sleep 1
     echo "monitors" >&3

@@ -194,6 +194,9 @@ static const fs_scene fs_scenes[] = {
     {SCENE_CHAOS, 4, "chaos 4 CPU stall"},
     {SCENE_CHAOS, 5, "chaos 5 clipping boost"},
     {SCENE_CHAOS, 6, "chaos 6 denormal flood"},
+    {SCENE_CHAOS, 7, "chaos 7 NaN in the learned network"},
+    {SCENE_CHAOS, 8, "chaos 8 learned gains flicker"},
+    {SCENE_CHAOS, 9, "chaos 9 learned gains mute"},
     {SCENE_TOGGLE_ENABLED, 0, "enabled toggled every block"},
     {SCENE_RANDOM_CONTROLS, 0, "controls randomised every block"},
     {SCENE_SPEECHLIKE, 0, "speech-like (recovery)"},
@@ -337,6 +340,7 @@ static void connect_all(fs_run *r, float *const *in, float *const *out) {
     lilv_instance_connect_port(r->instance, FS_PORT_IN_0 + 2 * c, in[c]);
     lilv_instance_connect_port(r->instance, FS_PORT_IN_0 + 2 * c + 1, out[c]);
   }
+  lilv_instance_connect_port(r->instance, fs_port_learned(r->channels), &r->controls[fs_port_learned(r->channels)]);
   guard_arm(r->guard, 0);
 }
 
@@ -346,14 +350,16 @@ static void check_ports(fs_run *r, fs_tally *t) {
   const float health = r->controls[FS_PORT_HEALTH];
   const float load = r->controls[FS_PORT_DSP_LOAD];
   const float cause = r->controls[FS_PORT_CAUSE];
+  const float learned = r->controls[fs_port_learned(r->channels)];
   const int ok = (tier == 0.0f || tier == 1.0f || tier == 2.0f) && r->controls[FS_PORT_LATENCY] == r->latency &&
                  isfinite(incidents) && incidents >= r->last_incidents && health >= 0.0f && health <= 100.0f &&
-                 isfinite(load) && load >= 0.0f && cause >= 0.0f && cause <= 10.0f;
+                 isfinite(load) && load >= 0.0f && cause >= 0.0f && cause <= 13.0f &&
+                 learned >= 0.0f && learned <= 1.0f;
   if (!ok) {
     if (t->bad_ports == 0) {
       fprintf(stderr, "  bad output ports at frame %llu: tier %g latency %g (was %g) incidents %g health %g cause %g "
-              "dsp_load %g\n", (unsigned long long)r->frame, tier, r->controls[FS_PORT_LATENCY], r->latency,
-              incidents, health, cause, load);
+              "dsp_load %g learned %g\n", (unsigned long long)r->frame, tier, r->controls[FS_PORT_LATENCY], r->latency,
+              incidents, health, cause, load, learned);
     }
     ++t->bad_ports;
   }
@@ -457,7 +463,7 @@ static int run_instance(const LilvPlugin *plugin, double rate, const LV2_Feature
   r->rate = rate;
   r->guard = guard;
   r->rng.state = seed;
-  r->channels = lilv_plugin_get_num_ports(plugin) > 15 ? 2 : 1;
+  r->channels = lilv_plugin_get_num_ports(plugin) == FS_PORT_COUNT_STEREO ? 2 : 1;
   const uint32_t n_ports = lilv_plugin_get_num_ports(plugin);
   float mins[FS_PORT_COUNT_STEREO], maxs[FS_PORT_COUNT_STEREO];
   lilv_plugin_get_port_ranges_float(plugin, mins, maxs, r->defaults);

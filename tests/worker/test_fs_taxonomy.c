@@ -38,6 +38,16 @@ static void classes_follow_the_issue(void **state) {
   assert_int_equal(fs_taxonomy_severity(FS_CAUSE_STATE_CORRUPT), FS_SEVERITY_CRITICAL);
   assert_int_equal(fs_taxonomy_severity(FS_CAUSE_INPUT_CLIPPED), FS_SEVERITY_LOW);
   assert_int_equal(fs_taxonomy_severity(FS_CAUSE_DEADLINE), FS_SEVERITY_HIGH);
+  /* The learned tier's causes, appended with public numbers. */
+  assert_int_equal(FS_CAUSE_LEARNED_INVALID, 11);
+  assert_int_equal(FS_CAUSE_LEARNED_FLICKER, 12);
+  assert_int_equal(FS_CAUSE_SPEECH_LOSS, 13);
+  assert_string_equal(fs_cause_name(FS_CAUSE_LEARNED_INVALID), "learned_invalid");
+  assert_string_equal(fs_cause_name(FS_CAUSE_LEARNED_FLICKER), "learned_flicker");
+  assert_string_equal(fs_cause_name(FS_CAUSE_SPEECH_LOSS), "speech_loss");
+  assert_int_equal(fs_taxonomy_class(FS_CAUSE_LEARNED_INVALID), FS_CLASS_DSP);
+  assert_int_equal(fs_taxonomy_class(FS_CAUSE_LEARNED_FLICKER), FS_CLASS_ARTIFACT);
+  assert_int_equal(fs_taxonomy_class(FS_CAUSE_SPEECH_LOSS), FS_CLASS_ARTIFACT);
 }
 
 static void names_round_trip(void **state) {
@@ -72,6 +82,11 @@ static void builtin_table_uses_allowed_strategies(void **state) {
   /* Broken state is never merely reported; overruns only get cheaper paths. */
   assert_false(fs_taxonomy_allowed_strategies(FS_CAUSE_STATE_CORRUPT) & (1u << FS_STRATEGY_NONE));
   assert_false(fs_taxonomy_allowed_strategies(FS_CAUSE_DEADLINE) & (1u << FS_STRATEGY_ADJUST));
+  /* A network's fault is mended on the same tier, by its classical gains:
+     the learner may never send it to a lower tier. */
+  for (int cause = FS_CAUSE_LEARNED_INVALID; cause <= FS_CAUSE_SPEECH_LOSS; ++cause) {
+    assert_int_equal(fs_taxonomy_allowed_strategies(cause), 1u << FS_STRATEGY_ADJUST);
+  }
 }
 
 int main(void) {

@@ -69,6 +69,14 @@ struct fs_supervisor {
   uint32_t full_warmup; /* hops in which the full tier's soft findings are ignored */
   fs_input_monitor input_monitor;
   fs_tier_monitor tier_monitor[2];
+  /* The full tier's learned gains: watched per channel while they may be
+     heard; the share they may have when their breaker is closed
+     (fs_supervisor_set_learned_allowed), and the share last handed to the
+     enhancers (NaN: hand it again). */
+  fs_learned_thresholds learned_thresholds;
+  fs_learned_monitor learned_monitor[FS_MAX_CHANNELS];
+  float learned_allowed;
+  float learned_share;
   fs_policy policy;       /* breakers, incidents, graded responses */
   fs_fault_schedule faults; /* the chaos control's experiments */
   fs_event_ring *ring;
