@@ -10,7 +10,8 @@
 #
 # Settings, from the environment:
 #   HOURS    hours of audio, training and validation together   (default 3)
-#   MINUTES  training time budget in minutes                    (default 45)
+#   EPOCHS   training epochs                                    (default 34)
+#   MINUTES  training time cap in minutes                       (default 120)
 #   SEED     seed of the data and of the training               (default: the scripts')
 #   DATA     data folder                          (default build/train-data)
 #   RUN      training folder (checkpoint.pt, best.pt, train.log) (default build/train-run)
@@ -25,7 +26,8 @@ set -eu
 
 cd "$(dirname "$0")/../.."
 HOURS=${HOURS:-3}
-MINUTES=${MINUTES:-45}
+EPOCHS=${EPOCHS:-34}
+MINUTES=${MINUTES:-120}
 DATA=${DATA:-build/train-data}
 RUN=${RUN:-build/train-run}
 PY=/usr/bin/python3
@@ -62,7 +64,7 @@ fi
 data_done=$(date +%s)
 
 # shellcheck disable=SC2086
-$PY dsp/train/train.py --data "$DATA" --out "$RUN" --minutes "$MINUTES" $SEEDARG --export
+$PY dsp/train/train.py --data "$DATA" --out "$RUN" --epochs "$EPOCHS" --minutes "$MINUTES" $SEEDARG --export
 end=$(date +%s)
 
 echo "data: $((data_done - start)) s, training and export: $((end - data_done)) s"
