@@ -9,21 +9,7 @@
 echo "this is not audio" >"$WORK/text.wav"
 
 # refused DESCRIPTION ARGS...
-refused() {
-  desc=$1
-  shift
-  rm -f "$WORK/out.wav"
-  "$HOST" "$@" >"$WORK/stdout" 2>"$WORK/stderr"
-  status=$?
-  lines=$(wc -l <"$WORK/stderr")
-  if [ $status -eq 2 ] && [ "$lines" -eq 1 ] &&
-     grep -q '^failsafe-host: ' "$WORK/stderr" && [ ! -e "$WORK/out.wav" ]; then
-    ok "$desc: $(cat "$WORK/stderr")"
-  else
-    not_ok "$desc (exit $status, $lines stderr lines)"
-    sed 's/^/#   /' "$WORK/stderr"
-  fi
-}
+refused() { refused_by failsafe-host "$WORK/out.wav" "$@"; }
 
 M=$WORK/mono.wav
 O=$WORK/out.wav

@@ -58,3 +58,24 @@ finish() {
   echo "1..$tap_count"
   [ $tap_failed -eq 0 ]
 }
+
+# refused_by TOOL OUTFILE DESCRIPTION ARGS...: one test point that $HOST
+# refuses ARGS the way every refusal must look: one stderr line "TOOL: ...",
+# exit status 2, never a crash, and OUTFILE not left behind.
+refused_by() {
+  tool=$1
+  outfile=$2
+  desc=$3
+  shift 3
+  rm -f "$outfile"
+  "$HOST" "$@" >"$WORK/stdout" 2>"$WORK/stderr"
+  status=$?
+  lines=$(wc -l <"$WORK/stderr")
+  if [ $status -eq 2 ] && [ "$lines" -eq 1 ] &&
+     grep -q "^$tool: " "$WORK/stderr" && [ ! -e "$outfile" ]; then
+    ok "$desc: $(cat "$WORK/stderr")"
+  else
+    not_ok "$desc (exit $status, $lines stderr lines)"
+    sed 's/^/#   /' "$WORK/stderr"
+  fi
+}

@@ -32,21 +32,7 @@ wrote 22050 128 "$WORK/22k-clean.wav" "$WORK/22k-noisy.wav"
 check "the same input gives the same records" cmp -s "$WORK/out.f32" "$WORK/first.f32"
 
 # refused DESCRIPTION ARGS...
-refused() {
-  desc=$1
-  shift
-  rm -f "$WORK/out.f32"
-  "$HOST" "$@" >"$WORK/stdout" 2>"$WORK/stderr"
-  status=$?
-  lines=$(wc -l <"$WORK/stderr")
-  if [ $status -eq 2 ] && [ "$lines" -eq 1 ] &&
-     grep -q '^fs-train-features: ' "$WORK/stderr" && [ ! -e "$WORK/out.f32" ]; then
-    ok "$desc: $(cat "$WORK/stderr")"
-  else
-    not_ok "$desc (exit $status, $lines stderr lines)"
-    sed 's/^/#   /' "$WORK/stderr"
-  fi
-}
+refused() { refused_by fs-train-features "$WORK/out.f32" "$@"; }
 O=$WORK/out.f32
 refused "missing clean file" "$WORK/nosuch.wav" "$WORK/noisy.wav" "$O"
 refused "missing noisy file" "$WORK/clean.wav" "$WORK/nosuch.wav" "$O"
