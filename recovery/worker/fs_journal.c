@@ -20,7 +20,6 @@
 struct fs_journal {
   char *path;
   int fd;           /* -1 while closed: the next write (re)opens */
-  bool rotates;     /* a regular file: devices and pipes never rotate */
   uint64_t size;    /* bytes in the current file */
   uint64_t max_bytes;
   unsigned keep;
@@ -116,13 +115,35 @@ void fs_journal_close(fs_journal *j) {
   free(j);
 }
 
+/* Opens the journal for appending, which must be a regular file.  The
+   journal often lives in a folder others can write to (a shared session):
+   O_NOFOLLOW refuses a symlink planted at its name (ELOOP), which would
+   make us append to whatever it points at, and O_NONBLOCK keeps a FIFO
+   planted there from blocking open() for ever (ENXIO without a reader).
+   Anything that opens but is not a regular file (a FIFO with a reader, a
+   device) is refused too (EINVAL).  Blocking writes come back once the
+   file is known to be a regular one. */
 static bool reopen(fs_journal *j) {
   if (j->fd >= 0) return true;
-  j->fd = open(j->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (j->fd < 0) return false;
+  const int fd = open(j->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+  if (fd < 0) return false;
   struct stat st;
-  j->rotates = fstat(j->fd, &st) == 0 && S_ISREG(st.st_mode);
-  j->size = j->rotates ? (uint64_t)st.st_size : 0u;
+  int error = 0;
+  if (fstat(fd, &st) != 0) {
+    error = errno;
+  } else if (!S_ISREG(st.st_mode)) {
+    error = EINVAL;
+  } else {
+    const int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) error = errno;
+  }
+  if (error) {
+    close(fd);
+    errno = error;
+    return false;
+  }
+  j->fd = fd;
+  j->size = (uint64_t)st.st_size;
   return true;
 }
 
@@ -162,7 +183,7 @@ static int lose(fs_journal *j, int error) {
 
 static int write_line(fs_journal *j, const char *line, size_t len) {
   if (!reopen(j)) return lose(j, errno);
-  if (j->rotates && j->size > 0 && j->size + len > j->max_bytes) {
+  if (j->size > 0 && j->size + len > j->max_bytes) {
     rotate(j);
     if (!reopen(j)) return lose(j, errno);
   }

@@ -14,10 +14,15 @@
 
   Rotation: before a line would take the file past max_bytes it is renamed
   journal.jsonl -> journal.1.jsonl (journal.1 -> journal.2 ... up to
-  `keep` old files) and a new one is started.  Only regular files rotate.
+  `keep` old files) and a new one is started.
+
+  Only a regular file is written: a symlink at the journal's name is not
+  followed (ELOOP), a FIFO or device there is refused without blocking
+  (ENXIO or EINVAL), so a file planted in a shared folder can neither
+  redirect the journal nor hang the worker.
 
   Failures (full disk, read-only or missing directory, a path through a
-  regular file) never stop the caller: the line is lost, the error is
+  regular file, a refused file) never stop the caller: the line is lost, the error is
   counted (fs_journal_errors) and the next write tries to reopen.
 
   Threading: worker class only; every call does file I/O and may block.

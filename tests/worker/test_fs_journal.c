@@ -1,5 +1,6 @@
 /* fs_journal: path resolution, JSON Lines that parse back to the same
-   records, rotation, and write errors counted instead of fatal. */
+   records, rotation, write errors counted instead of fatal, and planted
+   symlinks, FIFOs and devices refused without blocking. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fs_journal.h"
 #include "fs_journal_reader.h"
@@ -252,12 +254,30 @@ static void write_errors_are_counted(void **state) {
   assert_int_equal(fs_journal_lines(j), 1);
   fs_journal_close(j);
 
-  /* A full disk. */
+  /* Planted files in a shared folder: a symlink at the journal's name is
+     not followed (its target stays untouched), a FIFO does not block and a
+     device is refused: each write fails, counted, and nothing is written. */
+  char target[300];
+  snprintf(target, sizeof(target), "%s/target", dir);
+  touch(target);
+  snprintf(path, sizeof(path), "%s/linked.jsonl", dir);
+  assert_int_equal(symlink(target, path), 0);
+  j = fs_journal_open(path, 0, 0);
+  assert_int_equal(fs_journal_write_event(j, &e), -1);
+  assert_int_equal(fs_journal_last_errno(j), ELOOP);
+  assert_int_equal(file_size(target), 0);
+  fs_journal_close(j);
+  snprintf(path, sizeof(path), "%s/fifo.jsonl", dir);
+  assert_int_equal(mkfifo(path, 0600), 0);
+  j = fs_journal_open(path, 0, 0);
+  assert_int_equal(fs_journal_write_event(j, &e), -1); /* returns: no reader needed */
+  assert_int_equal(fs_journal_last_errno(j), ENXIO);
+  fs_journal_close(j);
   if (exists("/dev/full")) {
-    j = fs_journal_open("/dev/full", 1, 0); /* devices never rotate */
+    j = fs_journal_open("/dev/full", 1, 0);
     for (int i = 0; i < 5; ++i) assert_int_equal(fs_journal_write_event(j, &e), -1);
     assert_int_equal(fs_journal_errors(j), 5);
-    assert_int_equal(fs_journal_last_errno(j), ENOSPC);
+    assert_int_equal(fs_journal_last_errno(j), EINVAL);
     assert_int_equal(fs_journal_rotations(j), 0);
     fs_journal_close(j);
     assert_true(exists("/dev/full"));
