@@ -58,6 +58,8 @@ struct fs_enhancer {
   /* The learned tier's gains, mixed with the classical ones by the share
      the safety net allows (fs_learned_gain.h). */
   fs_learned_gain *learned;
+  bool learned_watched; /* see fs_enhancer_watch_learned */
+  bool learned_running; /* the learned stage ran on the last hop */
 
   /* For the artifact statistics: last hop's gains and powers. */
   float *previous_gains;
@@ -162,6 +164,10 @@ void fs_enhancer_reset(fs_enhancer *e) {
   fs_gain_reset(e->gain);
   fs_learned_features_reset(e->features);
   fs_learned_gain_reset(e->learned);
+  e->learned_running = e->learned_watched || fs_learned_gain_target(e->learned) > 0.0f;
+  if (!e->learned_running) {
+    fs_learned_gain_stop(e->learned);
+  }
   /* The reduction setting survives a reset; its ramp does not. */
   e->controls.floor_gain = e->controls.floor_target;
   e->trim_gain = e->trim_target;
@@ -214,6 +220,8 @@ void fs_enhancer_restore_learned(fs_enhancer *e, const void *src) {
 }
 
 void fs_enhancer_set_learned_share(fs_enhancer *e, float share) { fs_learned_gain_set_share(e->learned, share); }
+
+void fs_enhancer_watch_learned(fs_enhancer *e, bool watched) { e->learned_watched = watched; }
 
 const fs_learned_gain_report *fs_enhancer_learned_report(const fs_enhancer *e) { return fs_learned_gain_last(e->learned); }
 
@@ -418,6 +426,18 @@ static void gather_artifact_stats(fs_enhancer *e, float floor_gain) {
   e->stats.flux_ratio = relative_out / fmaxf(relative_in, FS_FLUX_RATIO_FLOOR);
 }
 
+/* The learned stage starts afresh (its feature history and network state
+   are of a stretch it did not hear) or stops (nothing of it is heard). */
+FS_COLD static void start_or_stop_learned(fs_enhancer *e, bool start) {
+  e->learned_running = start;
+  if (start) {
+    fs_learned_features_reset(e->features);
+    fs_learned_gain_start(e->learned);
+  } else {
+    fs_learned_gain_stop(e->learned);
+  }
+}
+
 void fs_enhancer_process_hop(fs_enhancer *e, const float *in, float *out) {
   /* Clicks, then hum, in the time domain (fs_declick.h, fs_dehum.h):
      neither a click nor hum can be told from speech once the spectral
@@ -472,9 +492,15 @@ void fs_enhancer_process_hop(fs_enhancer *e, const float *in, float *out) {
   /* The noise feature reads what the gain rule read: the tracker's
      estimate, or the lab's true PSD while one is set, so a ceiling run
      shows the learned tier the same ceiling. */
-  fs_learned_features_compute(e->features, power, noise, fs_gain_unfloored(e->gain), e->conditioned);
-  fs_learned_gain_apply(e->learned, fs_learned_features_bands(e->features), fs_learned_features_values(e->features),
-                        power, floor_gain, gains);
+  const bool learned = e->learned_watched || fs_learned_gain_target(e->learned) > 0.0f;
+  if (FS_UNLIKELY(learned != e->learned_running)) {
+    start_or_stop_learned(e, learned);
+  }
+  if (learned) {
+    fs_learned_features_compute(e->features, power, noise, fs_gain_unfloored(e->gain), e->conditioned);
+    fs_learned_gain_apply(e->learned, fs_learned_features_bands(e->features),
+                          fs_learned_features_values(e->features), power, floor_gain, gains);
+  }
   if (FS_UNLIKELY(e->hook)) {
     const fs_enhancer_gain_view view = {
         .gains = e->gains, .band_low = e->band_low, .band_high = e->band_high, .floor_gain = floor_gain};

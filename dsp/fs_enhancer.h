@@ -117,9 +117,16 @@ void fs_enhancer_restore_learned(fs_enhancer *enhancer, const void *src);
 
 /* Audio.  How much of the learned tier's gains is heard, 0 (the classical
    gains) to 1; clamped, NaN is 0.  It glides there over
-   FS_LEARNED_GLIDE_MS.  The network runs every hop whatever the share, so
-   its gains can be judged in shadow (fs_learned_gain.h). */
+   FS_LEARNED_GLIDE_MS (from 0 when the learned stage starts). */
 void fs_enhancer_set_learned_share(fs_enhancer *enhancer, float share);
+
+/* Audio.  Whether the learned gains are watched while not heard (the net
+   judging them in shadow, a tool reading the features).  The learned
+   stage, features and network, runs while it is watched or its share is
+   above 0, and costs nothing otherwise: it starts afresh (network state
+   and feature history zero, share gliding up from 0) on the first hop it
+   runs again.  Not watched after create. */
+void fs_enhancer_watch_learned(fs_enhancer *enhancer, bool watched);
 
 /* Any thread, between hops.  The learned gain stage's report on the last
    hop: invalid gains, flicker, speech-band loss against the classical

@@ -74,6 +74,20 @@ void fs_learned_gain_set_share(fs_learned_gain *s, float share) {
   s->target = share > 0.0f ? (share < 1.0f ? share : 1.0f) : 0.0f;
 }
 
+float fs_learned_gain_target(const fs_learned_gain *s) { return s->target; }
+
+void fs_learned_gain_stop(fs_learned_gain *s) {
+  s->share = 0.0f;
+  s->have_previous = false;
+  memset(&s->report, 0, sizeof(s->report));
+}
+
+void fs_learned_gain_start(fs_learned_gain *s) {
+  fs_learned_model_reset(s->model);
+  s->share = 0.0f;
+  s->have_previous = false;
+}
+
 /* Band gains the hop may use: every one finite and within [0, 1]. */
 static uint32_t count_invalid(const float *band_gain) {
   uint32_t invalid = 0;

@@ -6,9 +6,10 @@
   net allows (1: learned heard, 0: classical heard), gliding between the
   two in the gain domain so a switch never clicks.
 
-  The network runs every hop whatever the share, so the classical gains
-  are always there to fall back to and the learned ones are always there
-  to be judged in shadow.  What the net judges them by is in
+  The classical gains are always there to fall back to.  While the stage
+  runs (the enhancer runs it while the learned gains are heard or
+  watched: fs_enhancer_watch_learned) the network runs every hop whatever
+  the share, so the learned gains can be judged in shadow.  What the net judges them by is in
   fs_learned_gain_report:
   - invalid: band gains that are not finite or not in [0, 1], or network
     state that is not finite (all bands count then).  Such a hop is heard
@@ -50,6 +51,16 @@ void fs_learned_gain_reset(fs_learned_gain *stage);
 
 /* The share of the learned gains to glide to: clamped to [0, 1], NaN is 0. */
 void fs_learned_gain_set_share(fs_learned_gain *stage, float share);
+
+/* The share it glides to. */
+float fs_learned_gain_target(const fs_learned_gain *stage);
+
+/* The stage stops (fs_enhancer runs neither it nor the features while
+   nobody hears or watches the learned gains): share 0 and an empty
+   report.  The network's state is kept; start() zeroes it, so a stage
+   that comes back starts as a sequence does, its share gliding up from 0. */
+void fs_learned_gain_stop(fs_learned_gain *stage);
+void fs_learned_gain_start(fs_learned_gain *stage);
 
 /* One hop.  `gains` holds the classical bin gains (floored) and receives
    what is heard; `power` is the hop's bin power. */

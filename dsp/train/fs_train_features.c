@@ -117,6 +117,9 @@ int main(int argc, char **argv) {
   FILE *out = NULL;
   if (status == 0) {
     enhancer = fs_enhancer_create(clean_info.samplerate);
+    if (enhancer) {
+      fs_enhancer_watch_learned(enhancer, true); /* the features are what we are here for */
+    }
     const fs_geometry *g = enhancer ? fs_enhancer_geometry(enhancer) : NULL;
     stft = g ? fs_stft_create(g->analysis, g->hop) : NULL;
     scratch = g ? malloc(g->hop * sizeof(float)) : NULL;

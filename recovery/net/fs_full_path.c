@@ -213,7 +213,10 @@ bool fs_full_run(fs_supervisor *sup, const float *const *in, float *const *out, 
   }
   const bool outer_fault = fs_fault_is_outer(sup->active.chaos);
   const uint64_t start = sup->active.chaos == FS_CHAOS_CPU_STALL ? fs_clock_now(&sup->clock) : 0;
+  /* The learned stage runs only while the net hears or watches it. */
+  const bool watched = fs_full_learned_watched(sup);
   for (uint32_t c = 0; c < sup->channels; ++c) {
+    fs_enhancer_watch_learned(sup->full[c], watched);
     fs_enhancer_process_hop(sup->full[c], in[c], out[c]);
   }
   if (FS_UNLIKELY(outer_fault)) {

@@ -191,6 +191,7 @@ static void reduction_control_is_clamped(void **state) {
 static void snapshot_restore_round_trip(void **state) {
   (void)state;
   fs_enhancer *e = fs_enhancer_create(48000.0);
+  fs_enhancer_watch_learned(e, true); /* the features are part of the state */
   const fs_geometry *g = fs_enhancer_geometry(e);
   const size_t hops = 300, n = hops * g->hop;
   float *in = malloc(n * sizeof(float));

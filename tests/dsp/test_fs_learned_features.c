@@ -49,6 +49,7 @@ static void make(material kind, float *x, size_t n, double rate) {
 static size_t run_enhancer(double rate, const float *x, size_t n, float *out) {
   fs_enhancer *e = fs_enhancer_create(rate);
   assert_non_null(e);
+  fs_enhancer_watch_learned(e, true);
   const fs_geometry *g = fs_enhancer_geometry(e);
   float *y = malloc(g->hop * sizeof(float));
   const size_t hops = n / g->hop;

@@ -64,6 +64,7 @@ static void share_zero_is_the_classical_tier_and_judged_in_shadow(void **state) 
   fixture *f = *state;
   const size_t n = f->hops * f->geometry->hop;
   fs_enhancer_set_learned_share(f->enhancer, 0.0f);
+  fs_enhancer_watch_learned(f->enhancer, true);
   fs_enhancer_reset(f->enhancer);
   float *first = malloc(n * sizeof(float));
   uint32_t judged = 0;
