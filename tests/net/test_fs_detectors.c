@@ -282,7 +282,8 @@ static void speech_loss_needs_voiced_input_for_100_ms(void **state) {
   fs_learned_monitor m;
   fs_learned_monitor_reset(&m);
   fs_learned_observation o = calm_learned();
-  /* The shipped weights' worst on speech (-6.1 dB): never a finding. */
+  /* The initial, untrained weights' worst on speech (-6.1 dB): never a
+     finding. */
   o.loss_db = -6.1f;
   assert_int_equal(hops_until(&m, &t, &o, FS_DETECTOR_SPEECH_LOSS, 2000), 0);
   /* Learned gains at the floor on voiced speech: -15 dB, found once the

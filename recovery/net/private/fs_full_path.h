@@ -51,8 +51,8 @@ void fs_full_set_learned_share(fs_supervisor *sup);
 
 /* True while the learned gains are to be watched: they may be heard, or
    are proving themselves in shadow after a fault, or a learned chaos mode
-   is on.  With none allowed (the default while the shipped weights are
-   untrained) nobody wants them, and a finding about them would only be
+   is on.  With none allowed (the default while the shipped network does
+   not beat the classical gains) nobody wants them, and a finding about them would only be
    noise in the journal. */
 bool fs_full_learned_watched(const fs_supervisor *sup);
 
