@@ -35,6 +35,15 @@ void fs_learner_reset(fs_learner *l) { fs_learner_set_defaults(l, l->seed); }
 
 /* ---- evidence ---------------------------------------------------------- */
 
+/* Every counter of the model stops at UINT32_MAX instead of wrapping: a
+   model loaded near the top (years of incidents, or a blob written so)
+   must not wrap to 0 on the next incident, which would break the
+   invariants the loader checks (chaos_incidents <= incidents, ...) and
+   make the next saved blob look corrupt, throwing the model away. */
+static void saturating_increment(uint32_t *counter) {
+  if (*counter < UINT32_MAX) ++*counter;
+}
+
 static void ring_push(reading_ring *r, float value, bool chaos) {
   r->value[r->next] = value;
   r->chaos[r->next] = chaos;
@@ -45,9 +54,9 @@ static void ring_push(reading_ring *r, float value, bool chaos) {
 static void count_outcome(fs_learner *l, const fs_event *e) {
   if (e->action >= FS_STRATEGY_COUNT) return;
   uint32_t *tries = l->tries[e->cause], *wins = l->successes[e->cause];
-  ++tries[e->action];
+  ++tries[e->action]; /* below FS_LEARNER_WINDOW: halved on reaching it */
   if (e->success) ++wins[e->action];
-  ++l->outcomes[e->cause];
+  saturating_increment(&l->outcomes[e->cause]);
   if (tries[e->action] >= FS_LEARNER_WINDOW) {
     /* Halve the whole cause: ratios stay, old evidence weighs less. */
     for (int s = 0; s < FS_STRATEGY_COUNT; ++s) {
@@ -59,20 +68,26 @@ static void count_outcome(fs_learner *l, const fs_event *e) {
 
 static void count_incident(fs_learner *l, const fs_event *e) {
   int cause = e->cause;
-  ++l->incidents[cause];
+  /* Saturated alike, the counters keep chaos_incidents, reduction_count
+     and small_block_overruns <= incidents. */
+  saturating_increment(&l->incidents[cause]);
   if (e->chaos) {
     /* Injected: it says nothing about this machine or this material, so it
        feeds no prevention, budget or advice (only "set chaos to 0"). */
-    ++l->chaos_incidents[cause];
+    saturating_increment(&l->chaos_incidents[cause]);
     return;
   }
-  if (isfinite(e->reduction_db)) {
+  /* The mean needs sum and count to move together: once the count is
+     saturated the sum stops too. */
+  if (isfinite(e->reduction_db) && l->reduction_count[cause] < UINT32_MAX) {
     ++l->reduction_count[cause];
     l->reduction_sum[cause] += e->reduction_db;
   }
   switch (cause) {
   case FS_CAUSE_DEADLINE:
-    if (e->block > 0 && e->block <= FS_ANALYSIS_SMALL_BLOCK) ++l->small_block_overruns;
+    if (e->block > 0 && e->block <= FS_ANALYSIS_SMALL_BLOCK) {
+      saturating_increment(&l->small_block_overruns);
+    }
     if (e->block > 0 && (l->min_overrun_block == 0 || e->block < l->min_overrun_block)) {
       l->min_overrun_block = e->block;
     }
@@ -271,6 +286,9 @@ void fs_learner_build_table(fs_learner *l, fs_strategy_table *out) {
 
 /* ---- advice ---------------------------------------------------------------- */
 
+/* Totals of saturated counters saturate too. */
+static uint32_t saturating_add(uint32_t a, uint32_t b) { return a > UINT32_MAX - b ? UINT32_MAX : a + b; }
+
 static uint32_t round_up_pow2(uint32_t x) {
   uint32_t p = 1;
   while (p < x && p < (1u << 30)) p <<= 1;
@@ -300,7 +318,9 @@ size_t fs_learner_recommendations(const fs_learner *l, fs_recommendation *out, s
   advice a = {out, max, 0};
   const uint32_t repeat = FS_LEARNER_REPEAT;
   uint32_t chaos = 0;
-  for (int cause = 0; cause < FS_CAUSE_COUNT; ++cause) chaos += l->chaos_incidents[cause];
+  for (int cause = 0; cause < FS_CAUSE_COUNT; ++cause) {
+    chaos = saturating_add(chaos, l->chaos_incidents[cause]);
+  }
   if (chaos) {
     advise(&a, "disable_fault_injection",
            "fault injection caused %u incidents: set chaos to 0 on air", chaos);
@@ -310,7 +330,8 @@ size_t fs_learner_recommendations(const fs_learner *l, fs_recommendation *out, s
     advise(&a, "report_dsp_fault",
            "the enhancer broke down %u times without fault injection: the net rebuilt it; "
            "please report it with this journal",
-           without_chaos(l, FS_CAUSE_STATE_CORRUPT) + without_chaos(l, FS_CAUSE_RUNAWAY_GAIN));
+           saturating_add(without_chaos(l, FS_CAUSE_STATE_CORRUPT),
+                          without_chaos(l, FS_CAUSE_RUNAWAY_GAIN)));
   }
   if (l->small_block_overruns >= repeat) {
     uint32_t target = round_up_pow2(4u * l->min_overrun_block);

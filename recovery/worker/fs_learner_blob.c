@@ -177,7 +177,20 @@ static bool model_sane(const fs_learner *l) {
     if (l->chaos_incidents[cause] > l->incidents[cause]) return false;
     if (l->reduction_count[cause] > l->incidents[cause]) return false;
     if (!isfinite(l->reduction_sum[cause])) return false;
+    if (l->reduction_count[cause] == 0 && l->reduction_sum[cause] != 0.0) return false;
   }
+  /* Counters saturate at UINT32_MAX (fs_learner.c), so these hold even
+     for a model loaded at the top.  Small-block overruns are deadline
+     incidents, and the smallest overrunning block is then a small one. */
+  if (l->small_block_overruns > l->incidents[FS_CAUSE_DEADLINE]) return false;
+  if (l->small_block_overruns > 0 &&
+      (l->min_overrun_block == 0 || l->min_overrun_block > FS_ANALYSIS_SMALL_BLOCK)) {
+    return false;
+  }
+  /* Each ring reading is one incident of its cause. */
+  if (l->deadline.filled > l->incidents[FS_CAUSE_DEADLINE]) return false;
+  if (l->musical_noise.filled > l->incidents[FS_CAUSE_MUSICAL_NOISE]) return false;
+  if (l->flux.filled > l->incidents[FS_CAUSE_SPECTRAL_FLUX]) return false;
   if (isnan(l->max_clip_input_db) || l->max_clip_input_db == INFINITY) return false;
   if (!ring_sane(&l->musical_noise) || !ring_sane(&l->flux)) return false;
   if (l->deadline.next >= RING || l->deadline.filled > RING) return false;

@@ -1,6 +1,7 @@
 /* fs_learner state blob: a round trip restores the model exactly; random
    bytes, every single-bit flip, every truncation, trailing bytes, a future
-   version and impossible contents all load defaults with an error code. */
+   version and impossible contents all load defaults with an error code;
+   counters loaded at their top saturate instead of wrapping. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -249,6 +250,109 @@ static void sealed_garbage_is_checked(void **state) {
   fs_learner_destroy(a);
 }
 
+/* Offsets into a blob of this build (see fs_learner_blob.c): the payload
+   starts at 12 with seed 8, version 4, dimensions 8, then tries and
+   successes per (cause, strategy), then per cause outcomes, incidents,
+   chaos incidents, reduction count (u32 each) and reduction sum (f64). */
+static size_t per_cause_at(int cause, unsigned field) {
+  return 12u + 20u + (size_t)FS_CAUSE_COUNT * FS_STRATEGY_COUNT * 8u + (size_t)cause * 24u + 4u * field;
+}
+
+static void put_u32(uint8_t *blob, size_t at, uint32_t value) {
+  for (int i = 0; i < 4; ++i) blob[at + (size_t)i] = (uint8_t)(value >> (8 * i));
+}
+
+/* A model whose counters were loaded at UINT32_MAX: the next incident
+   (injected or not) and the next outcome saturate instead of wrapping to
+   0, so the blob saved after them loads again with the model intact
+   (a wrapped incidents count would fall below chaos_incidents and the
+   whole model would be thrown away as corrupt). */
+static void counters_saturate_at_the_top(void **state) {
+  (void)state;
+  const int cause = FS_CAUSE_OUTPUT_CLIPPING;
+  fs_learner *a = fs_learner_create(3);
+  for (uint32_t id = 1; id <= 4; ++id) {
+    fs_event onset = test_event(FS_EVENT_ONSET, id, (uint16_t)cause, FS_STRATEGY_ADJUST);
+    onset.chaos = id % 2 ? 5 : 0; /* two injected: chaos_incidents 2 */
+    fs_learner_observe(a, &onset);
+    fs_learner_observe(a, &(fs_event){.kind = FS_EVENT_OUTCOME, .id = id, .cause = (uint16_t)cause,
+                                      .action = FS_STRATEGY_ADJUST, .success = 1});
+  }
+  uint8_t blob[FS_LEARNER_BLOB_MAX];
+  size_t size = fs_learner_serialize(a, blob, sizeof(blob));
+  put_u32(blob, per_cause_at(cause, 0), UINT32_MAX); /* outcomes */
+  put_u32(blob, per_cause_at(cause, 1), UINT32_MAX); /* incidents */
+  put_u32(blob, per_cause_at(cause, 3), UINT32_MAX - 1); /* reduction count */
+  reseal(blob, size);
+  fs_learner *b = fs_learner_create(4);
+  assert_int_equal(fs_learner_deserialize(b, blob, size), FS_LEARNER_OK);
+  assert_int_equal(fs_learner_incidents(b, cause), UINT32_MAX);
+
+  for (uint32_t id = 10; id <= 13; ++id) {
+    fs_event onset = test_event(FS_EVENT_ONSET, id, (uint16_t)cause, FS_STRATEGY_ADJUST);
+    onset.chaos = id == 10 ? 5 : 0;
+    fs_learner_observe(b, &onset);
+    fs_learner_observe(b, &(fs_event){.kind = FS_EVENT_OUTCOME, .id = id, .cause = (uint16_t)cause,
+                                      .action = FS_STRATEGY_ADJUST, .success = 1});
+  }
+  assert_int_equal(fs_learner_incidents(b, cause), UINT32_MAX);
+  fs_recommendation advice[FS_CAUSE_COUNT];
+  assert_true(fs_learner_recommendations(b, advice, FS_CAUSE_COUNT) > 0);
+  fs_strategy_table table;
+  fs_learner_build_table(b, &table);
+  assert_int_equal(table.order[cause][0], FS_STRATEGY_ADJUST);
+
+  uint8_t again[FS_LEARNER_BLOB_MAX];
+  size_t again_size = fs_learner_serialize(b, again, sizeof(again));
+  fs_learner *c = fs_learner_create(5);
+  assert_int_equal(fs_learner_deserialize(c, again, again_size), FS_LEARNER_OK);
+  assert_int_equal(fs_learner_incidents(c, cause), UINT32_MAX);
+  assert_int_equal(fs_learner_tries(c, cause, FS_STRATEGY_ADJUST), 8);
+  fs_learner_destroy(a);
+  fs_learner_destroy(b);
+  fs_learner_destroy(c);
+}
+
+/* Contents a checksum cannot vouch for but this code could never write:
+   refused, whatever their bytes. */
+static void loader_refuses_what_no_run_could_write(void **state) {
+  (void)state;
+  fs_learner *a = fs_learner_create(6);
+  fs_event onset = test_event(FS_EVENT_ONSET, 1, FS_CAUSE_DEADLINE, FS_STRATEGY_LIGHT);
+  onset.block = 32;
+  fs_learner_observe(a, &onset);
+  uint8_t blob[FS_LEARNER_BLOB_MAX], bad[FS_LEARNER_BLOB_MAX];
+  size_t size = fs_learner_serialize(a, blob, sizeof(blob));
+  const size_t after_causes = per_cause_at(FS_CAUSE_COUNT, 0);
+  fs_learner *b = fs_learner_create(7);
+
+  /* Small-block overruns beyond the deadline incidents. */
+  memcpy(bad, blob, size);
+  put_u32(bad, after_causes, 2);
+  reseal(bad, size);
+  assert_int_equal(fs_learner_deserialize(b, bad, size), FS_LEARNER_ERR_CORRUPT);
+  /* A smallest overrunning block that is not a small one. */
+  memcpy(bad, blob, size);
+  put_u32(bad, after_causes + 4, 4096);
+  reseal(bad, size);
+  assert_int_equal(fs_learner_deserialize(b, bad, size), FS_LEARNER_ERR_CORRUPT);
+  /* More chaos incidents than incidents. */
+  memcpy(bad, blob, size);
+  put_u32(bad, per_cause_at(FS_CAUSE_DEADLINE, 2), 2);
+  reseal(bad, size);
+  assert_int_equal(fs_learner_deserialize(b, bad, size), FS_LEARNER_ERR_CORRUPT);
+  /* A reduction sum without any reduction counted. */
+  memcpy(bad, blob, size);
+  put_u32(bad, per_cause_at(FS_CAUSE_INPUT_CLIPPED, 4) + 4, 0x40240000u); /* 10.0 */
+  reseal(bad, size);
+  assert_int_equal(fs_learner_deserialize(b, bad, size), FS_LEARNER_ERR_CORRUPT);
+  /* Untouched, it loads. */
+  assert_int_equal(fs_learner_deserialize(b, blob, size), FS_LEARNER_OK);
+  assert_int_equal(fs_learner_incidents(b, FS_CAUSE_DEADLINE), 1);
+  fs_learner_destroy(a);
+  fs_learner_destroy(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(crc_matches_the_standard),
@@ -258,6 +362,8 @@ int main(void) {
       cmocka_unit_test(random_bytes_never_crash),
       cmocka_unit_test(future_version_and_impossible_contents),
       cmocka_unit_test(sealed_garbage_is_checked),
+      cmocka_unit_test(counters_saturate_at_the_top),
+      cmocka_unit_test(loader_refuses_what_no_run_could_write),
   };
   return cmocka_run_group_tests_name("fs_learner_blob", tests, NULL, NULL);
 }
