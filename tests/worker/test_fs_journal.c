@@ -1,6 +1,10 @@
 /* fs_journal: path resolution, JSON Lines that parse back to the same
    records, rotation, write errors counted instead of fatal, and planted
-   symlinks, FIFOs and devices refused without blocking. */
+   symlinks, FIFOs and devices refused without blocking; private modes
+   (folders 0700, files 0600); a full disk (the file size limit) that
+   neither kills the process nor leaves half a line; several writers
+   (instances in one process, processes) sharing one journal and rotating
+   it together without losing or duplicating a line. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +14,10 @@
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fs_journal.h"
@@ -34,6 +41,60 @@ static void touch(const char *path) {
   FILE *f = fopen(path, "w");
   assert_non_null(f);
   fclose(f);
+}
+
+
+static mode_t mode_of(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 ? st.st_mode & 07777 : (mode_t)-1;
+}
+
+/* What a set of journal files holds: how many times each incident id
+   appears (ids below `ids`), lines in all, lines that do not parse, and
+   whether every file ends with a newline and stays within `bound`. */
+typedef struct {
+  unsigned seen[4096];
+  unsigned lines, malformed, files;
+  bool all_end_in_newline;
+  long largest;
+} journal_census;
+
+static void census_file(const char *path, journal_census *c) {
+  FILE *f = fopen(path, "r");
+  if (!f) return;
+  ++c->files;
+  long size = file_size(path);
+  if (size > c->largest) c->largest = size;
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t len;
+  bool last_newline = true;
+  while ((len = getline(&line, &cap, f)) > 0) {
+    last_newline = line[len - 1] == '\n';
+    fs_journal_line parsed;
+    ++c->lines;
+    if (fs_journal_parse_line(line, (size_t)len, &parsed) != FS_JOURNAL_LINE_INCIDENT) {
+      ++c->malformed;
+      continue;
+    }
+    if (parsed.event.id < 4096) ++c->seen[parsed.event.id];
+  }
+  if (!last_newline) c->all_end_in_newline = false;
+  free(line);
+  fclose(f);
+}
+
+/* journal.jsonl and journal.1.jsonl .. journal.keep.jsonl in dir. */
+static void census(const char *dir, unsigned keep, journal_census *c) {
+  memset(c, 0, sizeof(*c));
+  c->all_end_in_newline = true;
+  char path[400];
+  snprintf(path, sizeof(path), "%s/journal.jsonl", dir);
+  census_file(path, c);
+  for (unsigned n = 1; n <= keep; ++n) {
+    snprintf(path, sizeof(path), "%s/journal.%u.jsonl", dir, n);
+    census_file(path, c);
+  }
 }
 
 static void resolves_in_documented_order(void **state) {
@@ -291,6 +352,241 @@ static void write_errors_are_counted(void **state) {
   test_remove_tree(dir);
 }
 
+
+/* The journal is private state: the folders it makes are 0700 and a file
+   it creates 0600 (whatever the umask lets through of those), while an
+   existing file keeps the mode its owner gave it. */
+static void folders_and_files_are_private(void **state) {
+  (void)state;
+  char dir[256], sub[400], path[1024];
+  test_make_dir(dir, sizeof(dir), "modes");
+  const mode_t umask_before = umask(022);
+  snprintf(sub, sizeof(sub), "%s/xdg", dir);
+  assert_int_equal(fs_journal_resolve_path_from(NULL, NULL, sub, NULL, path, sizeof(path)), 0);
+  assert_int_equal(mode_of(sub), 0700);
+  snprintf(sub, sizeof(sub), "%s/xdg/failsafe", dir);
+  assert_int_equal(mode_of(sub), 0700);
+  assert_int_equal(mode_of(dir), 0700); /* mkdtemp's, untouched */
+
+  fs_journal *j = fs_journal_open(path, 0, 0);
+  fs_event e = sample_event(1);
+  assert_int_equal(fs_journal_write_event(j, &e), 0);
+  assert_int_equal(mode_of(path), 0600);
+  fs_journal_close(j);
+
+  /* An existing file keeps its mode; a rotation's new file is private. */
+  assert_int_equal(chmod(path, 0644), 0);
+  j = fs_journal_open(path, 2048, 1);
+  for (uint32_t i = 1; i <= 3; ++i) {
+    e = sample_event(i);
+    assert_int_equal(fs_journal_write_event(j, &e), 0);
+  }
+  assert_true(fs_journal_rotations(j) >= 1);
+  snprintf(sub, sizeof(sub), "%s/xdg/failsafe/journal.1.jsonl", dir);
+  assert_int_equal(mode_of(sub), 0644);
+  assert_int_equal(mode_of(path), 0600);
+  fs_journal_close(j);
+  umask(umask_before);
+  test_remove_tree(dir);
+}
+
+/* The folder goes away under an open journal (a session deleted): the
+   writes after are counted as lost, never written into the removed file,
+   and resume once the folder is back. */
+static void a_folder_removed_under_the_journal(void **state) {
+  (void)state;
+  char dir[256], sub[300], path[400];
+  test_make_dir(dir, sizeof(dir), "gone");
+  snprintf(sub, sizeof(sub), "%s/session", dir);
+  assert_int_equal(mkdir(sub, 0700), 0);
+  snprintf(path, sizeof(path), "%s/journal.jsonl", sub);
+  fs_journal *j = fs_journal_open(path, 0, 0);
+  fs_event e = sample_event(1);
+  assert_int_equal(fs_journal_write_event(j, &e), 0);
+  assert_int_equal(unlink(path), 0);
+  assert_int_equal(rmdir(sub), 0);
+  assert_int_equal(fs_journal_write_event(j, &e), -1);
+  assert_int_equal(fs_journal_last_errno(j), ENOENT);
+  assert_int_equal(mkdir(sub, 0700), 0);
+  assert_int_equal(fs_journal_write_event(j, &e), 0);
+  assert_int_equal(fs_journal_lines(j), 2);
+  assert_int_equal(fs_journal_errors(j), 1);
+  fs_journal_close(j);
+  journal_census c;
+  census(sub, 1, &c);
+  assert_int_equal(c.lines, 1);
+  test_remove_tree(dir);
+}
+
+/* The file size limit (RLIMIT_FSIZE) stands in for a full disk: in a
+   child with SIGXFSZ at its default action (which would kill it, as it
+   would kill a host), the journal writes until the limit, then counts
+   lines as lost.  The child lives, and the file holds whole lines only,
+   however the limit cut the write that met it. */
+static void a_full_disk_kills_nothing_and_cuts_no_line(void **state) {
+  (void)state;
+  char dir[256], path[300];
+  test_make_dir(dir, sizeof(dir), "full");
+  snprintf(path, sizeof(path), "%s/journal.jsonl", dir);
+  const long limit = 3000;
+  fflush(NULL);
+  const pid_t child = fork();
+  assert_true(child >= 0);
+  if (child == 0) {
+    signal(SIGXFSZ, SIG_DFL);
+    const struct rlimit small = {.rlim_cur = (rlim_t)limit, .rlim_max = RLIM_INFINITY};
+    if (setrlimit(RLIMIT_FSIZE, &small) != 0) _exit(100);
+    fs_journal *j = fs_journal_open(path, 0, 0);
+    for (uint32_t i = 1; i <= 40; ++i) {
+      fs_event e = sample_event(i);
+      fs_journal_write_event(j, &e);
+    }
+    const int ok = fs_journal_errors(j) > 0 && fs_journal_last_errno(j) == EFBIG &&
+                   fs_journal_lines(j) > 0 && fs_journal_lines(j) < 40;
+    const int lines = (int)fs_journal_lines(j);
+    fs_journal_close(j);
+    _exit(ok ? lines : 101);
+  }
+  int status = 0;
+  assert_int_equal(waitpid(child, &status, 0), child);
+  assert_false(WIFSIGNALED(status)); /* SIGXFSZ did not kill it */
+  assert_true(WIFEXITED(status));
+  const int written = WEXITSTATUS(status);
+  assert_true(written > 0 && written < 40);
+  assert_true(file_size(path) <= limit);
+  journal_census c;
+  census(dir, 1, &c);
+  assert_int_equal(c.lines, (unsigned)written);
+  assert_int_equal(c.malformed, 0);
+  assert_true(c.all_end_in_newline);
+
+  /* Room again: the journal goes on after the last whole line. */
+  fs_journal *j = fs_journal_open(path, 0, 0);
+  fs_event e = sample_event(41);
+  assert_int_equal(fs_journal_write_event(j, &e), 0);
+  fs_journal_close(j);
+  census(dir, 1, &c);
+  assert_int_equal(c.lines, (unsigned)written + 1);
+  assert_int_equal(c.malformed, 0);
+  test_remove_tree(dir);
+}
+
+/* A file already ending mid-line (a writer that died mid-write, or a line
+   from before whole-line writes): the next line starts on a line of its
+   own, so only the stump is lost, never the new line. */
+static void a_stump_is_never_glued_to(void **state) {
+  (void)state;
+  char dir[256], path[300];
+  test_make_dir(dir, sizeof(dir), "stump");
+  snprintf(path, sizeof(path), "%s/journal.jsonl", dir);
+  fs_journal *j = fs_journal_open(path, 0, 0);
+  fs_event e = sample_event(1);
+  assert_int_equal(fs_journal_write_event(j, &e), 0);
+  fs_journal_close(j);
+  FILE *f = fopen(path, "a");
+  assert_non_null(f);
+  fputs("{\"type\":\"incid", f);
+  fclose(f);
+  j = fs_journal_open(path, 0, 0);
+  e = sample_event(2);
+  assert_int_equal(fs_journal_write_event(j, &e), 0);
+  e = sample_event(3);
+  assert_int_equal(fs_journal_write_event(j, &e), 0);
+  fs_journal_close(j);
+  journal_census c;
+  census(dir, 1, &c);
+  assert_int_equal(c.lines, 4);
+  assert_int_equal(c.malformed, 1); /* the stump, on its own */
+  assert_int_equal(c.seen[1], 1);
+  assert_int_equal(c.seen[2], 1);
+  assert_int_equal(c.seen[3], 1);
+  test_remove_tree(dir);
+}
+
+/* Two instances in one process on the default path, writing in turn: the
+   bound holds for the file they share (each checks its real size, not its
+   own writes), exactly one of them rotates at each overflow, and the
+   other follows it to the new file: every line is kept exactly once. */
+static void two_instances_rotate_together(void **state) {
+  (void)state;
+  char dir[256], path[300];
+  test_make_dir(dir, sizeof(dir), "twins");
+  snprintf(path, sizeof(path), "%s/journal.jsonl", dir);
+  const long bound = 8192;
+  const unsigned keep = 64;
+  fs_journal *a = fs_journal_open(path, (uint64_t)bound, keep);
+  fs_journal *b = fs_journal_open(path, (uint64_t)bound, keep);
+  const uint32_t n = 300;
+  for (uint32_t i = 1; i <= n; ++i) {
+    fs_event e = sample_event(i);
+    e.id = i;
+    assert_int_equal(fs_journal_write_event(i % 3 ? a : b, &e), 0);
+    assert_true(file_size(path) <= bound);
+  }
+  const uint64_t rotations = fs_journal_rotations(a) + fs_journal_rotations(b);
+  assert_true(fs_journal_rotations(a) > 0 && fs_journal_rotations(b) > 0);
+  assert_int_equal(fs_journal_errors(a) + fs_journal_errors(b), 0);
+  fs_journal_close(a);
+  fs_journal_close(b);
+  journal_census c;
+  census(dir, keep, &c);
+  assert_int_equal(c.files, rotations + 1); /* no rotation clobbered another's */
+  assert_int_equal(c.lines, n);
+  assert_int_equal(c.malformed, 0);
+  assert_true(c.all_end_in_newline);
+  assert_true(c.largest <= bound);
+  for (uint32_t i = 1; i <= n; ++i) assert_int_equal(c.seen[i], 1);
+  test_remove_tree(dir);
+}
+
+/* Processes appending at once (instances in several hosts): whatever the
+   interleaving, every line arrives once and whole, and the rotated files
+   stay near the bound (over it only by lines written while another writer
+   held the lock past its short wait, at most a line per writer). */
+static void processes_share_one_journal(void **state) {
+  (void)state;
+  char dir[256], path[300];
+  test_make_dir(dir, sizeof(dir), "procs");
+  snprintf(path, sizeof(path), "%s/journal.jsonl", dir);
+  const long bound = 16384;
+  const unsigned keep = 200, writers = 3;
+  const uint32_t each = 250;
+  pid_t children[3];
+  fflush(NULL);
+  for (unsigned w = 0; w < writers; ++w) {
+    children[w] = fork();
+    assert_true(children[w] >= 0);
+    if (children[w] == 0) {
+      fs_journal *j = fs_journal_open(path, (uint64_t)bound, keep);
+      int failed = 0;
+      for (uint32_t i = 1; i <= each; ++i) {
+        fs_event e = sample_event(i);
+        e.id = w * each + i;
+        if (fs_journal_write_event(j, &e) != 0 && !failed) {
+          failed = 1;
+          fprintf(stderr, "# writer %u, line %u: %s\n", w, i, strerror(fs_journal_last_errno(j)));
+        }
+      }
+      fs_journal_close(j);
+      _exit(failed);
+    }
+  }
+  for (unsigned w = 0; w < writers; ++w) {
+    int status = 0;
+    assert_int_equal(waitpid(children[w], &status, 0), children[w]);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  journal_census c;
+  census(dir, keep, &c);
+  assert_int_equal(c.lines, writers * each);
+  assert_int_equal(c.malformed, 0);
+  assert_true(c.all_end_in_newline);
+  assert_true(c.largest <= bound + (long)(writers * FS_JOURNAL_LINE_MAX));
+  for (uint32_t i = 1; i <= writers * each; ++i) assert_int_equal(c.seen[i], 1);
+  print_message("# %u writers: %u files, largest %ld bytes (bound %ld)\n", writers, c.files, c.largest, bound);
+  test_remove_tree(dir);
+}
+
 /* The one escaper: quotes, backslashes and control characters, cut like
    snprintf. */
 static void strings_escape_once_for_all(void **state) {
@@ -321,6 +617,12 @@ int main(void) {
       cmocka_unit_test(lines_parse_back),
       cmocka_unit_test(rotates_at_the_bound),
       cmocka_unit_test(write_errors_are_counted),
+      cmocka_unit_test(folders_and_files_are_private),
+      cmocka_unit_test(a_folder_removed_under_the_journal),
+      cmocka_unit_test(a_full_disk_kills_nothing_and_cuts_no_line),
+      cmocka_unit_test(a_stump_is_never_glued_to),
+      cmocka_unit_test(two_instances_rotate_together),
+      cmocka_unit_test(processes_share_one_journal),
       cmocka_unit_test(strings_escape_once_for_all),
       cmocka_unit_test(the_schema_is_one_list),
   };
