@@ -12,9 +12,32 @@
   successes, plus the dropped_events figure the caller passes in (records
   the audio thread could not queue).
 
-  Rotation: before a line would take the file past max_bytes it is renamed
-  journal.jsonl -> journal.1.jsonl (journal.1 -> journal.2 ... up to
-  `keep` old files) and a new one is started.
+  Several writers may share one journal (instances in one host, hosts on
+  one machine, all on the default path), so nothing relies on this
+  handle's own count.  Before each line a writer takes an flock() on the
+  file (not waiting more than about 30 ms: then it writes without it) and
+  checks that the name still leads to the file it holds, else it follows
+  the name.  Rotation: when the line would take the file's real size past
+  max_bytes, the lock holder renames journal.jsonl -> journal.1.jsonl
+  (journal.1 -> journal.2 ... up to `keep` old files) and starts a new
+  one; the others, once they get the lock of the old file, find the name
+  leading to the new one and follow it: one rotation per overflow, no
+  line lost or written twice.
+
+  A line is one write() of the whole line to the O_APPEND file.  When the
+  disk is full or RLIMIT_FSIZE stops it short, the part written is cut
+  off again (ftruncate), so the file never ends in half a line; SIGXFSZ,
+  which would kill the host, is blocked in the writing thread for that
+  write and the one it raised taken back (the process's signal handling
+  is the host's and is not touched).  A file found ending mid-line (a
+  writer that died mid-write, or a stump that could not be cut because an
+  unlocked writer appended after it) gets a newline before the next line:
+  the stump is one malformed line, which the reader skips, and no line is
+  ever glued onto it.
+
+  Folders made for the journal are 0700 and a file it creates 0600, as
+  the XDG base directory spec asks of state; existing ones keep their
+  modes.
 
   Only a regular file is written: a symlink at the journal's name is not
   followed (ELOOP), a FIFO or device there is refused without blocking
@@ -51,7 +74,7 @@ typedef struct fs_journal fs_journal;
      else $XDG_STATE_HOME/failsafe/;
      else $HOME/.local/state/failsafe/;
    a directory gets FS_JOURNAL_FILE_NAME appended.  Missing directories are
-   created (0755).  Returns 0, or -1 when nothing usable is set, the path
+   created (0700).  Returns 0, or -1 when nothing usable is set, the path
    does not fit, or a directory cannot be created (out still holds the
    path when it fit, for the message). */
 int fs_journal_resolve_path(const char *state_dir, char *out, size_t cap);
