@@ -327,6 +327,9 @@ static void run(LV2_Handle instance, uint32_t n_samples) {
     self->table_waiting = false;
   }
   fs_controls controls;
+  /* Values out of range travel in controls.out_of_range: the supervisor
+     reports each control newly out of range once, as a `configuration`
+     incident through the event ring (never from here: no I/O in run()). */
   fs_controls_clamp(self->control_in, &controls);
   fs_supervisor_set_controls(self->supervisor, &controls);
 

@@ -60,22 +60,24 @@ const fs_control_range *fs_control_range_of(fs_control_id id) {
 }
 
 /* One value into its range.  NaN and a missing port take the default;
-   +-Inf clamp like any other large value. */
-static float clamp_value(const float *raw, const fs_control_range *range, uint32_t *violations) {
+   +-Inf clamp like any other large value.  *replaced tells which were
+   bad (a missing port is the host's right, not a fault). */
+static float clamp_value(const float *raw, const fs_control_range *range, bool *replaced) {
+  *replaced = false;
   if (!raw) {
     return range->fallback;
   }
   const float value = *raw;
   if (isnan(value)) {
-    ++*violations;
+    *replaced = true;
     return range->fallback;
   }
   if (value < range->minimum) {
-    ++*violations;
+    *replaced = true;
     return range->minimum;
   }
   if (value > range->maximum) {
-    ++*violations;
+    *replaced = true;
     return range->maximum;
   }
   return value;
@@ -89,10 +91,13 @@ fs_controls fs_controls_default(void) {
 }
 
 uint32_t fs_controls_clamp(const float *const raw[FS_CONTROL_COUNT], fs_controls *out) {
-  uint32_t violations = 0;
+  uint32_t violations = 0, out_of_range = 0;
   float v[FS_CONTROL_COUNT];
   for (int id = 0; id < FS_CONTROL_COUNT; ++id) {
-    v[id] = clamp_value(raw[id], &control_ranges[id], &violations);
+    bool replaced;
+    v[id] = clamp_value(raw[id], &control_ranges[id], &replaced);
+    violations += replaced;
+    out_of_range |= (uint32_t)replaced << id;
   }
   out->enabled = v[FS_CONTROL_ENABLED] >= 0.5f;
   out->reduction_db = v[FS_CONTROL_REDUCTION];
@@ -101,5 +106,22 @@ uint32_t fs_controls_clamp(const float *const raw[FS_CONTROL_COUNT], fs_controls
   out->budget_pct = v[FS_CONTROL_BUDGET];
   out->chaos = (fs_chaos_mode)lrintf(v[FS_CONTROL_CHAOS]);
   out->freewheel = v[FS_CONTROL_FREEWHEEL] >= 0.5f;
+  out->out_of_range = out_of_range;
   return violations;
+}
+
+/* Only the controls newly out of range make a finding: a host that keeps
+   sending 60 dB of reduction block after block is one configuration
+   incident, not one per block, and the event ring is not flooded. */
+bool fs_controls_check(const fs_controls *before, const fs_controls *now, fs_findings *findings) {
+  const uint32_t news = now->out_of_range & ~before->out_of_range;
+  if (news == 0 || findings->count >= FS_MAX_FINDINGS) {
+    return false;
+  }
+  findings->items[findings->count++] = (fs_finding){.detector = FS_DETECTOR_CONTROLS,
+                                                    .cause = FS_CAUSE_CONFIGURATION,
+                                                    .value = (float)news,
+                                                    .threshold = (float)now->out_of_range,
+                                                    .severe = false};
+  return true;
 }

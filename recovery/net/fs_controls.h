@@ -6,14 +6,23 @@
   through fs_controls_clamp() before it can reach the DSP, so the audio
   path only ever sees values inside the documented ranges.
 
+  A value that had to be replaced is not silent, though: the clamped
+  controls say which ones were (`out_of_range`), and fs_controls_check()
+  turns a control newly out of range into a `configuration` finding, once
+  per change (not per block): the supervisor makes it an incident, so it
+  reaches the journal through the event ring like any other, and the
+  learner's "review controls" advice can follow.
+
   The order of FS_CONTROL_* is the order of the control input ports
   (lv2:index 0..6 in ttl/controls.ttl.in).
 
-  Threading: clamp is audio class; the ranges, defaults and chaos names
-  are constant data, any thread.
+  Threading: clamp and check are audio class; the ranges, defaults and
+  chaos names are constant data, any thread.
 */
 #ifndef FS_CONTROLS_H
 #define FS_CONTROLS_H
+
+#include "fs_detectors.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -58,6 +67,9 @@ typedef struct {
   float budget_pct;   /* [5, 100] */
   fs_chaos_mode chaos;
   bool freewheel; /* host renders faster than real time */
+  /* Bit (1u << fs_control_id) for each raw value that was NaN or outside
+     its range and was replaced; an unconnected port is not counted. */
+  uint32_t out_of_range;
 } fs_controls;
 
 /* Any thread.  The chaos modes' names, the one list of them: the short
@@ -76,8 +88,18 @@ const fs_control_range *fs_control_range_of(fs_control_id id);
 fs_controls fs_controls_default(void);
 
 /* Audio.  Clamps raw port values (raw[id] may be NULL: unconnected) into a
-   safe fs_controls.  Returns how many values were out of range or NaN, so
-   the caller can report a configuration finding. */
+   safe fs_controls, out->out_of_range naming the values replaced.
+   Returns how many values were out of range or NaN. */
 uint32_t fs_controls_clamp(const float *const raw[FS_CONTROL_COUNT], fs_controls *out);
+
+/* Audio.  The finding for controls that went out of range between two
+   sets of controls in force (`before`: the last ones checked): one
+   FS_DETECTOR_CONTROLS finding of cause FS_CAUSE_CONFIGURATION, its value
+   the bits of the controls newly out of range, its threshold the bits of
+   all those out of range now.  A control that stays out of range, or
+   comes back in, adds nothing; one that leaves its range again later is
+   new again.  Appended to findings when there is room; returns whether it
+   was made. */
+bool fs_controls_check(const fs_controls *before, const fs_controls *now, fs_findings *findings);
 
 #endif

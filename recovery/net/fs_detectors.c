@@ -255,7 +255,7 @@ const char *fs_detector_name(int detector) {
       "none",           "input_nonfinite", "input_clipped",   "input_hot",      "input_dc",
       "output_nonfinite", "state_nonfinite", "state_denormal", "gain_over_unity", "energy_created",
       "energy_ratio",   "output_clipping", "musical_noise",   "spectral_flux",  "deadline",
-      "learned_invalid", "learned_flicker", "speech_loss",
+      "learned_invalid", "learned_flicker", "speech_loss", "controls",
   };
   return (detector >= 0 && detector < FS_DETECTOR_COUNT) ? names[detector] : "unknown";
 }

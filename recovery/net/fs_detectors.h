@@ -40,6 +40,7 @@ typedef enum {
   FS_DETECTOR_LEARNED_INVALID = 15, /* the network's gains or state unusable */
   FS_DETECTOR_LEARNED_FLICKER = 16, /* the network's gains flicker: musical noise */
   FS_DETECTOR_SPEECH_LOSS = 17,     /* the network drops voiced speech the classical gains keep */
+  FS_DETECTOR_CONTROLS = 18,        /* a control value out of range or NaN (fs_controls_check) */
   FS_DETECTOR_COUNT
 } fs_detector;
 

@@ -124,6 +124,7 @@ void fs_supervisor_reset(fs_supervisor *sup) {
   fs_policy_reset(&sup->policy, (uint64_t)fs_supervisor_table(sup)->start_on_light_hops * sup->geometry.hop);
   fs_fault_reset(&sup->faults);
   sup->active = sup->pending;
+  sup->active.out_of_range = 0; /* controls out of range at activation are reported at the first hop */
   fs_fault_set(&sup->faults, sup->active.chaos, sup->full, sup->channels);
   sup->ceiling_db = NAN; /* made again at the first hop */
   sup->reduction_db = NAN;
@@ -437,11 +438,17 @@ static void keep_books(fs_supervisor *sup, const hop_work *w, uint32_t incidents
 
 static void process_hop(void *context, const float *const *in, float *const *out) {
   fs_supervisor *sup = context;
+  const fs_controls controls_before = sup->active;
   begin_hop(sup);
   const float ceiling = sup->ceiling;
   const uint32_t incidents_before = sup->policy.incidents.count;
   hop_work w;
   w.input_findings.count = w.full_findings.count = w.light_findings.count = w.learned_findings.count = 0;
+  if (FS_UNLIKELY(sup->active.out_of_range != controls_before.out_of_range)) {
+    /* A control newly out of range: an incident of the input's kind (no
+       tier to blame; its values were clamped already). */
+    fs_controls_check(&controls_before, &sup->active, &w.input_findings);
+  }
 
   /* 1. The full tier, first: it reads the host's hop as it came (the
      enhancer makes NaN and Inf silence itself, as the dry line does) and

@@ -41,7 +41,10 @@ static const cause_traits traits[FS_CAUSE_COUNT] = {
     /* Only a cheaper path gives time back. */
     [FS_CAUSE_DEADLINE] = {FS_CLASS_RESOURCE, FS_SEVERITY_HIGH,
                            BIT(FS_STRATEGY_LIGHT) | BIT(FS_STRATEGY_BYPASS)},
-    [FS_CAUSE_CONFIGURATION] = {FS_CLASS_CONFIGURATION, FS_SEVERITY_MEDIUM, ALL_STRATEGIES},
+    /* Out-of-range controls were clamped before any DSP saw them and no
+       tier is at fault: report only.  Anything else (exploration
+       included) would move the listener to a lower tier for a knob. */
+    [FS_CAUSE_CONFIGURATION] = {FS_CLASS_CONFIGURATION, FS_SEVERITY_MEDIUM, BIT(FS_STRATEGY_NONE)},
     /* The learned tier's faults are mended on the same tier, by its
        classical gains (ADJUST): a lower tier would lose what the classical
        tier still does well. */

@@ -87,6 +87,8 @@ static void builtin_table_uses_allowed_strategies(void **state) {
   for (int cause = FS_CAUSE_LEARNED_INVALID; cause <= FS_CAUSE_SPEECH_LOSS; ++cause) {
     assert_int_equal(fs_taxonomy_allowed_strategies(cause), 1u << FS_STRATEGY_ADJUST);
   }
+  /* Controls out of range are clamped already: only ever reported. */
+  assert_int_equal(fs_taxonomy_allowed_strategies(FS_CAUSE_CONFIGURATION), 1u << FS_STRATEGY_NONE);
 }
 
 int main(void) {

@@ -3,7 +3,10 @@
    the worker drains it every ~100 ms, feeds the learner, writes the journal
    (rotating) and publishes a new table, which the audio side picks up for
    the next incident.  Nothing may be dropped or lost, and the journal must
-   read back cleanly.  Simulated time only: no threads, no sleeping. */
+   read back cleanly.  Simulated time only: no threads, no sleeping.
+   And configuration incidents (controls out of range), as the supervisor
+   records them, reach the journal through the worker and the report's
+   advice. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,7 +20,10 @@
 #include "fs_journal_reader.h"
 #include "fs_learner.h"
 #include "fs_report.h"
+#include "fs_worker.h"
 #include "worker_test.h"
+
+#include <string.h>
 
 enum {
   RATE = 48000,
@@ -197,9 +203,62 @@ static void ten_minutes_drop_nothing(void **state) {
   test_remove_tree(dir);
 }
 
+/* Three controls sent out of range, one at a time: each the supervisor's
+   configuration incident (onset with the control's bit, report only; the
+   outcome and recovery 100 ms later), through the ring and the worker
+   into the journal, where the report finds the pattern and advises
+   reviewing the controls. */
+static void configuration_incidents_reach_the_journal(void **state) {
+  (void)state;
+  char dir[200], path[300];
+  test_make_dir(dir, sizeof(dir), "config");
+  snprintf(path, sizeof(path), "%s/journal.jsonl", dir);
+  fs_event_ring *ring = fs_event_ring_create(RING_CAPACITY);
+  const fs_worker_config config = {.seed = 1, .journal = true, .journal_dir = dir};
+  fs_worker *worker = fs_worker_create(ring, &config);
+  assert_non_null(worker);
+  for (uint32_t id = 1; id <= 3; ++id) {
+    fs_event onset = test_event(FS_EVENT_ONSET, id, FS_CAUSE_CONFIGURATION, FS_STRATEGY_NONE);
+    onset.position = id * (uint64_t)RATE;
+    onset.detector = 18; /* FS_DETECTOR_CONTROLS */
+    onset.value = (float)(1u << id);
+    onset.threshold = onset.value;
+    fs_event outcome = test_outcome(id, FS_CAUSE_CONFIGURATION, FS_STRATEGY_NONE, 1);
+    outcome.position = onset.position;
+    fs_event back = test_event(FS_EVENT_RECOVERED, id, FS_CAUSE_CONFIGURATION, FS_STRATEGY_NONE);
+    back.position = onset.position;
+    back.to_full = RATE / 10;
+    assert_true(fs_event_ring_push(ring, &onset));
+    assert_true(fs_event_ring_push(ring, &outcome));
+    assert_true(fs_event_ring_push(ring, &back));
+    fs_strategy_table table;
+    fs_worker_drain(worker, &table);
+  }
+  fs_worker_stats stats;
+  fs_worker_stats_get(worker, &stats);
+  assert_int_equal(stats.records, 9);
+  assert_int_equal(stats.journal_errors, 0);
+  fs_worker_destroy(worker);
+  fs_event_ring_destroy(ring);
+
+  char *argv[] = {"report", path, NULL};
+  char *text = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&text, &len);
+  FILE *err = fopen("/dev/null", "w");
+  assert_int_equal(fs_report_run(2, argv, out, err), 0);
+  fclose(out);
+  fclose(err);
+  assert_non_null(strstr(text, "configuration"));
+  assert_non_null(strstr(text, "extreme control values tripped the net 3 times"));
+  free(text);
+  test_remove_tree(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(ten_minutes_drop_nothing),
+      cmocka_unit_test(configuration_incidents_reach_the_journal),
   };
   return cmocka_run_group_tests_name("fs_worker_campaign", tests, NULL, NULL);
 }
