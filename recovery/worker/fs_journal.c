@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -315,6 +316,18 @@ static void cut_back(fs_journal *j, ssize_t written, bool locked) {
    file while a slow one waits for its lock. */
 enum { FS_JOURNAL_ROUNDS = 8 };
 
+/* A short write sets no errno: the file size limit when the file now
+   reaches it, else the disk (or the quota) is full. */
+static int short_write_cause(int fd) {
+  struct rlimit limit;
+  const off_t end = lseek(fd, 0, SEEK_CUR);
+  if (end >= 0 && getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      (rlim_t)end >= limit.rlim_cur) {
+    return EFBIG;
+  }
+  return ENOSPC;
+}
+
 static int write_line(fs_journal *j, const char *line, size_t len) {
   for (int round = 0;; ++round) {
     if (!reopen(j)) return lose(j, errno);
@@ -351,7 +364,7 @@ static int write_line(fs_journal *j, const char *line, size_t len) {
     const ssize_t n = append(j->fd, newline_first, line, len);
     const size_t want = len + (newline_first ? 1u : 0u);
     if (n < 0 || (size_t)n != want) {
-      const int error = n < 0 ? errno : EFBIG; /* short: the disk or the size limit */
+      const int error = n < 0 ? errno : short_write_cause(j->fd);
       cut_back(j, n, locked);
       return lose(j, error);
     }

@@ -441,8 +441,14 @@ static void a_full_disk_kills_nothing_and_cuts_no_line(void **state) {
       fs_event e = sample_event(i);
       fs_journal_write_event(j, &e);
     }
-    const int ok = fs_journal_errors(j) > 0 && fs_journal_last_errno(j) == EFBIG &&
-                   fs_journal_lines(j) > 0 && fs_journal_lines(j) < 40;
+    int ok = fs_journal_errors(j) > 0 && fs_journal_last_errno(j) == EFBIG &&
+             fs_journal_lines(j) > 0 && fs_journal_lines(j) < 40;
+    /* A file already past the limit: the write fails outright and raises
+       SIGXFSZ, which must not reach the process either. */
+    const struct rlimit smaller = {.rlim_cur = (rlim_t)(file_size(path) / 2), .rlim_max = RLIM_INFINITY};
+    if (setrlimit(RLIMIT_FSIZE, &smaller) != 0) _exit(102);
+    fs_event e = sample_event(1);
+    ok = ok && fs_journal_write_event(j, &e) == -1 && fs_journal_last_errno(j) == EFBIG;
     const int lines = (int)fs_journal_lines(j);
     fs_journal_close(j);
     _exit(ok ? lines : 101);
