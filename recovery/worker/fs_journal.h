@@ -12,43 +12,27 @@
   successes, plus the dropped_events figure the caller passes in (records
   the audio thread could not queue).
 
-  Several writers may share one journal (instances in one host, hosts on
-  one machine, all on the default path), so nothing relies on this
-  handle's own count.  Before each line a writer takes an flock() on the
-  file (not waiting more than about 30 ms: then it writes without it) and
-  checks that the name still leads to the file it holds, else it follows
-  the name.  Rotation: when the line would take the file's real size past
-  max_bytes, the lock holder renames journal.jsonl -> journal.1.jsonl
-  (journal.1 -> journal.2 ... up to `keep` old files) and starts a new
-  one; the others, once they get the lock of the old file, find the name
-  leading to the new one and follow it: one rotation per overflow, no
-  line lost or written twice.
-
-  A line is one write() of the whole line to the O_APPEND file.  When the
-  disk is full or RLIMIT_FSIZE stops it short, the part written is cut
-  off again (ftruncate), so the file never ends in half a line; SIGXFSZ,
-  which would kill the host, is blocked in the writing thread for that
-  write and the one it raised taken back (the process's signal handling
-  is the host's and is not touched).  A file found ending mid-line (a
-  writer that died mid-write, or a stump that could not be cut because an
-  unlocked writer appended after it) gets a newline before the next line:
-  the stump is one malformed line, which the reader skips, and no line is
-  ever glued onto it.
-
+  The file (fs_journal_file.h says how) is shared: several writers may
+  append to one journal (instances in one host, hosts on one machine, all
+  on the default path) and rotate it together.  Each line goes in whole,
+  after a check of the file's real size: past max_bytes, exactly one
+  writer renames journal.jsonl -> journal.1.jsonl (journal.1 ->
+  journal.2 ... up to `keep` old files) and starts a new one, which the
+  others follow.  A full disk or RLIMIT_FSIZE loses the line but leaves
+  no half line, and the SIGXFSZ a size limit raises cannot kill the host.
   Folders made for the journal are 0700 and a file it creates 0600, as
   the XDG base directory spec asks of state; existing ones keep their
-  modes.
-
-  Only a regular file is written: a symlink at the journal's name is not
-  followed (ELOOP), a FIFO or device there is refused without blocking
-  (ENXIO or EINVAL), so a file planted in a shared folder can neither
-  redirect the journal nor hang the worker.
+  modes.  Only a regular file is written: a symlink at the journal's name
+  is not followed (ELOOP), a FIFO or device there is refused without
+  blocking (ENXIO or EINVAL), so a file planted in a shared folder can
+  neither redirect the journal nor hang the worker.
 
   Failures (full disk, read-only or missing directory, a path through a
   regular file, a refused file) never stop the caller: the line is lost, the error is
   counted (fs_journal_errors) and the next write tries to reopen.
 
-  Threading: worker class only; every call does file I/O and may block.
+  Threading: worker class only; every write does file I/O: it waits for
+  the disk, and for other writers' lock at most about 30 ms.
 */
 #ifndef FS_JOURNAL_H
 #define FS_JOURNAL_H
