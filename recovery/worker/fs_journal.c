@@ -89,7 +89,7 @@ int fs_journal_resolve_path(const char *state_dir, char *out, size_t cap) {
                                       getenv("XDG_STATE_HOME"), getenv("HOME"), out, cap);
 }
 
-/* ---- open, write ---------------------------------------------------------- */
+/* ---- open, rotate, write ----------------------------------------------- */
 
 fs_journal *fs_journal_open(const char *path, uint64_t max_bytes, unsigned keep) {
   if (!path) return NULL;
