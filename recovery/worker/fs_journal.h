@@ -53,10 +53,13 @@ typedef struct fs_journal fs_journal;
    a directory gets FS_JOURNAL_FILE_NAME appended.  Missing directories are
    created (0755).  Returns 0, or -1 when nothing usable is set, the path
    does not fit, or a directory cannot be created (out still holds the
-   path when it fit, for the message). */
+   path when it fit, for the message).  Reads the environment with
+   getenv() on the calling thread, so never call it beside a thread that
+   may change the environment. */
 int fs_journal_resolve_path(const char *state_dir, char *out, size_t cap);
 
-/* The same with the environment passed in (NULL: unset); for tests. */
+/* The same with the environment passed in (NULL: unset): fs_worker reads
+   it once at instantiation and resolves the path later with this. */
 int fs_journal_resolve_path_from(const char *state_dir, const char *journal_env,
                                  const char *xdg_state_home, const char *home, char *out,
                                  size_t cap);
