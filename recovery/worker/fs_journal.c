@@ -115,6 +115,13 @@ void fs_journal_close(fs_journal *j) {
   free(j);
 }
 
+void fs_journal_release(fs_journal *j) {
+  if (j && j->fd >= 0) {
+    close(j->fd);
+    j->fd = -1;
+  }
+}
+
 /* Opens the journal for appending, which must be a regular file.  The
    journal often lives in a folder others can write to (a shared session):
    O_NOFOLLOW refuses a symlink planted at its name (ELOOP), which would

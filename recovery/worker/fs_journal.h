@@ -70,6 +70,13 @@ int fs_journal_resolve_path_from(const char *state_dir, const char *journal_env,
 fs_journal *fs_journal_open(const char *path, uint64_t max_bytes, unsigned keep);
 void fs_journal_close(fs_journal *journal);
 
+/* Closes the file until the next write, which reopens it; the counters
+   stay.  For a caller whose next write may come from another process that
+   shares its memory but not its file descriptors (a host that runs each
+   callback in a child task, as lv2lint does): call it in the same call
+   that wrote. */
+void fs_journal_release(fs_journal *journal);
+
 /* One line each; 0 when written, -1 when lost (and counted). */
 int fs_journal_write_event(fs_journal *journal, const fs_event *event);
 int fs_journal_write_model(fs_journal *journal, const fs_learner *learner,

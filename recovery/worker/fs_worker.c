@@ -311,6 +311,9 @@ bool fs_worker_drain(fs_worker *w, fs_strategy_table *table) {
     w->last_model_line = seconds_now();
     write_model_line(w);
   }
+  /* No file stays open between calls: the next may come from another
+     process sharing this memory but not its file descriptors. */
+  fs_journal_release(w->journal);
   send_messages(w);
   pthread_mutex_lock(&w->model_lock);
   const bool fresh = w->table_unsent;

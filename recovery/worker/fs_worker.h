@@ -12,7 +12,10 @@
   It runs no thread of its own: every call runs on its caller's thread and
   returns when done, so nothing it does outlives the host's callback that
   asked for it (a host that runs each callback in a child task and waits
-  for that task to end, as lv2lint does, is never kept waiting).
+  for that task to end, as lv2lint does, is never kept waiting).  For the
+  same hosts no file stays open from one call to the next: such a child
+  shares the memory but not the file descriptors, so a descriptor kept
+  from another child would be invalid, or another file.
 
   The learned model persists as a versioned, checksummed blob (save and
   restore, for LV2 state).
