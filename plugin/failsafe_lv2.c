@@ -62,8 +62,9 @@
 
 /* The spool of incident records kept between two drains when the host
    has no worker, i.e. for a whole run between activate() and deactivate()
-   (lv2apply processes a file so): 16384 records, 1.4 MB, over an hour of
-   a fault that comes and goes every second (about 4 records a second).
+   (lv2apply processes a file so): 16384 records, 1.4 MB (and as much
+   again for the worker's backlog, which save() learns into), over an hour
+   of a fault that comes and goes every second (about 4 records a second).
    Allocated only without a host worker. */
 #define FS_SPOOL_RECORDS 16384u
 
