@@ -21,6 +21,11 @@
   Both plugins, mono and stereo, share this file: they differ only in the
   number of audio channels.
 
+  A little over 500 lines since the path without a host worker came in:
+  the state and worker interfaces (save, restore, work, work_response and
+  the spool's drains) are the next part to move out into a unit of their
+  own.
+
   Features: none required.  urid:map, options (bufsz:maxBlockLength,
   bufsz:nominalBlockLength), log:log, worker:schedule and state:makePath
   are used when the host offers them; a host that passes no features at
