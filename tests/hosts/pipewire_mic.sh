@@ -112,7 +112,11 @@ start_daemon() {
     FAILSAFE_JOURNAL="$WORK/journal/" pipewire >"$1" 2>&1 &
   daemon=$!
   pids="$pids $daemon"
-  wait_until 10 pw pw-cli info 0
+  wait_until 10 daemon_answers && kill -0 "$daemon" 2>/dev/null
+}
+daemon_answers() {
+  kill -0 "$daemon" 2>/dev/null || return 0 # gone: stop waiting
+  pw pw-cli info 0
 }
 
 # First the bare daemon: if that cannot start, PipeWire cannot run here.
