@@ -12,6 +12,9 @@
  *       writes IN[FROM...] (FROM < 0 prepends -FROM zeros) as 32-bit float;
  *   fs-pw-check pad IN OUT ZEROS
  *       writes ZEROS zeros, then IN, as 32-bit float;
+ *   fs-pw-check window-db IN OUT FROM SECONDS
+ *       prints the energy of OUT over that of IN in the window, in dB (as
+ *       fs-gen-signal window-db does, reading whole files at once);
  *   fs-pw-check concat OUT IN...
  *       writes the files one after the other, as 32-bit float at the
  *       first one's rate. */
@@ -149,6 +152,25 @@ static int trim(const char *in, const char *out, long from, long frames) {
   return status;
 }
 
+static int window_db(const char *pin, const char *pout, double from, double seconds) {
+  audio in, out;
+  if (load(pin, &in)) return 1;
+  if (load(pout, &out)) {
+    free(in.x);
+    return 1;
+  }
+  const long first = lround(from * in.rate), last = first + lround(seconds * in.rate);
+  double energy[2] = {0, 0};
+  for (long i = first < 0 ? 0 : first; i < last; i++) {
+    if (i < in.n) energy[0] += (double)in.x[i] * in.x[i];
+    if (i < out.n) energy[1] += (double)out.x[i] * out.x[i];
+  }
+  printf("%.2f\n", 10.0 * log10((energy[1] + 1e-30) / (energy[0] + 1e-30)));
+  free(in.x);
+  free(out.x);
+  return 0;
+}
+
 static int concat(const char *out, int count, char **in) {
   long total = 0;
   int rate = 0;
@@ -188,7 +210,9 @@ int main(int argc, char **argv) {
     return trim(argv[2], argv[3], atol(argv[4]), argc == 6 ? atol(argv[5]) : -1);
   if (argc == 5 && strcmp(argv[1], "pad") == 0)
     return trim(argv[2], argv[3], -atol(argv[4]), -1);
+  if (argc == 6 && strcmp(argv[1], "window-db") == 0)
+    return window_db(argv[2], argv[3], atof(argv[4]), atof(argv[5]));
   if (argc >= 4 && strcmp(argv[1], "concat") == 0) return concat(argv[2], argc - 3, argv + 3);
-  fprintf(stderr, "usage: fs-pw-check stats|onset|diff|trim|pad|concat ... (see the source)\n");
+  fprintf(stderr, "usage: fs-pw-check stats|onset|diff|trim|pad|window-db|concat ... (see the source)\n");
   return 2;
 }

@@ -265,11 +265,11 @@ check "A is failsafe-host's output, sample for sample (max difference $max)" \
 check "A starts on a quantum boundary of zeros" test $(((start_a + lead) % QUANTUM)) = 0
 
 for x in a b; do
-  speech=$("$GEN" window-db "$WORK/in.wav" "$WORK/out_$x.wav" 4 3.5)
+  speech=$("$CHECK" window-db "$WORK/in.wav" "$WORK/out_$x.wav" 4 3.5)
   echo "# $x: speech in noise (4 s to 7.5 s) ${speech} dB against the input"
   check "$x is not silent: the voice is kept" below -6 "$speech"
   for second in 1 2 3; do
-    noise=$("$GEN" window-db "$WORK/in.wav" "$WORK/out_$x.wav" $second 1)
+    noise=$("$CHECK" window-db "$WORK/in.wav" "$WORK/out_$x.wav" $second 1)
     echo "# $x: noise from $second s to $((second + 1)) s ${noise} dB against the input"
     limit=-6
     [ $second = 1 ] && limit=-3 # the noise's first second: the tracker is learning
@@ -279,7 +279,7 @@ for x in a b; do
 done
 
 # ---- B: chaos absorbed -----------------------------------------------------
-chaos=$("$GEN" window-db "$WORK/in.wav" "$WORK/out_b.wav" 5 2)
+chaos=$("$CHECK" window-db "$WORK/in.wav" "$WORK/out_b.wav" 5 2)
 echo "# B: 5 s to 7 s (chaos 2 on for about 1.5 s of it) ${chaos} dB against the input"
 check "B not silent and no burst while chaos runs" sh -c "
   awk -v c='$chaos' 'BEGIN { exit !(c ~ /[0-9]/ && c > -20 && c < 1) }'"
