@@ -43,8 +43,9 @@ cleanup() {
   for pid in $pids; do wait "$pid" 2>/dev/null; done
   pids=""
 }
-trap cleanup EXIT
-trap 'cleanup; exit 1' INT TERM HUP
+runtime=""
+trap 'cleanup; [ -z "$runtime" ] || rm -rf "$runtime"' EXIT
+trap 'exit 1' INT TERM HUP
 
 # pw CMD ARGS...: a PipeWire client call that can never hang the test.
 pw() { timeout 5 "$@"; }
@@ -64,8 +65,10 @@ wait_until() {
 has_port() { pw pw-link "$1" | grep -qx "$2"; }
 
 # ---- the private daemon's configuration ---------------------------------
-export XDG_RUNTIME_DIR="$WORK/runtime"
-mkdir -m 700 "$XDG_RUNTIME_DIR" || exit 1
+# The socket's path must fit a sockaddr_un (108 bytes), wherever the build
+# tree is: the runtime folder is a short one of its own.
+runtime=$(mktemp -d "${TMPDIR:-/tmp}/fs-pw.XXXXXX") || exit 1
+export XDG_RUNTIME_DIR="$runtime"
 unset PIPEWIRE_REMOTE PIPEWIRE_RUNTIME_DIR PIPEWIRE_CONFIG_DIR
 config="$WORK/config"
 mkdir -p "$config/pipewire.conf.d" "$WORK/xdg-config" || exit 1
@@ -125,7 +128,7 @@ if ! start_daemon "$WORK/probe.log"; then
   skip "PipeWire cannot start here (see the daemon's log above)"
 fi
 cleanup
-rm -rf "$XDG_RUNTIME_DIR" && mkdir -m 700 "$XDG_RUNTIME_DIR" || exit 1
+rm -rf "$runtime" && mkdir -m 700 "$runtime" || exit 1
 
 # Installed as the README says; B is the file as shipped, A a copy whose
 # nodes are renamed.
@@ -262,7 +265,6 @@ echo "# A against failsafe-host (Broadcast voice, freewheel): $result"
 max=$(echo "$result" | awk '{ print $4 }')
 check "A is failsafe-host's output, sample for sample (max difference $max)" \
   below "${max:-x}" 1e-6
-check "A starts on a quantum boundary of zeros" test $(((start_a + lead) % QUANTUM)) = 0
 
 for x in a b; do
   speech=$("$CHECK" window-db "$WORK/in.wav" "$WORK/out_$x.wav" 4 3.5)
