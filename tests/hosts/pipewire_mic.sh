@@ -5,8 +5,11 @@
 #
 # A file is played into the filter with pw-cat and its output recorded with
 # pw-record, through two copies of the shipped filter at once:
-#   A  freewheel switched on with pw-cli (the deadline watchdog off, as in
-#      failsafe-host): the recording must equal failsafe-host process on the
+#   A  freewheel switched on with pw-cli, which turns the deadline watchdog
+#      off as failsafe-host does (live, a daemon without real-time priority
+#      on a busy machine can be preempted past the 50 % budget, and the net
+#      then rightly plays the light tier for a while, which no offline render
+#      reproduces): the recording must equal failsafe-host process on the
 #      same input, sample for sample, once PipeWire's leading zeros are
 #      aligned; it must be finite, under the ceiling, not silent, and
 #      quieter than the input from the noise's first second on;
