@@ -113,9 +113,21 @@ EOF
 
 # start_daemon LOG: the daemon on $config, its pid in $daemon; fails when
 # it is not answering within 10 s.
+# In a sanitizer build the plugin needs the sanitizer runtimes loaded
+# first (FS_DAEMON_PRELOAD, from meson); PipeWire's own allocations are not
+# the plugin's, so leak checking is off in the daemon (the lilv tests check
+# the plugin's leaks).
 start_daemon() {
+  if [ -n "${FS_DAEMON_PRELOAD:-}" ]; then
+    set -- "$1" env LD_PRELOAD="$FS_DAEMON_PRELOAD" \
+      ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+  else
+    set -- "$1" env
+  fi
+  log=$1
+  shift
   XDG_CONFIG_HOME="$WORK/xdg-config" PIPEWIRE_CONFIG_DIR="$config" \
-    FAILSAFE_JOURNAL="$WORK/journal/" pipewire >"$1" 2>&1 &
+    FAILSAFE_JOURNAL="$WORK/journal/" "$@" pipewire >"$log" 2>&1 &
   daemon=$!
   pids="$pids $daemon"
   wait_until 10 daemon_answers && kill -0 "$daemon" 2>/dev/null
@@ -139,6 +151,11 @@ cp "$CONF" "$config/pipewire.conf.d/failsafe-mic.conf" || exit 1
 sed -e 's/capture\.failsafe_mic/capture.failsafe_a/g' -e 's/"failsafe_mic"/"failsafe_a"/g' \
   "$CONF" >"$config/pipewire.conf.d/failsafe-a.conf" || exit 1
 check "the daemon starts with the shipped filter-chain" start_daemon "$WORK/pipewire.log"
+if [ -n "${FS_DAEMON_PRELOAD:-}" ]; then
+  echo "# sanitizer build: the daemon runs with $FS_DAEMON_PRELOAD preloaded"
+  check "the daemon has the sanitizer runtimes mapped" \
+    sh -c "grep -q -e libasan -e libubsan -e libtsan /proc/$daemon/maps"
+fi
 check "the shipped file makes the failsafe microphone, an Audio/Source" \
   sh -c "timeout 5 pw-cli info failsafe_mic | grep -q 'media.class = \"Audio/Source\"'"
 
