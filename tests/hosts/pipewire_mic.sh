@@ -67,6 +67,12 @@ wait_until() {
 
 has_port() { pw pw-link "$1" | grep -qx "$2"; }
 
+show_log_if_failed() {
+  [ $tap_failed -gt 0 ] || return 0
+  echo "# the daemon's log:"
+  tail -n 40 "$WORK/pipewire.log" | sed 's/^/#   /'
+}
+
 # ---- the private daemon's configuration ---------------------------------
 # The socket's path must fit a sockaddr_un (108 bytes), wherever the build
 # tree is: the runtime folder is a short one of its own.
@@ -198,7 +204,7 @@ if [ $ports -ne 0 ]; then
   { pw pw-link -i; pw pw-link -o; } | sed 's/^/#   /'
 fi
 check "the filters' ports are there" test $ports = 0
-[ $ports = 0 ] || { finish; exit 1; } # nothing to play into
+[ $ports = 0 ] || { show_log_if_failed; finish; exit 1; } # nothing to play into
 
 # ---- material: 1 s of silence, 3 s of noise, 4 s of speech in noise -----
 "$GEN" noise "$WORK/noise.wav" --seconds 4 --lead 1 --rate $RATE || exit 1
@@ -244,6 +250,8 @@ kill -INT "$rec_a" "$rec_b" 2>/dev/null
 wait "$rec_a"
 wait "$rec_b"
 cleanup # the daemon too: the plugins are freed and the journal closed
+check "no sanitizer report in the daemon's log" \
+  sh -c "! grep -q -e 'Sanitizer' -e 'runtime error:' '$WORK/pipewire.log'"
 
 # ---- A against failsafe-host ---------------------------------------------
 # PipeWire feeds the filter zeros before the file (two quanta once the
@@ -317,4 +325,5 @@ if [ -n "$journal" ]; then
   check "the journal records the runaway gain and the net's answer" \
     grep -q '"cause":"runaway_gain"' "$journal"
 fi
+show_log_if_failed
 finish
