@@ -12,7 +12,8 @@ cd "$(dirname "$0")"
 
 build_packages=(gcc libc6-dev pkg-config meson ninja-build python3
   lv2-dev liblilv-dev libfftw3-dev libsndfile1-dev portaudio19-dev libspeexdsp-dev)
-test_packages=(libcmocka-dev lilv-utils sordi jackd2 jalv libxml2-utils ardour)
+test_packages=(libcmocka-dev lilv-utils sordi jackd2 jalv libxml2-utils ardour
+  pipewire pipewire-bin)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

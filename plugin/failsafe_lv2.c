@@ -4,12 +4,27 @@
   It maps ports to the supervisor (recovery/net/fs_supervisor.h), reads the
   host's features and options, shows the supervisor's status on the output
   ports, and connects the supervisor's incident ring to the worker side
-  (recovery/worker/fs_worker.h): through the host's worker when it has one, else
-  through an internal low-priority thread.  All audio work, all detection
-  and all recovery live in dsp/ and recovery/, which know nothing of LV2.
+  (recovery/worker/fs_worker.h): through the host's worker when it has one.
+  All audio work, all detection and all recovery live in dsp/ and
+  recovery/, which know nothing of LV2.
+
+  Without a host worker the plugin starts no thread: a thread of its own
+  would outlive the callback that started it, and a host that runs each
+  callback in a child task and waits for it to end (lv2lint) would wait
+  for ever.  Instead run() moves the incident records into a long spool
+  (lock-free, bounded, allocated here), and the non-audio callbacks work
+  on it: save() learns from it (no file I/O), deactivate() and cleanup()
+  drain it into the journal and the learner, and the table learned reaches
+  the net at the next activation.  Records beyond the spool's room are
+  counted and reported in the journal's model line and in the log.
 
   Both plugins, mono and stereo, share this file: they differ only in the
   number of audio channels.
+
+  A little over 500 lines since the path without a host worker came in:
+  the state and worker interfaces (save, restore, work, work_response and
+  the spool's drains) are the next part to move out into a unit of their
+  own.
 
   Features: none required.  urid:map, options (bufsz:maxBlockLength,
   bufsz:nominalBlockLength), log:log, worker:schedule and state:makePath
@@ -50,8 +65,13 @@
 #define FS_URI_STEREO "urn:failsafe:enhancer:stereo"
 #define FS_URI_MODEL "urn:failsafe:model" /* state key of the learned model */
 
-/* The internal worker's polling period. */
-#define FS_INTERNAL_WORKER_MS 50u
+/* The spool of incident records kept between two drains when the host
+   has no worker, i.e. for a whole run between activate() and deactivate()
+   (lv2apply processes a file so): 16384 records, 1.4 MB (and as much
+   again for the worker's backlog, which save() learns into), over an hour
+   of a fault that comes and goes every second (about 4 records a second).
+   Allocated only without a host worker. */
+#define FS_SPOOL_RECORDS 16384u
 
 _Static_assert(FS_PORT_FREEWHEEL + 1 == FS_CONTROL_COUNT && FS_PORT_CONTROL_INPUTS == FS_CONTROL_COUNT,
                "control inputs come first, in fs_control_id order");
@@ -97,12 +117,15 @@ typedef struct {
   LV2_URID model_key;
   LV2_URID chunk_type;
   LV2_Log_Logger logger;
-  LV2_Worker_Schedule *schedule; /* NULL: the internal thread drains */
+  LV2_Worker_Schedule *schedule; /* NULL: no host worker, the spool below */
   const LV2_State_Make_Path *make_path; /* kept for the worker, which asks later */
   const LV2_State_Free_Path *free_path;
 
   fs_supervisor *supervisor;
   fs_worker *worker;
+  /* Without a host worker: run() moves the records here, the non-audio
+     callbacks drain it (run() is the supervisor ring's consumer then). */
+  fs_event_ring *spool;
 
   /* Audio thread only: a drain is under way; a table from work_response
      waits for room in the supervisor. */
@@ -182,10 +205,29 @@ static void journal_directory(void *context, char *dir, size_t cap) {
   state_directory(self->make_path, self->free_path, dir, cap);
 }
 
-/* Worker class (the internal thread): a finished table to the audio
-   thread, which takes it at its next hop. */
-static bool offer_table(void *context, const fs_strategy_table *table) {
-  return fs_supervisor_offer_table(context, table);
+/* Instantiation class (run() is not running): a table to the net now,
+   or, when the last one has not been taken yet, for run() to offer. */
+static void deliver_table(fs_plugin *self, const fs_strategy_table *table) {
+  if (!fs_supervisor_offer_table(self->supervisor, table)) {
+    self->waiting_table = *table;
+    self->table_waiting = true;
+  }
+}
+
+/* Instantiation class.  Without a host worker: a spool as long as a run,
+   its pages touched now so that run() never faults one in. */
+static fs_event_ring *create_spool(void) {
+  fs_event_ring *spool = fs_event_ring_create(FS_SPOOL_RECORDS);
+  if (spool) {
+    const fs_event blank = {0};
+    fs_event scratch;
+    for (uint32_t i = 0; i < fs_event_ring_capacity(spool); ++i) {
+      fs_event_ring_push(spool, &blank); /* exactly full: nothing dropped */
+    }
+    while (fs_event_ring_pop(spool, &scratch)) {
+    }
+  }
+  return spool;
 }
 
 static void cleanup(LV2_Handle instance);
@@ -241,6 +283,15 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
   }
   fs_supervisor_set_host_period(self->supervisor, self->nominal_block);
 
+  fs_event_ring *events = fs_supervisor_events(self->supervisor);
+  if (!self->schedule) {
+    self->spool = create_spool();
+    if (!self->spool) {
+      lv2_log_error(&self->logger, "failsafe: out of memory at instantiation\n");
+      cleanup(self);
+      return NULL;
+    }
+  }
   const fs_worker_config config = {
       .seed = 0x5eedu + self->channels,
       .frozen = env_is_set("FAILSAFE_FREEZE_LEARNING"),
@@ -248,11 +299,12 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
       .ask_dir = self->make_path ? journal_directory : NULL,
       .log = log_from_worker,
       .log_context = self,
-      .offer = offer_table,
-      .offer_context = self->supervisor,
+      /* save() learns the whole spool ahead of the journal. */
+      .backlog = self->spool ? fs_event_ring_capacity(self->spool) : 0u,
+      .upstream = self->spool ? events : NULL,
   };
-  self->worker = fs_worker_create(fs_supervisor_events(self->supervisor), &config);
-  if (!self->worker || (!self->schedule && !fs_worker_start_thread(self->worker, FS_INTERNAL_WORKER_MS))) {
+  self->worker = fs_worker_create(self->spool ? self->spool : events, &config);
+  if (!self->worker) {
     lv2_log_error(&self->logger, "failsafe: cannot start the worker\n");
     cleanup(self);
     return NULL;
@@ -341,6 +393,16 @@ static void run(LV2_Handle instance, uint32_t n_samples) {
     fs_fpu_restore(fpu);
   }
 
+  /* No host worker: the records move to the spool, lock-free; the loop
+     is bounded by the ring's capacity, and the ring never fills. */
+  if (self->spool) {
+    fs_event_ring *events = fs_supervisor_events(self->supervisor);
+    fs_event record;
+    while (fs_event_ring_pop(events, &record)) {
+      fs_event_ring_push(self->spool, &record); /* a full spool counts the drop */
+    }
+  }
+
   /* Records waiting: wake the host's worker (never more than one request
      in flight, so a fault storm cannot flood the host's queue). */
   if (self->schedule && !self->drain_pending && fs_event_ring_size(fs_supervisor_events(self->supervisor)) > 0) {
@@ -362,14 +424,28 @@ static void run(LV2_Handle instance, uint32_t n_samples) {
   }
 }
 
-/* Instantiation class. */
-static void deactivate(LV2_Handle instance) { (void)instance; }
+/* Instantiation class.  Without a host worker the run's records are
+   journaled and learned here, on the host's thread, and the table reaches
+   the net at the next activation.  With one, nothing to do. */
+static void deactivate(LV2_Handle instance) {
+  fs_plugin *self = instance;
+  fs_strategy_table table;
+  if (self->spool && fs_worker_drain(self->worker, &table)) {
+    deliver_table(self, &table);
+  }
+}
 
-/* Instantiation class. */
+/* Instantiation class.  Without a host worker, what a host that never
+   deactivated left in the spool is journaled first. */
 static void cleanup(LV2_Handle instance) {
   fs_plugin *self = instance;
   fs_inline_display_destroy(self->display);
-  fs_worker_destroy(self->worker); /* stops the internal thread first */
+  if (self->worker && self->spool) {
+    fs_strategy_table unused;
+    fs_worker_drain(self->worker, &unused);
+  }
+  fs_worker_destroy(self->worker);
+  fs_event_ring_destroy(self->spool);
   fs_supervisor_destroy(self->supervisor);
   free(self);
 }
@@ -415,7 +491,8 @@ static const LV2_Worker_Interface worker_interface = {work, work_response, NULL}
 
 /* ---- State: the learned model travels with the host's session ---------- */
 
-/* Instantiation class (or any non-audio thread). */
+/* Any non-audio thread, maybe while run() runs.  Never waits for the
+   journal: the model is saved under its own lock. */
 static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store, LV2_State_Handle handle,
                              uint32_t flags, const LV2_Feature *const *features) {
   (void)flags;
@@ -427,6 +504,11 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
      this save's own state folder, which a host may delete again (Ardour
      does when the state turns out unchanged), journal and all. */
   (void)features;
+  if (self->spool) {
+    /* No host worker: what the run taught so far goes into the model now;
+       its records wait in memory for the next drain's journal. */
+    fs_worker_learn(self->worker);
+  }
   uint8_t blob[FS_LEARNER_BLOB_MAX];
   const size_t size = fs_worker_save(self->worker, blob, sizeof(blob));
   if (size == 0) {
@@ -457,12 +539,9 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
   } else {
     fs_worker_restore(self->worker, blob, size, &table);
   }
-  /* With the host's worker, offers come from the audio thread, which does
-     not run during restore(); with the internal thread, it delivers. */
-  if (!fs_worker_delivers_tables(self->worker) && !fs_supervisor_offer_table(self->supervisor, &table)) {
-    self->waiting_table = table;
-    self->table_waiting = true;
-  }
+  /* Offers otherwise come from the audio thread (work_response) or from
+     deactivate(), neither of which runs during restore(). */
+  deliver_table(self, &table);
   return LV2_STATE_SUCCESS;
 }
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # lv2apply runs both plugins with no host features, one frame per run():
-# the output must have the input's length and carry signal.
+# the output must have the input's length and carry signal, and the
+# incident journal must be written by the end of the run.
 set -u
 here=$(dirname "$0")
 work=$(mktemp -d)
@@ -28,4 +29,23 @@ assert peak > 0.01, "output is silent"
 print("ok: %d frames, peak %.3f" % (b.getnframes(), peak))
 PY
 done
+
+# lv2apply offers no worker: the plugin starts no thread, and the run's
+# incidents reach the journal when lv2apply deactivates and frees it.
+python3 "$here/make_wav.py" "$work/in.wav" 48000 2.0 1
+if FAILSAFE_JOURNAL="$work/journal/" lv2apply -i "$work/in.wav" -o "$work/out.wav" -c chaos 1 \
+    urn:failsafe:enhancer 2>/dev/null; then
+  journal=$work/journal/journal.jsonl
+  incidents=$(grep -c '"type":"incident"' "$journal" 2>/dev/null || true)
+  models=$(grep -c '"type":"model"' "$journal" 2>/dev/null || true)
+  clean=$(grep -c '"dropped_events":0,' "$journal" 2>/dev/null || true)
+  if [ "${incidents:-0}" -ge 1 ] && [ "${models:-0}" -ge 1 ] && [ "$clean" = "$models" ]; then
+    echo "ok: journal without a host worker: $incidents incident lines, $models model lines, none dropped"
+  else
+    echo "FAIL: journal without a host worker: ${incidents:-0} incident lines, ${models:-0} model lines, ${clean:-0} of them with no drops"
+    status=1
+  fi
+else
+  echo "FAIL: lv2apply with chaos"; status=1
+fi
 exit $status

@@ -6,7 +6,9 @@
   is counted as dropped and the push returns at once.  The worker pops.
 
   Threading: create/destroy instantiation class; push audio class (one
-  producer); pop and dropped worker class (one consumer).
+  producer); pop and dropped worker class (one consumer).  Pop never
+  blocks either, so the audio thread may be the one consumer (the plugin's
+  run() moves records into a spool when the host has no worker).
 */
 #ifndef FS_EVENT_RING_H
 #define FS_EVENT_RING_H

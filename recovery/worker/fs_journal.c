@@ -110,6 +110,12 @@ void fs_journal_close(fs_journal *j) {
   free(j);
 }
 
+void fs_journal_release(fs_journal *j) {
+  if (j) {
+    fs_journal_file_release(j->file);
+  }
+}
+
 static int lose(fs_journal *j, int error) {
   ++j->errors;
   j->last_errno = error;

@@ -60,10 +60,13 @@ typedef struct fs_journal fs_journal;
    a directory gets FS_JOURNAL_FILE_NAME appended.  Missing directories are
    created (0700).  Returns 0, or -1 when nothing usable is set, the path
    does not fit, or a directory cannot be created (out still holds the
-   path when it fit, for the message). */
+   path when it fit, for the message).  Reads the environment with
+   getenv() on the calling thread, so never call it beside a thread that
+   may change the environment. */
 int fs_journal_resolve_path(const char *state_dir, char *out, size_t cap);
 
-/* The same with the environment passed in (NULL: unset); for tests. */
+/* The same with the environment passed in (NULL: unset): fs_worker reads
+   it once at instantiation and resolves the path later with this. */
 int fs_journal_resolve_path_from(const char *state_dir, const char *journal_env,
                                  const char *xdg_state_home, const char *home, char *out,
                                  size_t cap);
@@ -73,6 +76,13 @@ int fs_journal_resolve_path_from(const char *state_dir, const char *journal_env,
    NULL; an unwritable path gives a journal whose writes count errors. */
 fs_journal *fs_journal_open(const char *path, uint64_t max_bytes, unsigned keep);
 void fs_journal_close(fs_journal *journal);
+
+/* Closes the file until the next write, which reopens it; the counters
+   stay.  For a caller whose next write may come from another process that
+   shares its memory but not its file descriptors (a host that runs each
+   callback in a child task, as lv2lint does): call it in the same call
+   that wrote. */
+void fs_journal_release(fs_journal *journal);
 
 /* One line each; 0 when written, -1 when lost (and counted). */
 int fs_journal_write_event(fs_journal *journal, const fs_event *event);

@@ -44,6 +44,10 @@ static void close_file(fs_journal_file *j) {
   j->fd = j->read_fd = -1;
 }
 
+void fs_journal_file_release(fs_journal_file *j) {
+  if (j) close_file(j);
+}
+
 void fs_journal_file_close(fs_journal_file *j) {
   if (!j) return;
   close_file(j);

@@ -7,9 +7,12 @@
   - Corrupt, truncated, future-version and random model blobs never crash
     restore, and the plugin keeps running safely afterwards.
   - With learning frozen, the audio is bit-identical whether the host's
-    worker runs synchronously, the plugin's own thread drains instead, or
-    the worker is stalled for the whole run; with learning live it stays
-    safe in all three.
+    worker runs synchronously, there is no host worker (the plugin then
+    spools the records until deactivate()), or the worker is stalled for
+    the whole run; with learning live it stays safe in all three.
+  - A host without a worker still gets learning and a journal by the end
+    of the run: state saved after the run holds what it taught, and the
+    journal holds its incidents once the plugin is deactivated.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "test_random.h"
@@ -245,6 +249,82 @@ static void live_learning_stays_safe_in_every_worker_mode(void **state) {
   }
 }
 
+static uint32_t count_lines(const char *path, const char *needle) {
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    return 0;
+  }
+  char line[16384];
+  uint32_t n = 0;
+  while (fgets(line, sizeof(line), f)) {
+    n += strstr(line, needle) != NULL;
+  }
+  fclose(f);
+  return n;
+}
+
+/* Where store_model() puts a saved model. */
+typedef struct {
+  uint8_t *data;
+  size_t *size;
+} model_sink;
+
+static LV2_State_Status store_model(LV2_State_Handle handle, uint32_t key, const void *value, size_t size,
+                                    uint32_t type, uint32_t flags);
+
+/* The model a host without a worker saves after a run with incidents (no
+   drain has happened yet: save() learns from the spool), and the journal
+   written when it deactivates. */
+static void a_host_without_worker_learns_and_journals_by_the_end(void **state) {
+  (void)state;
+  char dir[] = "/tmp/fs-no-worker-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char value[64], path[96];
+  snprintf(value, sizeof(value), "%s/", dir);
+  snprintf(path, sizeof(path), "%s/journal.jsonl", dir);
+  const char *before = getenv("FAILSAFE_JOURNAL");
+  char *saved_env = before ? strdup(before) : NULL;
+  setenv("FAILSAFE_JOURNAL", value, 1);
+
+  static float out[TOTAL];
+  host blank, taught;
+  open_host(&blank, WORKER_NONE);
+  open_host(&taught, WORKER_NONE);
+  run_signal(&taught, out);
+  assert_safe(out);
+  assert_int_equal(taught.scheduled, 0);
+  assert_int_equal(access(path, F_OK), -1); /* nothing written while it runs */
+
+  const LV2_State_Interface *iface = lilv_instance_get_extension_data(taught.instance, LV2_STATE__interface);
+  uint8_t model[2][8192];
+  size_t sizes[2] = {0, 0};
+  host *hosts[2] = {&blank, &taught};
+  for (int i = 0; i < 2; ++i) {
+    model_sink sink = {model[i], &sizes[i]};
+    assert_int_equal(iface->save(lilv_instance_get_handle(hosts[i]->instance), store_model, &sink, 0, NULL),
+                     LV2_STATE_SUCCESS);
+  }
+  assert_int_equal(sizes[0], sizes[1]);
+  assert_memory_not_equal(model[0], model[1], sizes[0]);
+
+  lilv_instance_deactivate(taught.instance);
+  const uint32_t incidents = count_lines(path, "\"type\":\"incident\"");
+  assert_true(incidents >= 4);
+  lilv_instance_free(taught.instance);
+  close_host(&blank);
+  assert_true(count_lines(path, "\"type\":\"model\"") >= 1);
+  assert_int_equal(count_lines(path, "\"dropped_events\":0,"), count_lines(path, "\"type\":\"model\""));
+
+  if (saved_env) {
+    setenv("FAILSAFE_JOURNAL", saved_env, 1);
+    free(saved_env);
+  } else {
+    unsetenv("FAILSAFE_JOURNAL");
+  }
+  unlink(path);
+  rmdir(dir);
+}
+
 static const void *get_port_value(const char *symbol, void *user_data, uint32_t *size, uint32_t *type) {
   (void)symbol;
   (void)user_data;
@@ -333,6 +413,20 @@ static LV2_State_Status store_blob(LV2_State_Handle handle, uint32_t key, const 
   return LV2_STATE_SUCCESS;
 }
 
+static LV2_State_Status store_model(LV2_State_Handle handle, uint32_t key, const void *value, size_t size,
+                                    uint32_t type, uint32_t flags) {
+  (void)key;
+  (void)type;
+  (void)flags;
+  model_sink *sink = handle;
+  if (size > 8192) {
+    return LV2_STATE_ERR_NO_SPACE;
+  }
+  memcpy(sink->data, value, size);
+  *sink->size = size;
+  return LV2_STATE_SUCCESS;
+}
+
 static void corrupt_models_never_crash_restore(void **state) {
   (void)state;
   host h;
@@ -379,6 +473,7 @@ int main(void) {
       cmocka_unit_test(frozen_learning_gives_identical_audio_in_every_worker_mode),
       cmocka_unit_test(live_learning_stays_safe_in_every_worker_mode),
       cmocka_unit_test(learned_model_survives_save_and_restore),
+      cmocka_unit_test(a_host_without_worker_learns_and_journals_by_the_end),
       cmocka_unit_test(corrupt_models_never_crash_restore),
   };
   return cmocka_run_group_tests_name("lv2_worker_state", tests, setup, teardown);

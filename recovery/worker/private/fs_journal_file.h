@@ -59,6 +59,10 @@ typedef struct fs_journal_file fs_journal_file;
 fs_journal_file *fs_journal_file_open(const char *path, uint64_t max_bytes, unsigned keep);
 void fs_journal_file_close(fs_journal_file *file);
 
+/* Closes the descriptors (not the handle): the next line reopens.  See
+   fs_journal_release. */
+void fs_journal_file_release(fs_journal_file *file);
+
 /* One whole line, ending in '\n'.  0 when it is in the file; else the
    errno value of what stopped it (EFBIG, ENOSPC, ELOOP, ENXIO, EINVAL,
    ENOTDIR, ...), the line is not in the file, and the file is closed so
