@@ -88,6 +88,8 @@ FS_COLD void fs_full_rebuild(fs_supervisor *sup) {
   }
   sup->full_needs_resync = true;
   sup->clean_hops = 0;
+  /* Its detectors' smoothed history belongs to the state thrown away. */
+  fs_tier_monitor_reset(&sup->tier_monitor[FS_TIER_FULL]);
 }
 
 FS_COLD bool fs_full_state_finite(const fs_supervisor *sup) {

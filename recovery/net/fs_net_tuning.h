@@ -106,6 +106,11 @@
 
 static_assert(FS_NET_FAILURES_TO_OPEN >= 1 && FS_NET_FAILURES_TO_OPEN <= 8, "breaker ring holds at most 8");
 static_assert(FS_NET_COOLDOWN_CAP_MS >= FS_NET_COOLDOWN_MS, "cap below first cooldown");
+/* A fault of the signal path is heard back within 250 ms of its end: the
+   cooldown under way when it ends (the jitter never takes one past the
+   cap, fs_breaker.c), then a probe on a state rebuilt from a snapshot (so
+   the fault's memory in the state cannot fail it: fs_policy_take_suspect),
+   then 20 ms for the crossfade's first half at its default and a hop. */
 static_assert(FS_NET_COOLDOWN_CAP_MS + FS_NET_PROBE_MS + 20.0 <= 250.0,
               "a transient fault must be heard back within 250 ms");
 static_assert(FS_NET_LEARNED_COOLDOWN_CAP_MS >= FS_NET_LEARNED_COOLDOWN_MS, "cap below first cooldown");
