@@ -20,6 +20,10 @@
 #define RETURN_MARK_MS 250.0
 #define DEADLINE_MARK_MS 1000.0
 #define SEEN_AFTER_END_S 0.25 /* an onset this soon after the window still counts */
+#define CAMPAIGN_SECONDS 16.0
+#define HOP_S (256.0 / 48000.0) /* the net's hop at 48 kHz */
+#define PAUSE_AT 4.1
+#define SPEECH_AT 12.6
 
 void fs_faults_usage(FILE *out) {
   fputs("usage: failsafe-host faults [--modes LIST] [--block N | --random-blocks MAX] [--seed S]\n"
@@ -42,7 +46,7 @@ void fs_faults_usage(FILE *out) {
         "  --random-blocks MAX random lengths 1..MAX\n"
         "  --seed S            seed of the random lengths (default 1)\n"
         "  --input FILE        mono 48 kHz WAV/FLAC instead of generated material, played\n"
-        "                      again from its start until 13 s are over (the windows then\n"
+        "                      again from its start until 16 s are over (the windows then\n"
         "                      say nothing about speech or pause)\n"
         "  --fault-seconds S   length of each window (default 0.8)\n"
         "  --live              freewheel off for every mode (default: only for chaos 4)\n"
@@ -149,10 +153,12 @@ static int run_once(const float *x, float *y, uint32_t frames, double rate, bloc
       const double at = (double)e.position / rate;
       for (size_t j = 0; j < count; ++j) {
         window *w = &windows[j];
-        if (at >= w->start_s && at < w->end_s + SEEN_AFTER_END_S) {
+        /* A record's position is the start of the hop it began in: the
+           hop that completes the fault's first call began before it. */
+        if (at + HOP_S >= w->start_s && at < w->end_s + SEEN_AFTER_END_S) {
           if (!w->cause) {
             w->cause = e.cause;
-            w->seen_ms = 1000.0 * (at - w->start_s);
+            w->seen_ms = fmax(0.0, 1000.0 * (at - w->start_s));
           }
           w->musical_seen = w->musical_seen || e.cause == FS_CAUSE_MUSICAL_NOISE;
         }
@@ -224,12 +230,13 @@ static int campaign(const float *x, uint32_t frames, double rate, blocks pattern
   size_t count = 0;
   /* Each mode on a fresh instance (a backoff one mode earned would lengthen
      the next mode's cooldowns), over the same material.  The generated
-     material has 2 s of voice then 1 s of pause every 3 s: one window from
-     0.1 s into a pause (at 2.1 s), one from 0.6 s into the voice (at
-     9.6 s), more than 5 s apart so a graded response to the first (eased
-     back after 5 s of calm) is over before the second, and each followed
-     by more than 1 s without chaos (an experiment is over after 1 s). */
-  const uint32_t needed = (uint32_t)(13.0 * rate);
+     material has 4 s of voice then 2 s of pause every 6 s: one window from
+     0.1 s into the first pause (at 4.1 s), one from 0.6 s into the third
+     stretch of voice (at 12.6 s), more than 5 s apart so a graded response
+     to the first (eased back after 5 s of calm) is over before the second,
+     and each followed by more than 1 s without chaos (an experiment is
+     over after 1 s). */
+  const uint32_t needed = (uint32_t)(CAMPAIGN_SECONDS * rate);
   if (frames < needed) {
     fprintf(stderr, "failsafe-host: faults: the material is %.1f s, the campaign needs %.1f s\n", frames / rate,
             needed / rate);
@@ -240,7 +247,7 @@ static int campaign(const float *x, uint32_t frames, double rate, blocks pattern
   for (size_t m = 0; ok && m < mode_count; ++m) {
     window *mine = &w[count];
     for (int place = 0; place < 2; ++place) {
-      const double start = place == 0 ? 2.1 : 9.6;
+      const double start = place == 0 ? PAUSE_AT : SPEECH_AT;
       w[count++] = (window){.start_s = start, .end_s = start + fault_s, .mode = modes[m], .in_speech = place == 1};
     }
     ok = run_once(x, y, frames, rate, pattern, mine, 2, live) == 0;
@@ -358,7 +365,7 @@ int fs_faults_main(int argc, char **argv) {
     return refuse("--block and --random-blocks exclude each other", NULL);
   }
   const double rate = 48000.0;
-  uint32_t frames = (uint32_t)(13.0 * rate);
+  uint32_t frames = (uint32_t)(CAMPAIGN_SECONDS * rate);
   float *x = NULL;
   if (input) {
     SF_INFO info = {0};
