@@ -5,6 +5,7 @@
  * status 2, so scripts can tell a refused run from a crash. */
 #include "fs_host_process.h"
 #include "fs_bench.h"
+#include "fs_faults.h"
 #include "fs_report.h"
 #include "fs_controls.h"
 
@@ -325,6 +326,8 @@ static const fs_command commands[] = {
    fs_report_main, fs_report_usage},
   {"bench", "measure what the safety net costs over the full path",
    fs_bench_main, fs_bench_usage},
+  {"faults", "the fault campaign: faults seen, time back to full, per block size",
+   fs_faults_main, fs_faults_usage},
 };
 enum { COMMAND_COUNT = sizeof commands / sizeof *commands };
 

@@ -47,7 +47,7 @@ static double now_seconds(void) {
 
 /* Voiced bursts with pauses over pink-ish noise: the enhancer does its
    full work on it (tracking, gains, synthesis), as on a real voice. */
-static float *generate(uint32_t frames) {
+float *fs_bench_material(uint32_t frames) {
   float *x = malloc(frames * sizeof(float));
   if (!x) {
     return NULL;
@@ -187,7 +187,7 @@ int fs_bench_main(int argc, char **argv) {
     sf_close(f);
   } else {
     frames = (uint32_t)(seconds * rate);
-    x = generate(frames);
+    x = fs_bench_material(frames);
   }
   float *y = malloc(frames * sizeof(float));
   fs_enhancer *enhancer = fs_enhancer_create(rate);

@@ -48,7 +48,11 @@ static void open_now(fs_breaker *b, uint64_t now) {
   if (cooldown > b->config.cooldown_max) {
     cooldown = b->config.cooldown_max;
   }
-  cooldown += (uint64_t)((float)cooldown * b->config.jitter * next_unit(b));
+  /* The jitter stretches a cooldown, except where that would pass the cap:
+     there it shortens it, so the cap bounds every cooldown (what a tier's
+     way back is budgeted on) and instances still never probe in lockstep. */
+  const uint64_t spread = (uint64_t)((float)cooldown * b->config.jitter * next_unit(b));
+  cooldown = cooldown + spread <= b->config.cooldown_max ? cooldown + spread : cooldown - spread;
   if (b->backoff_level < 63) {
     b->backoff_level++;
   }
@@ -98,6 +102,12 @@ fs_breaker_state fs_breaker_trip(fs_breaker *b, uint64_t now) {
     open_now(b, now);
   }
   return b->state;
+}
+
+void fs_breaker_retry(fs_breaker *b, uint64_t now) {
+  b->backoff_level = 0;
+  b->failed_probes = 0;
+  open_now(b, now);
 }
 
 fs_breaker_state fs_breaker_tick(fs_breaker *b, uint64_t now) {

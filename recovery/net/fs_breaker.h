@@ -10,7 +10,9 @@
 
   The cooldown doubles with every reopening (up to cooldown_max) and carries
   a seeded jitter, so several instances never probe in lockstep, and a run
-  is still repeatable.  A long calm spell while CLOSED forgets the backoff.
+  is still repeatable.  No cooldown is longer than cooldown_max: at the cap
+  the jitter shortens it.  A long calm spell while CLOSED forgets the
+  backoff.
 
   Time is the caller's sample clock, never wall time, so tests drive it
   exactly and the result cannot depend on how busy the machine is.
@@ -37,7 +39,7 @@ typedef struct {
   uint64_t window;           /* samples */
   uint64_t cooldown;         /* first cooldown, samples */
   uint64_t cooldown_max;     /* backoff stops growing here */
-  float jitter;              /* cooldown is stretched by up to this fraction */
+  float jitter;              /* cooldown is stretched by up to this fraction (shortened at the cap) */
   uint64_t probe_length;     /* clean shadow samples needed to close */
   uint32_t quarantine_after; /* failed probes in a row */
   uint64_t calm;             /* samples CLOSED without failure that forget the backoff */
@@ -71,6 +73,11 @@ fs_breaker_state fs_breaker_failure(fs_breaker *breaker, uint64_t now);
 
 /* A failure serious enough to open at once, whatever the threshold. */
 fs_breaker_state fs_breaker_trip(fs_breaker *breaker, uint64_t now);
+
+/* The cause of a quarantine is known to be gone (a fault injection was
+   switched off): OPEN again with the first cooldown and no backoff, so the
+   tier is probed, and heard once a probe passes. */
+void fs_breaker_retry(fs_breaker *breaker, uint64_t now);
 
 /* Time passes: ends a cooldown, completes a clean probe, forgets backoff
    after a calm spell.  Call once per hop after any failure of that hop. */

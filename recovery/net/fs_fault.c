@@ -40,6 +40,40 @@ fs_fault fs_fault_for(fs_chaos_mode chaos) {
   }
 }
 
+/* Musical noise as an over-subtracting gain rule makes it: the bins the
+   rule holds near its floor (noise) are pushed FS_NET_CHAOS_MUSICAL_DIP
+   further down, and at random places among them, a few bins apart, one
+   bin survives whole (gain 1) for this hop: isolated spectral peaks that
+   stand out of the carved floor by tens of dB, in new places every hop,
+   which the synthesis turns into the short random tones ("birdies") of
+   real musical noise.  Between a voice's harmonics and above them, where
+   the rule sees noise, as much as in pauses.  Gains stay within [0, 1]:
+   no energy is made, only the noise's own is left in the wrong places. */
+FS_COLD static void musical_noise(fs_fault_channel *ch, const fs_enhancer_gain_view *view) {
+  float *g = view->gains;
+  const float noise_like = FS_NET_CHAOS_MUSICAL_NOISE_LIKE * view->floor_gain;
+  /* Where the peaks go: random gaps, each peak's neighbours noise-like
+     too (judged on the rule's own gains, before any carving). */
+  uint32_t peaks[FS_NET_CHAOS_MUSICAL_MAX_PEAKS];
+  uint32_t count = 0;
+  uint32_t k = view->band_low + fs_random_next(&ch->rng) % FS_NET_CHAOS_MUSICAL_GAP_MIN;
+  while (k + 1 <= view->band_high && count < FS_NET_CHAOS_MUSICAL_MAX_PEAKS) {
+    if (g[k - 1] < noise_like && g[k] < noise_like && g[k + 1] < noise_like) {
+      peaks[count++] = k;
+      k += FS_NET_CHAOS_MUSICAL_GAP_MIN;
+    }
+    k += 1 + fs_random_next(&ch->rng) % (FS_NET_CHAOS_MUSICAL_GAP_SPAN);
+  }
+  for (uint32_t b = view->band_low - 1; b <= view->band_high + 1; ++b) {
+    if (g[b] < noise_like) {
+      g[b] *= FS_NET_CHAOS_MUSICAL_DIP;
+    }
+  }
+  for (uint32_t p = 0; p < count; ++p) {
+    g[peaks[p]] = 1.0f;
+  }
+}
+
 /* The enhancer's test hook: each fault where a bug of its kind would act. */
 FS_COLD static void inject(void *context, fs_enhancer *enhancer, fs_enhancer_hook_point point,
                            const fs_enhancer_gain_view *view) {
@@ -52,11 +86,7 @@ FS_COLD static void inject(void *context, fs_enhancer *enhancer, fs_enhancer_hoo
         view->gains[k] *= 4.0f;
       }
     } else if (ch->fault == FS_FAULT_MUSICAL_NOISE) {
-      for (uint32_t k = view->band_low; k <= view->band_high; ++k) {
-        if (view->gains[k] < 2.0f * view->floor_gain && (fs_random_next(&ch->rng) & 3u) == 0) {
-          view->gains[k] = 1.0f;
-        }
-      }
+      musical_noise(ch, view);
     }
     break;
   case FS_ENHANCER_HOOK_OVERLAP:

@@ -95,6 +95,7 @@ static inline void fs_fault_follow(fs_fault_schedule *schedule, fs_chaos_mode pr
     schedule->chaos_off_since = UINT64_MAX;
   } else if (previous != FS_CHAOS_OFF) {
     schedule->chaos_off_since = now;
+    fs_policy_retry_chaos_quarantine(policy, now);
   } else if (FS_UNLIKELY(schedule->chaos_off_since != UINT64_MAX &&
                          now - schedule->chaos_off_since >= schedule->chaos_over)) {
     fs_fault_end_experiment(schedule, policy);

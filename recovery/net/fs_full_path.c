@@ -88,6 +88,8 @@ FS_COLD void fs_full_rebuild(fs_supervisor *sup) {
   }
   sup->full_needs_resync = true;
   sup->clean_hops = 0;
+  /* Its detectors' smoothed history belongs to the state thrown away. */
+  fs_tier_monitor_reset(&sup->tier_monitor[FS_TIER_FULL]);
 }
 
 FS_COLD bool fs_full_state_finite(const fs_supervisor *sup) {
@@ -200,6 +202,24 @@ FS_COLD static void resync_full(fs_supervisor *sup) {
   sup->full_warmup = sup->geometry.frame / sup->geometry.hop + 1;
 }
 
+/* Chaos 4's stall ends at one moment for every hop of a call, counted
+   from the call's start: one stall per call, however many hops the call
+   completes and whatever the net decides.  Live, it outlasts the call's
+   budget, so the deadline check sees the overrun and rests the full path.
+   Freewheeling there is no period to overrun and no check: it lasts
+   FS_NET_CHAOS_STALL budgets of the call's own audio (at least a hop's,
+   the work one call may have to do), so a render with the stall left on
+   runs at most that many budgets slower than real time (1.5 x 50 % by
+   default), whatever its block lengths or nominal block. */
+FS_COLD static uint64_t stall_until(const fs_supervisor *sup) {
+  double budget_ns = sup->call_budget_ns;
+  if (sup->active.freewheel) {
+    const uint32_t frames = sup->call_block > sup->geometry.hop ? sup->call_block : sup->geometry.hop;
+    budget_ns *= (double)frames / (double)sup->budget_period;
+  }
+  return sup->call_start_ns + (uint64_t)(FS_NET_CHAOS_STALL * budget_ns);
+}
+
 bool fs_full_run(fs_supervisor *sup, const float *const *in, float *const *out, fs_findings *findings) {
   const fs_breaker_state state = sup->policy.breaker[FS_TIER_FULL].state;
   const bool wanted = state != FS_BREAKER_QUARANTINED && !(state == FS_BREAKER_OPEN && sup->policy.full_resting) &&
@@ -212,7 +232,6 @@ bool fs_full_run(fs_supervisor *sup, const float *const *in, float *const *out, 
     resync_full(sup);
   }
   const bool outer_fault = fs_fault_is_outer(sup->active.chaos);
-  const uint64_t start = sup->active.chaos == FS_CHAOS_CPU_STALL ? fs_clock_now(&sup->clock) : 0;
   /* The learned stage runs only while the net hears or watches it. */
   const bool watched = fs_full_learned_watched(sup);
   for (uint32_t c = 0; c < sup->channels; ++c) {
@@ -220,8 +239,7 @@ bool fs_full_run(fs_supervisor *sup, const float *const *in, float *const *out, 
     fs_enhancer_process_hop(sup->full[c], in[c], out[c]);
   }
   if (FS_UNLIKELY(outer_fault)) {
-    const uint64_t stall_until = start + (uint64_t)(FS_NET_CHAOS_STALL * sup->call_budget_ns);
-    fs_fault_inject_outer(sup->active.chaos, &sup->clock, stall_until, out, sup->channels, sup->geometry.hop);
+    fs_fault_inject_outer(sup->active.chaos, &sup->clock, stall_until(sup), out, sup->channels, sup->geometry.hop);
   }
   if (!sup->active.freewheel) {
     sup->clock_ns = fs_clock_now(&sup->clock); /* the meter reuses it at the end of the call */

@@ -92,6 +92,20 @@
 #define FS_NET_CHAOS_STALL 1.5  /* chaos 4 stalls the full path for this share of the budget */
 #define FS_NET_CHAOS_BOOST 2.0f /* chaos 5: +6 dB after the enhancer */
 #define FS_NET_CHAOS_OVER_MS 1000.0 /* chaos off this long lifts quarantines it caused */
+/* Chaos 3, musical noise (fs_fault.c): bins whose gain is under this many
+   floors count as noise; they are carved down by the dip, and peaks of
+   gain 1 are left among them, GAP_MIN to GAP_MIN + GAP_SPAN - 1 bins
+   apart (about one noise bin in four of the speech band), in new places
+   every hop.  The peaks stand 20 dB + the reduction (35 dB by default)
+   over the carved floor.  Measured with `failsafe-host faults` on its
+   generated material and on espeak-ng speech in white and pink noise:
+   the musical-noise detector fires 1 to 64 ms into the fault, in pauses
+   and in speech, at blocks 64, 256 and random up to 2048. */
+#define FS_NET_CHAOS_MUSICAL_NOISE_LIKE 2.0f
+#define FS_NET_CHAOS_MUSICAL_DIP 0.1f
+#define FS_NET_CHAOS_MUSICAL_GAP_MIN 2u
+#define FS_NET_CHAOS_MUSICAL_GAP_SPAN 4u
+#define FS_NET_CHAOS_MUSICAL_MAX_PEAKS 64u
 
 /* The deadline clock (fs_clock): the counter's rate is learnt over this
    span, checked again this often, and given up after this many checks in
@@ -106,6 +120,11 @@
 
 static_assert(FS_NET_FAILURES_TO_OPEN >= 1 && FS_NET_FAILURES_TO_OPEN <= 8, "breaker ring holds at most 8");
 static_assert(FS_NET_COOLDOWN_CAP_MS >= FS_NET_COOLDOWN_MS, "cap below first cooldown");
+/* A fault of the signal path is heard back within 250 ms of its end: the
+   cooldown under way when it ends (the jitter never takes one past the
+   cap, fs_breaker.c), then a probe on a state rebuilt from a snapshot (so
+   the fault's memory in the state cannot fail it: fs_policy_take_suspect),
+   then 20 ms for the crossfade's first half at its default and a hop. */
 static_assert(FS_NET_COOLDOWN_CAP_MS + FS_NET_PROBE_MS + 20.0 <= 250.0,
               "a transient fault must be heard back within 250 ms");
 static_assert(FS_NET_LEARNED_COOLDOWN_CAP_MS >= FS_NET_LEARNED_COOLDOWN_MS, "cap below first cooldown");

@@ -55,6 +55,7 @@ void fs_policy_reset(fs_policy *p, uint64_t start_light_until) {
   p->last_adjust_need = 0;
   p->start_light_until = start_light_until;
   p->rebuild_full = false;
+  p->full_suspect = false;
   p->adjusted = false;
 }
 
@@ -111,6 +112,9 @@ FS_COLD void fs_policy_handle_findings(fs_policy *p, const fs_strategy_table *ta
     const fs_finding *f = &findings->items[k];
     if (tier == FS_TIER_FULL && f->cause == FS_CAUSE_STATE_CORRUPT) {
       p->rebuild_full = true; /* never run on broken state, heard or not */
+    }
+    if (tier == FS_TIER_FULL && (f->cause == FS_CAUSE_STATE_CORRUPT || f->cause == FS_CAUSE_RUNAWAY_GAIN)) {
+      p->full_suspect = true; /* its next probe starts from a snapshot */
     }
     const uint32_t blamed = tier == FS_POLICY_NO_TIER ? heard : tier;
     const int strategy =
@@ -223,6 +227,19 @@ FS_COLD void fs_policy_release_chaos_quarantine(fs_policy *p) {
   }
   if (p->learned_quarantined_by_chaos && p->learned.state == FS_BREAKER_QUARANTINED) {
     fs_breaker_reset(&p->learned);
+  }
+  p->learned_quarantined_by_chaos = false;
+}
+
+FS_COLD void fs_policy_retry_chaos_quarantine(fs_policy *p, uint64_t now) {
+  for (uint32_t t = 0; t < 2; ++t) {
+    if (p->quarantined_by_chaos[t] && p->breaker[t].state == FS_BREAKER_QUARANTINED) {
+      fs_breaker_retry(&p->breaker[t], now);
+    }
+    p->quarantined_by_chaos[t] = false;
+  }
+  if (p->learned_quarantined_by_chaos && p->learned.state == FS_BREAKER_QUARANTINED) {
+    fs_breaker_retry(&p->learned, now);
   }
   p->learned_quarantined_by_chaos = false;
 }

@@ -54,6 +54,7 @@ typedef struct {
 
   /* Requests for the full path, carried out and cleared by the caller. */
   bool rebuild_full; /* roll the enhancers back to a known-good snapshot */
+  bool full_suspect; /* the full tier's state or gains misbehaved since its last probe began */
   bool adjusted;     /* protection or trim changed: hand them to the enhancers */
   bool repair_learned; /* the network's state may be broken: mend it where it is */
 } fs_policy;
@@ -96,8 +97,22 @@ void fs_policy_keep_severe(fs_findings *findings);
 
 /* Audio.  Time passes for the breakers (call when one is not idle).
    Returns true when the full tier's probe begins this hop: the caller
-   then makes sure it does not start on broken state. */
+   then makes sure it does not start on broken state (see
+   fs_policy_take_suspect). */
 bool fs_policy_tick_breakers(fs_policy *policy, uint64_t now);
+
+/* Audio.  At the start of a probe: true when the full tier's state or
+   gains misbehaved (state corrupt, runaway gain) since the last probe
+   began, and forgets it.  Such a fault leaves its mark in the state (gain
+   memory, the overlap-add tail) for a while after it ends: the probe
+   must judge the path, rebuilt from a known-good snapshot, not the
+   fault's memory in it, or a fault that ended just before the probe
+   fails it and costs a whole cooldown more. */
+static inline bool fs_policy_take_suspect(fs_policy *policy) {
+  const bool suspect = policy->full_suspect;
+  policy->full_suspect = false;
+  return suspect;
+}
 
 /* Audio.  Both breakers idle: nothing rests the full tier any more. */
 static inline void fs_policy_idle(fs_policy *policy) { policy->full_resting = false; }
@@ -117,5 +132,11 @@ uint32_t fs_policy_choose_tier(const fs_policy *policy, bool enabled, uint64_t n
 
 /* Audio.  Faults are over: tiers they quarantined come back. */
 void fs_policy_release_chaos_quarantine(fs_policy *policy);
+
+/* Audio.  The chaos control was switched off at `now`: tiers the
+   injection quarantined are probed again at once (first cooldown, no
+   backoff) and heard when a probe passes, rather than when the
+   experiment is over a second later. */
+void fs_policy_retry_chaos_quarantine(fs_policy *policy, uint64_t now);
 
 #endif

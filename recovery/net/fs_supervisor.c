@@ -369,8 +369,8 @@ static void act(fs_supervisor *sup, hop_work *w) {
   }
   if (FS_UNLIKELY(!fs_breaker_idle(&policy->breaker[FS_TIER_FULL]) ||
                   !fs_breaker_idle(&policy->breaker[FS_TIER_LIGHT]))) {
-    if (fs_policy_tick_breakers(policy, sup->now) && !fs_full_state_finite(sup)) {
-      fs_full_rebuild(sup); /* a probe on broken state could only fail */
+    if (fs_policy_tick_breakers(policy, sup->now) && (fs_policy_take_suspect(policy) || !fs_full_state_finite(sup))) {
+      fs_full_rebuild(sup); /* a probe on broken state, or on a fault's memory, could only fail */
     }
   } else {
     fs_policy_idle(policy);

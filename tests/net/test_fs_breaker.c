@@ -109,6 +109,51 @@ static void jitter_is_seeded_and_bounded(void **state) {
   assert_int_not_equal(other.reopen_at, a.reopen_at);
 }
 
+static void no_cooldown_passes_the_cap(void **state) {
+  (void)state;
+  /* What a tier's way back is budgeted on: at the cap the jitter shortens
+     the cooldown instead, and still spreads it. */
+  fs_breaker_config c = config;
+  c.jitter = 0.2f;
+  c.cooldown_max = 4000;
+  c.quarantine_after = 1000;
+  fs_breaker b;
+  fs_breaker_init(&b, &c);
+  uint64_t now = 0, shortest = UINT64_MAX, longest = 0;
+  fs_breaker_trip(&b, now);
+  for (int probe = 0; probe < 200; ++probe) {
+    const uint64_t cooldown = b.reopen_at - now;
+    assert_true(cooldown <= 4000);
+    if (probe >= 3) { /* 1000, 2000, then the cap */
+      shortest = cooldown < shortest ? cooldown : shortest;
+      longest = cooldown > longest ? cooldown : longest;
+    }
+    now = b.reopen_at;
+    assert_int_equal(fs_breaker_tick(&b, now), FS_BREAKER_HALF_OPEN);
+    assert_int_equal(fs_breaker_failure(&b, now), FS_BREAKER_OPEN);
+  }
+  assert_true(shortest >= 3200 && shortest < 3400);
+  assert_true(longest > 3800);
+}
+
+static void a_retry_probes_again_from_the_first_cooldown(void **state) {
+  (void)state;
+  fs_breaker b;
+  fs_breaker_init(&b, &config);
+  uint64_t now = 0;
+  fs_breaker_trip(&b, now);
+  while (b.state != FS_BREAKER_QUARANTINED) {
+    now = b.reopen_at;
+    fs_breaker_tick(&b, now);
+    fs_breaker_failure(&b, now);
+  }
+  fs_breaker_retry(&b, now + 10);
+  assert_int_equal(b.state, FS_BREAKER_OPEN);
+  assert_int_equal(b.reopen_at - (now + 10), 1000);
+  assert_int_equal(fs_breaker_tick(&b, now + 1010), FS_BREAKER_HALF_OPEN);
+  assert_int_equal(fs_breaker_tick(&b, now + 3010), FS_BREAKER_CLOSED);
+}
+
 static void a_fault_every_other_hop_does_not_flap(void **state) {
   (void)state;
   fs_breaker_config c = config;
@@ -167,6 +212,8 @@ int main(void) {
       cmocka_unit_test(failed_probes_double_the_cooldown_then_quarantine),
       cmocka_unit_test(cooldown_stops_growing_at_its_maximum),
       cmocka_unit_test(jitter_is_seeded_and_bounded),
+      cmocka_unit_test(no_cooldown_passes_the_cap),
+      cmocka_unit_test(a_retry_probes_again_from_the_first_cooldown),
       cmocka_unit_test(a_fault_every_other_hop_does_not_flap),
       cmocka_unit_test(calm_forgets_the_backoff),
       cmocka_unit_test(open_ignores_failures_and_trips),
