@@ -3,7 +3,7 @@
 #include <assert.h>
 #include <stdlib.h>
 
-/* docs/LEARNED.md, contract version 1: change both together. */
+/* docs/LEARNED.md, contract version 2: change both together. */
 static const float band_centres_hz[] = {0.0f,    150.0f,  300.0f,  450.0f,  600.0f,  750.0f,  900.0f,
                                         1100.0f, 1300.0f, 1500.0f, 1750.0f, 2000.0f, 2300.0f, 2650.0f,
                                         3000.0f, 3500.0f, 4000.0f, 4700.0f, 5500.0f, 6500.0f, 7700.0f,

@@ -52,6 +52,7 @@ struct fs_enhancer {
   fs_gain *gain;
   float *power; /* this hop's bin powers */
   float *gains; /* this hop's bin gains */
+  const float *spectrum; /* this hop's analysis spectrum, for fs_enhancer_spectrum */
   /* The learned tier's input (docs/LEARNED.md), taken every hop from what
      the stages above know; nothing the enhancer outputs depends on it. */
   fs_learned_features *features;
@@ -474,6 +475,7 @@ void fs_enhancer_process_hop(fs_enhancer *e, const float *in, float *out) {
   }
   e->hum_engaged = engaged;
   float *restrict spectrum = fs_stft_analyse(e->stft, e->conditioned);
+  e->spectrum = spectrum;
   const uint32_t bins = e->bins;
   float *restrict power = e->power;
   float *restrict gains = e->gains;
@@ -532,6 +534,8 @@ const float *fs_enhancer_features(const fs_enhancer *e) { return fs_learned_feat
 const fs_bands *fs_enhancer_bands(const fs_enhancer *e) { return fs_learned_features_bands(e->features); }
 
 const float *fs_enhancer_power(const fs_enhancer *e) { return e->power; }
+
+const float *fs_enhancer_spectrum(const fs_enhancer *e) { return e->spectrum; }
 
 float fs_enhancer_feature_eps(const fs_enhancer *e) { return fs_learned_features_eps(e->features); }
 

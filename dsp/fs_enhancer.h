@@ -184,6 +184,13 @@ const fs_bands *fs_enhancer_bands(const fs_enhancer *enhancer);
    spectrum after click repair and hum removal, as the gain rule saw it. */
 const float *fs_enhancer_power(const fs_enhancer *enhancer);
 
+/* Audio.  The hop's analysis spectrum (fs_enhancer_bins() bins, re and
+   im interleaved) after click repair and hum removal.  Inside a hook at
+   FS_ENHANCER_HOOK_GAINS it is the spectrum the gains are about to scale;
+   after the hop it holds the scaled one.  NULL before the first hop.  The
+   training tool reads it to score gains against the clean speech. */
+const float *fs_enhancer_spectrum(const fs_enhancer *enhancer);
+
 /* Any class.  The features' eps, in the units of fs_enhancer_power(). */
 float fs_enhancer_feature_eps(const fs_enhancer *enhancer);
 

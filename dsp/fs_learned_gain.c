@@ -3,6 +3,7 @@
 
 #include "fs_compiler.h"
 #include "fs_fastmath.h"
+#include "fs_learned_contract.h"
 #include "fs_learned_features.h"
 #include "fs_learned_model.h"
 #include "fs_tuning.h"
@@ -22,7 +23,7 @@ struct fs_learned_gain {
   float share, target;
   bool have_previous;           /* previous_band holds last hop's gains */
   fs_learned_model *model;
-  float band_gain[FS_BANDS];
+  float band_output[FS_BANDS];
   float previous_band[FS_BANDS];
   float *bin_gain;
   fs_learned_gain_report report;
@@ -88,11 +89,11 @@ void fs_learned_gain_start(fs_learned_gain *s) {
   s->have_previous = false;
 }
 
-/* Band gains the hop may use: every one finite and within [0, 1]. */
-static uint32_t count_invalid(const float *band_gain) {
+/* Network outputs the hop may use: every one finite and within [0, 1]. */
+static uint32_t count_invalid(const float *band_output) {
   uint32_t invalid = 0;
   for (uint32_t b = 0; b < FS_BANDS; ++b) {
-    invalid += !(band_gain[b] >= 0.0f && band_gain[b] <= 1.0f);
+    invalid += !(band_output[b] >= 0.0f && band_output[b] <= 1.0f);
   }
   return invalid;
 }
@@ -107,7 +108,7 @@ static float flicker(const fs_learned_gain *s, const fs_bands *bands, float floo
     if (centre < FS_LEARNED_SPEECH_LOW_HZ || centre > FS_LEARNED_SPEECH_HIGH_HZ || !fs_bands_has_bins(bands, b)) {
       continue;
     }
-    const float now = fs_max(s->band_gain[b], floor_gain), before = fs_max(s->previous_band[b], floor_gain);
+    const float now = fs_max(s->band_output[b], floor_gain), before = fs_max(s->previous_band[b], floor_gain);
     sum += fabsf(fs_log2(now) - fs_log2(before));
     ++count;
   }
@@ -116,15 +117,15 @@ static float flicker(const fs_learned_gain *s, const fs_bands *bands, float floo
 
 void fs_learned_gain_apply(fs_learned_gain *s, const fs_bands *bands, const float *features, const float *power,
                            float floor_gain, float *gains) {
-  fs_learned_model_run(s->model, features, s->band_gain);
+  fs_learned_model_run(s->model, features, s->band_output);
   if (FS_UNLIKELY(s->hook)) {
-    s->hook(s->hook_context, s->band_gain);
+    s->hook(s->hook_context, s->band_output);
   }
   fs_learned_gain_report *r = &s->report;
   /* The network's activations map a NaN to a finite value, so broken
      state can still give gains that look valid: its state is checked too
      (96 floats). */
-  r->invalid = fs_learned_model_state_is_finite(s->model) ? count_invalid(s->band_gain) : FS_BANDS;
+  r->invalid = fs_learned_model_state_is_finite(s->model) ? count_invalid(s->band_output) : FS_BANDS;
   s->share += fs_max(fs_min(s->target - s->share, s->glide), -s->glide);
   r->share = s->share;
   if (FS_UNLIKELY(r->invalid > 0)) {
@@ -138,13 +139,21 @@ void fs_learned_gain_apply(fs_learned_gain *s, const fs_bands *bands, const floa
     return;
   }
   r->flicker = s->have_previous ? flicker(s, bands, floor_gain) : 0.0f;
-  memcpy(s->previous_band, s->band_gain, sizeof(s->band_gain));
+  memcpy(s->previous_band, s->band_output, sizeof(s->band_output));
   s->have_previous = true;
-  fs_bands_spread(bands, s->band_gain, s->bin_gain);
+  /* The network corrects the classical gains (contract version 2): its
+     outputs times FS_LEARNED_CORRECTION_MAX are band corrections, spread
+     to the bins, that scale what each classical gain keeps above the
+     floor.  A correction of 1 leaves the classical gain; 0 takes the bin
+     down to the floor, never below it: the user's reduction stays the
+     most the learned tier may take away. */
+  fs_bands_spread(bands, s->band_output, s->bin_gain);
   const uint32_t bins = s->bins;
   float *restrict bin_gain = s->bin_gain;
+  const float *restrict classical_gain = gains;
   for (uint32_t k = 0; k < bins; ++k) {
-    bin_gain[k] = fs_max(bin_gain[k], floor_gain);
+    const float above = fs_max(classical_gain[k] - floor_gain, 0.0f);
+    bin_gain[k] = fs_min(floor_gain + above * FS_LEARNED_CORRECTION_MAX * bin_gain[k], 1.0f);
   }
   float learned = 0.0f, classical = 0.0f;
   for (uint32_t k = s->band_low; k <= s->band_high; ++k) {

@@ -1,22 +1,24 @@
 /*
   fs_learned_gain: the learned tier's gain stage (docs/LEARNED.md, "Gains
   in the enhancer").  Each hop the network reads the features and gives
-  26 band gains; the bands spread them to bins, the user's floor holds
-  them up, and they replace the classical gains by the share the safety
-  net allows (1: learned heard, 0: classical heard), gliding between the
-  two in the gain domain so a switch never clicks.
+  26 band corrections of the classical gains; the bands spread them to
+  bins, where each scales what the classical gain keeps above the user's
+  floor (never below the floor, never above unity).  The corrected gains
+  replace the classical ones by the share the safety net allows (1:
+  learned heard, 0: classical heard), gliding between the two in the gain
+  domain so a switch never clicks.
 
   The classical gains are always there to fall back to.  While the stage
   runs (the enhancer runs it while the learned gains are heard or
   watched: fs_enhancer_watch_learned) the network runs every hop whatever
   the share, so the learned gains can be judged in shadow.  What the net judges them by is in
   fs_learned_gain_report:
-  - invalid: band gains that are not finite or not in [0, 1], or network
-    state that is not finite (all bands count then).  Such a hop is heard
+  - invalid: network outputs that are not finite or not in [0, 1], or
+    network state that is not finite (all bands count then).  Such a hop is heard
     with the classical gains alone, in the same hop.
-  - flicker: how much the band gains jumped since the last hop (mean
-    |ln g - ln g_prev| over the speech bands, gains held to the floor):
-    gains that flicker on their own are musical noise.
+  - flicker: how much the network's outputs jumped since the last hop
+    (mean |ln o - ln o_prev| over the speech bands, held to the floor):
+    corrections that flicker on their own are musical noise.
   - loss_db: the speech band's output energy with the learned gains over
     that with the classical ones, in dB: far below 0 while the input is
     voiced is speech the network throws away.
@@ -35,7 +37,7 @@
 typedef struct fs_learned_gain fs_learned_gain;
 
 typedef struct {
-  uint32_t invalid; /* band gains not finite or out of [0, 1] this hop */
+  uint32_t invalid; /* network outputs not finite or out of [0, 1] this hop */
   float flicker;    /* mean |ln g - ln g_prev| over the speech bands */
   float loss_db;    /* speech-band energy, learned gains over classical */
   float share;      /* the learned gains' share in what was heard */
@@ -82,7 +84,7 @@ void fs_learned_gain_corrupt(fs_learned_gain *stage, float value);
    glide alone: for a caller that has no snapshot to roll it back to. */
 void fs_learned_gain_clear_state(fs_learned_gain *stage);
 
-/* Test hook: called every hop with the network's FS_BANDS band gains,
+/* Test hook: called every hop with the network's FS_BANDS outputs,
    before they are checked, so a caller may rewrite them (fault
    injection); NULL for none.  With no hook a hop pays one test. */
 typedef void (*fs_learned_gain_hook_fn)(void *context, float *band_gains);

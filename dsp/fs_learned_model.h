@@ -1,12 +1,13 @@
 /*
   fs_learned_model: the learned tier's network (docs/LEARNED.md,
-  "Network"), one hop at a time: 106 features in, 26 band gains in [0, 1]
-  out, with the two GRU states carried from hop to hop.
+  "Network"), one hop at a time: 106 features in, 26 outputs in [0, 1]
+  out (half the band corrections, fs_learned_gain.h), with the two GRU
+  states carried from hop to hop.
 
   What it assumes of its input: the contract's features, each finite and
   within [-8, 8].  It does not trust that: every feature is clamped to
   [-8, 8] and a NaN is read as 0 before use, so whatever it is fed its
-  state stays within [-1, 1] and its gains within [0, 1], all finite.
+  state stays within [-1, 1] and its outputs within [0, 1], all finite.
   Only corrupted state (see fs_learned_model_state_is_finite) can make
   them otherwise.
 

@@ -350,7 +350,7 @@ static_assert(FS_LIGHT_FLOOR_JUMP_DB >= 1.0f && FS_LIGHT_FLOOR_JUMP_DB < FS_LIGH
 static_assert(FS_ARTIFACT_BAND_LOW_HZ < FS_ARTIFACT_BAND_HIGH_HZ, "artifact band");
 static_assert(FS_TRIM_GLIDE > 0.0f && FS_TRIM_GLIDE <= 1.0f, "trim glide");
 
-/* Learned tier features (docs/LEARNED.md, contract version 1: the
+/* Learned tier features (docs/LEARNED.md, contract version 2: the
    training side reads the same numbers, so change both together). */
 #define FS_FEATURE_EPS_PER_WINDOW_POWER 1e-10f /* eps: a bin of white noise at -100 dBFS */
 #define FS_FEATURE_LEVEL_SCALE 0.1f            /* log band energies and noise */

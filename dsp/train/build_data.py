@@ -58,7 +58,7 @@ import soundfile as sf
 SCRIPT_VERSION = 1
 DEFAULT_SEED = 17011
 SR = 48000
-RECORD_FLOATS = 106 + 26 + 26  # features, targets, loss weights (LEARNED.md)
+RECORD_FLOATS = 106 + 3 * 26 + 2  # features, then the error quadratic Q, R, L, D0, S0 (LEARNED.md)
 MEAN_PAIR_SECONDS = 8.0
 
 # Debian packages this script reads from (their versions go to recipe.json).

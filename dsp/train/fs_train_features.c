@@ -7,18 +7,35 @@
   CLEAN and NOISY: mono, the same rate (22.05..192 kHz) and length.  The
   enhancer runs over NOISY hop by hop; a plain STFT of the same geometry
   runs over CLEAN in step, so each of its frames covers the same samples
-  as the enhancer's analysis frame.  Per hop, OUT.f32 gets one record of
-  native float32:
+  as the enhancer's analysis frame.
+
+  The network corrects the classical gains band by band: with c[i] its
+  correction of band i, spread to the bins through the band triangles
+  (c_k = sum_i w[i][k] c[i]), bin k is heard with gain f + (g_k - f) c_k,
+  g the classical gain and f the floor.  The error that leaves in the hop,
+  sum_k |(f + (g_k - f) c_k) X_k - S_k|^2 with X the enhancer's spectrum
+  and S the clean one, is a quadratic in c, and only neighbouring bands
+  share bins, so five short sums per hop give it exactly for any c:
+
+    error(c) = sum_i Q[i] c[i]^2 + 2 sum_i R[i] c[i] c[i+1]
+             + 2 sum_i L[i] c[i] + D0
+
+    Q[i] = sum_k w[i][k]^2 e_k^2 |X_k|^2,  R[i] = sum_k w[i][k] w[i+1][k] e_k^2 |X_k|^2,
+    L[i] = sum_k w[i][k] e_k Re(X_k conj(D_k)),  D0 = sum_k |D_k|^2,
+    e_k = g_k - f,  D_k = f X_k - S_k.
+
+  c = 1 gives the classical hop's error; train.py turns the errors into a
+  signal-to-distortion ratio per stretch.  Per hop, OUT.f32 gets one
+  record of native float32:
 
     FS_LEARNED_FEATURES features (fs_enhancer_features),
-    FS_BANDS targets   min(1, sqrt(E_S / (E_Y + eps))),
-    FS_BANDS weights   0 where the band has no bins or neither E_S nor E_Y
-                       reaches 10 eps, else 1,
+    FS_BANDS Q, FS_BANDS R (the last one 0), FS_BANDS L, D0,
+    S0 = sum_k |S_k|^2 (the clean energy the error is measured against).
 
-  E_S the band energies of the clean STFT, E_Y those of the enhancer's
-  own power (after click repair and hum removal).  A last partial hop is
-  left out.  Prints the number of hops.  Exit status 2 on bad input or
-  usage, with a one-line message; 1 when the output cannot be written.
+  The gains are the classical ones the gain rule made (before the
+  musical-noise protection, where the learned stage sits).  A last partial
+  hop is left out.  Prints the number of hops.  Exit status 2 on bad input
+  or usage, with a one-line message; 1 when the output cannot be written.
 */
 #include "fs_bands.h"
 #include "fs_enhancer.h"
@@ -32,11 +49,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RECORD_FLOATS (FS_LEARNED_FEATURES + 2u * FS_BANDS)
+#define RECORD_FLOATS (FS_LEARNED_FEATURES + 3u * FS_BANDS + 2u)
 
-/* Nothing in the band: neither the clean speech nor the input reaches
-   this many eps. */
-#define EMPTY_BAND_EPS 10.0f
+/* What the enhancer's hook copies out of the hop, before the gains scale
+   the spectrum. */
+typedef struct {
+  uint32_t bins;
+  float *spectrum; /* X, re and im interleaved */
+  float *gains;    /* g, the classical bin gains */
+  float floor_gain;
+} hop_capture;
+
+static void capture(void *context, fs_enhancer *enhancer, fs_enhancer_hook_point point,
+                    const fs_enhancer_gain_view *view) {
+  if (point != FS_ENHANCER_HOOK_GAINS) {
+    return;
+  }
+  hop_capture *c = context;
+  memcpy(c->spectrum, fs_enhancer_spectrum(enhancer), 2u * c->bins * sizeof(float));
+  memcpy(c->gains, view->gains, c->bins * sizeof(float));
+  c->floor_gain = view->floor_gain;
+}
 
 static int fail(int status, const char *message, const char *path) {
   if (path) {
@@ -113,19 +146,34 @@ int main(int argc, char **argv) {
   }
   fs_enhancer *enhancer = NULL;
   fs_stft *stft = NULL;
-  float *scratch = NULL, *clean_power = NULL;
+  float *scratch = NULL, *band_weight = NULL;
+  uint32_t *lower = NULL; /* each bin's lower band */
+  hop_capture hop = {0};
   FILE *out = NULL;
   if (status == 0) {
     enhancer = fs_enhancer_create(clean_info.samplerate);
-    if (enhancer) {
-      fs_enhancer_watch_learned(enhancer, true); /* the features are what we are here for */
-    }
     const fs_geometry *g = enhancer ? fs_enhancer_geometry(enhancer) : NULL;
     stft = g ? fs_stft_create(g->analysis, g->hop) : NULL;
     scratch = g ? malloc(g->hop * sizeof(float)) : NULL;
-    clean_power = enhancer ? malloc(fs_enhancer_bins(enhancer) * sizeof(float)) : NULL;
-    if (!enhancer || !stft || !scratch || !clean_power) {
+    if (enhancer) {
+      fs_enhancer_watch_learned(enhancer, true); /* the features are what we are here for */
+      hop.bins = fs_enhancer_bins(enhancer);
+      hop.spectrum = malloc(2u * hop.bins * sizeof(float));
+      hop.gains = malloc(hop.bins * sizeof(float));
+      band_weight = malloc((size_t)FS_BANDS * hop.bins * sizeof(float));
+      lower = malloc(hop.bins * sizeof(uint32_t));
+    }
+    if (!enhancer || !stft || !scratch || !hop.spectrum || !hop.gains || !band_weight || !lower) {
       status = fail(1, "out of memory", NULL);
+    } else {
+      fs_enhancer_set_hook(enhancer, capture, &hop);
+      /* w[i][k]: band i spread to the bins on its own. */
+      float unit[FS_BANDS] = {0};
+      for (uint32_t i = 0; i < FS_BANDS; ++i) {
+        unit[i] = 1.0f;
+        fs_bands_spread(fs_enhancer_bands(enhancer), unit, band_weight + (size_t)i * hop.bins);
+        unit[i] = 0.0f;
+      }
     }
   }
   if (status == 0) {
@@ -137,29 +185,52 @@ int main(int argc, char **argv) {
   size_t hops = 0;
   if (status == 0) {
     const fs_geometry *g = fs_enhancer_geometry(enhancer);
-    const fs_bands *bands = fs_enhancer_bands(enhancer);
-    const uint32_t bins = fs_enhancer_bins(enhancer);
-    const float eps = fs_enhancer_feature_eps(enhancer);
+    const uint32_t bins = hop.bins;
     const size_t total = (size_t)clean_info.frames / g->hop;
+    for (uint32_t k = 0; k < bins; ++k) {
+      uint32_t i = 0;
+      while (i + 1 < FS_BANDS && band_weight[(size_t)i * bins + k] == 0.0f) {
+        ++i;
+      }
+      lower[k] = i;
+    }
     for (; hops < total; ++hops) {
       fs_enhancer_process_hop(enhancer, noisy + hops * g->hop, scratch);
-      const float *spectrum = fs_stft_analyse(stft, clean + hops * g->hop);
-      /* The clean power as the enhancer takes its own. */
-      for (size_t k = 0; k < bins; ++k) {
-        const float re = spectrum[2 * k], im = spectrum[2 * k + 1];
-        clean_power[k] = re * re + im * im + FS_POWER_FLOOR;
-      }
-      float record[RECORD_FLOATS], clean_energy[FS_BANDS], noisy_energy[FS_BANDS];
+      const float *clean_spectrum = fs_stft_analyse(stft, clean + hops * g->hop);
+      float record[RECORD_FLOATS] = {0};
       memcpy(record, fs_enhancer_features(enhancer), FS_LEARNED_FEATURES * sizeof(float));
-      fs_bands_energy(bands, clean_power, clean_energy);
-      fs_bands_energy(bands, fs_enhancer_power(enhancer), noisy_energy);
-      float *target = record + FS_LEARNED_FEATURES, *weight = target + FS_BANDS;
-      for (uint32_t i = 0; i < FS_BANDS; ++i) {
-        const float ratio = sqrtf(clean_energy[i] / (noisy_energy[i] + eps));
-        target[i] = ratio < 1.0f ? ratio : 1.0f;
-        const bool empty = clean_energy[i] < EMPTY_BAND_EPS * eps && noisy_energy[i] < EMPTY_BAND_EPS * eps;
-        weight[i] = fs_bands_has_bins(bands, i) && !empty ? 1.0f : 0.0f;
+      float *q = record + FS_LEARNED_FEATURES, *r = q + FS_BANDS, *l = r + FS_BANDS;
+      double d0 = 0.0, s0 = 0.0;
+      double qs[FS_BANDS] = {0}, rs[FS_BANDS] = {0}, ls[FS_BANDS] = {0};
+      const float f = hop.floor_gain;
+      for (uint32_t k = 0; k < bins; ++k) {
+        const double xr = hop.spectrum[2 * k], xi = hop.spectrum[2 * k + 1];
+        const double sr = clean_spectrum[2 * k], si = clean_spectrum[2 * k + 1];
+        const double dr = f * xr - sr, di = f * xi - si;
+        const double e = hop.gains[k] > f ? hop.gains[k] - f : 0.0;
+        const double x2 = xr * xr + xi * xi;
+        const double xd = xr * dr + xi * di; /* Re(X conj(D)) */
+        d0 += dr * dr + di * di;
+        s0 += sr * sr + si * si;
+        /* A bin has weight in its lower band and the next one only. */
+        const uint32_t i = lower[k];
+        const double w0 = band_weight[(size_t)i * bins + k];
+        const double w1 = i + 1 < FS_BANDS ? band_weight[(size_t)(i + 1) * bins + k] : 0.0;
+        qs[i] += w0 * w0 * e * e * x2;
+        ls[i] += w0 * e * xd;
+        if (i + 1 < FS_BANDS) {
+          qs[i + 1] += w1 * w1 * e * e * x2;
+          ls[i + 1] += w1 * e * xd;
+          rs[i] += w0 * w1 * e * e * x2;
+        }
       }
+      for (uint32_t i = 0; i < FS_BANDS; ++i) {
+        q[i] = (float)qs[i];
+        r[i] = (float)rs[i];
+        l[i] = (float)ls[i];
+      }
+      l[FS_BANDS] = (float)d0;
+      l[FS_BANDS + 1] = (float)s0;
       if (fwrite(record, sizeof(float), RECORD_FLOATS, out) != RECORD_FLOATS) {
         status = fail(1, "cannot write", out_path);
         break;
@@ -175,7 +246,10 @@ int main(int argc, char **argv) {
   fs_enhancer_destroy(enhancer);
   fs_stft_destroy(stft);
   free(scratch);
-  free(clean_power);
+  free(hop.spectrum);
+  free(hop.gains);
+  free(band_weight);
+  free(lower);
   free(clean);
   free(noisy);
   return status;

@@ -10,7 +10,7 @@
 #
 # Settings, from the environment:
 #   HOURS    hours of audio, training and validation together   (default 3)
-#   EPOCHS   training epochs                                    (default 34)
+#   EPOCHS   training epochs                                    (default 29)
 #   MINUTES  training time cap in minutes                       (default 120)
 #   SEED     seed of the data and of the training               (default: the scripts')
 #   DATA     data folder                          (default build/train-data)
@@ -20,13 +20,14 @@
 # Each step can be rerun: meson reuses build/, build_data.py rebuilds DATA
 # only when DATA/recipe.json is missing, and train.py continues from
 # RUN/checkpoint.pt (its time budget counts across runs).
-# On 2 cores the defaults take 1.25..1.5 h after the installation
+# On 2 cores the defaults take under an hour after the installation on a quiet
+# machine, up to two on a busy one
 # (measurements in dsp/train/README.md).
 set -eu
 
 cd "$(dirname "$0")/../.."
 HOURS=${HOURS:-3}
-EPOCHS=${EPOCHS:-34}
+EPOCHS=${EPOCHS:-29}
 MINUTES=${MINUTES:-120}
 DATA=${DATA:-build/train-data}
 RUN=${RUN:-build/train-run}

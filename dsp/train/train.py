@@ -5,8 +5,13 @@ records that build_data.py made with fs-train-features.
     /usr/bin/python3 dsp/train/train.py --data DIR --out RUN [--minutes 60] [--export]
 
 DIR is build_data.py's output (DIR/train/feat_*.f32, DIR/val/feat_*.f32,
-DIR/recipe.json).  Each record is one hop: 106 features, 26 target band
-gains, 26 loss weights (docs/LEARNED.md).
+DIR/recipe.json).  Each record is one hop: 106 features, then the
+quadratic that gives the hop's error energy for any band corrections
+(fs_train_features.c, docs/LEARNED.md).  The network's outputs are
+corrections of the classical gains; the loss is the change of each
+stretch's signal-to-distortion ratio against the classical gains'
+(stretch_loss), so training starts from the classical result and moves
+only where the error falls.
 
 Training cuts sequences of --seq hops out of the files (one or two per
 file and epoch; a file's first one starts at the file's start half the
@@ -18,8 +23,8 @@ exactly (--no-resume starts over).  --minutes bounds the training time in
 total, counted across resumed runs; --epochs bounds the epochs.
 
 After each epoch the loss on the whole validation files (state from zero
-at each file's start, as in the plugin) is logged, beside the same loss
-of the classical gains (features 78..103) for reference; the best epoch
+at each file's start, as in the plugin) is logged: 0 is the classical
+gains' result, below 0 is better; the best epoch
 goes to RUN/best.pt as {'model': state_dict, 'meta': {...}}.  With
 --export, export.py then writes dsp/fs_learned_weights.c from it.
 """
@@ -40,11 +45,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import model as fsmodel  # noqa: E402
 
-SCRIPT_VERSION = 1
+SCRIPT_VERSION = 2
 DEFAULT_SEED = 17011
 F, B = fsmodel.FEATURES, fsmodel.BANDS
-RECORD = F + 2 * B
-GAIN_FEATURES = slice(3 * B, 4 * B)  # 78..103: the classical band gains
+RECORD = F + 3 * B + 2  # features, then Q, R, L, D0, S0 (fs_train_features.c)
 
 
 def load_split(folder):
@@ -66,23 +70,41 @@ def load_split(folder):
     return np.concatenate(arrays), spans
 
 
-def loss_terms(g, target, w, quartic):
-    """Sum of the per-band losses and sum of the weights.
+def hop_errors(c, q):
+    """The error energy each hop leaves for band corrections c [.., B]:
+    the quadratic fs-train-features wrote (Q, R, L, D0 in q [.., 3B+2]).
+    With c = 1 it is the classical gains' error."""
+    Q, R, L, D0 = q[..., :B], q[..., B:2 * B], q[..., 2 * B:3 * B], q[..., 3 * B]
+    return ((Q * c * c).sum(-1) + 2.0 * (R[..., :-1] * c[..., :-1] * c[..., 1:]).sum(-1)
+            + 2.0 * (L * c).sum(-1) + D0)
 
-    The loss is on square-root gains: d = sqrt(g) - sqrt(g*).  The square
-    root spreads out the small gains, so an error between 0.01 and 0.1
-    (noise let through in a pause) counts about as much as one between 0.5
-    and 0.8 (speech attenuated), where a plain difference would hardly see
-    the first.  d^2 is the main term; `quartic` * d^4 adds weight to gross
-    errors (|d| > ~0.5: speech cut away, or noise fully passed) without
-    changing the fit of small ones, the same shape of loss RNNoise uses.
-    Bands with weight 0 (no energy in clean nor noisy: silence, above a
-    band limit) do not count.
-    """
-    d = torch.sqrt(g.clamp_min(0) + 1e-8) - torch.sqrt(target.clamp(0, 1) + 1e-8)
-    d2 = d * d
-    per = d2 + quartic * d2 * d2
-    return (w * per).sum(), w.sum()
+
+def stretch_loss(c, q, ceiling_db):
+    """Per stretch (the batch's first axis): the change, in dB, of the
+    error energy against the classical gains' over the stretch,
+    10 log10((E(c) + t S) / (E(1) + t S)), S the clean energy and
+    t = 10^(-ceiling_db / 10).
+
+    Where the stretch has speech this is minus the gain in
+    signal-to-distortion ratio the correction brings; the t S term stops
+    counting once the ratio passes ceiling_db, so nearly clean stretches
+    (already 30 dB and better) do not pull the net towards ever-smaller
+    distortion at the expense of the noisy ones.  Where there is no speech
+    (S = 0) it is the change of the residual noise.  Every stretch counts
+    the same, as every file counts the same in the benchmark's mean.
+    Clamped to +-40 dB against stretches of silence (0 / 0)."""
+    err = hop_errors(c, q).clamp_min(0).sum(-1)
+    ref = hop_errors(torch.ones_like(c), q).clamp_min(0).sum(-1)
+    clean = q[..., 3 * B + 1].sum(-1)
+    t = 10.0 ** (-ceiling_db / 10.0)
+    tiny = 1e-12
+    ratio = (err + t * clean + tiny) / (ref + t * clean + tiny)
+    return (10.0 * torch.log10(ratio)).clamp(-40.0, 40.0)
+
+
+def corrections(g):
+    """The network's sigmoid outputs as band corrections, 0..2 (LEARNED.md)."""
+    return 2.0 * g
 
 
 class Windows:
@@ -108,8 +130,8 @@ class Windows:
         return [out[i] for i in order]
 
     def batch(self, windows):
-        """Tensors x [b, seq, F], target [b, seq, B], weight [b, seq, B];
-        a window past a file's end is padded with weight 0."""
+        """Tensors x [b, seq, F] and q [b, seq, 3B+2]; a window past a
+        file's end is padded with zeros, which add no error."""
         b = len(windows)
         buf = np.zeros((b, self.seq, RECORD), np.float32)
         for i, (f, s) in enumerate(windows):
@@ -117,15 +139,16 @@ class Windows:
             m = min(self.seq, n - s)
             buf[i, :m] = self.data[at + s:at + s + m]
         t = torch.from_numpy(buf)
-        return t[..., :F], t[..., F:F + B], t[..., F + B:]
+        return t[..., :F], t[..., F:]
 
 
-def evaluate(net, data, spans, quartic, batch=16):
-    """Loss over whole files (zero state at each start), and the same loss
-    of the classical gains."""
+def evaluate(net, data, spans, ceiling_db, batch=16):
+    """Mean over whole files (zero state at each start, as in the plugin)
+    of stretch_loss: the dB change of each file's error against the
+    classical gains'.  Below 0 the network does better."""
     net.eval()
     order = sorted(range(len(spans)), key=lambda i: spans[i][1])  # similar lengths together
-    tot = wsum = tot_c = 0.0
+    total = 0.0
     with torch.no_grad():
         for k in range(0, len(order), batch):
             idx = order[k:k + batch]
@@ -135,15 +158,10 @@ def evaluate(net, data, spans, quartic, batch=16):
                 at, m = spans[i]
                 buf[j, :m] = data[at:at + m]
             t = torch.from_numpy(buf)
-            x, tg, w = t[..., :F], t[..., F:F + B], t[..., F + B:]
-            g, _ = net(x)
-            l, ws = loss_terms(g, tg, w, quartic)
-            lc, _ = loss_terms(x[..., GAIN_FEATURES].clamp(0, 1), tg, w, quartic)
-            tot += float(l)
-            tot_c += float(lc)
-            wsum += float(ws)
+            g, _ = net(t[..., :F])
+            total += float(stretch_loss(corrections(g), t[..., F:].double(), ceiling_db).sum())
     net.train()
-    return tot / max(wsum, 1e-9), tot_c / max(wsum, 1e-9)
+    return total / max(len(spans), 1)
 
 
 def save_atomic(obj, path):
@@ -182,7 +200,8 @@ def main():
     ap.add_argument('--batch', type=int, default=32)
     ap.add_argument('--lr', type=float, default=2e-3)
     ap.add_argument('--lr-decay', type=float, default=0.97, help='per epoch')
-    ap.add_argument('--quartic', type=float, default=2.0, help='weight of the d^4 term')
+    ap.add_argument('--ceiling-db', type=float, default=35.0,
+                    help='signal-to-distortion ratio past which a stretch stops counting')
     ap.add_argument('--clip', type=float, default=1.0, help='gradient norm clip (0: off)')
     ap.add_argument('--seed', type=int, default=DEFAULT_SEED)
     ap.add_argument('--checkpoint-minutes', type=float, default=5.0)
@@ -212,7 +231,7 @@ def main():
     say('train: %d files, %d hops; val: %d files, %d hops'
         % (len(tr_spans), len(tr_data), len(va_spans), len(va_data)))
     windows = Windows(tr_data, tr_spans, a.seq)
-    hparams = {k: getattr(a, k) for k in ('seq', 'batch', 'lr', 'lr_decay', 'quartic', 'clip', 'seed')}
+    hparams = {k: getattr(a, k) for k in ('seq', 'batch', 'lr', 'lr_decay', 'ceiling_db', 'clip', 'seed')}
     # What a checkpoint must have been trained on to be continued here.
     data_id = {'train_files': len(tr_spans), 'train_hops': int(len(tr_data)),
                'val_files': len(va_spans), 'val_hops': int(len(va_data))}
@@ -244,8 +263,11 @@ def main():
                      'hparams': hparams, 'data': data_id,
                      'script_version': SCRIPT_VERSION}, ckpt_path)
 
-    _, classical = evaluate(net, va_data, va_spans, a.quartic)
-    say('validation loss of the classical gains: %.5f' % classical)
+    # The classical gains score 0 by construction (the loss is the change
+    # against them); the untrained net, whose corrections start near 1,
+    # scores near 0 too.
+    classical = 0.0
+    say('validation loss at the start: %.4f dB' % evaluate(net, va_data, va_spans, a.ceiling_db))
 
     budget = a.minutes * 60
     t_run = time.time()
@@ -262,20 +284,20 @@ def main():
             g['lr'] = a.lr * a.lr_decay ** ep
         t_ep = time.time()
         if state['batch'] == 0:
-            state['tot'] = state['wsum'] = 0.0
+            state['tot'] = state['count'] = 0.0
         while state['batch'] < nb:
             k = state['batch']
-            x, tg, w = windows.batch(plan[k * a.batch:(k + 1) * a.batch])
+            x, q = windows.batch(plan[k * a.batch:(k + 1) * a.batch])
             g, _ = net(x)
-            l, ws = loss_terms(g, tg, w, a.quartic)
-            loss = l / ws.clamp_min(1.0)
+            per_stretch = stretch_loss(corrections(g), q.double(), a.ceiling_db)
+            loss = per_stretch.mean()
             opt.zero_grad()
             loss.backward()
             if a.clip > 0:
                 torch.nn.utils.clip_grad_norm_(net.parameters(), a.clip)
             opt.step()
-            state['tot'] += float(l)
-            state['wsum'] += float(ws)
+            state['tot'] += float(per_stretch.sum())
+            state['count'] += per_stretch.numel()
             state['batch'] = k + 1
             state['spent'] = spent0 + time.time() - t_run
             if time.time() - last_ckpt > a.checkpoint_minutes * 60:
@@ -289,11 +311,11 @@ def main():
             say('time budget of %.1f min spent in epoch %d (batch %d of %d)'
                 % (a.minutes, ep, state['batch'], nb))
             break
-        val, _ = evaluate(net, va_data, va_spans, a.quartic)
-        train_loss = state['tot'] / max(state['wsum'], 1e-9)
+        val = evaluate(net, va_data, va_spans, a.ceiling_db)
+        train_loss = state['tot'] / max(state['count'], 1)
         ep_s = time.time() - t_ep
-        say('epoch %d: train loss %.5f, validation loss %.5f (classical %.5f), %.1f s, lr %.2e'
-            % (ep, train_loss, val, classical, ep_s, opt.param_groups[0]['lr']))
+        say('epoch %d: train loss %.4f dB, validation loss %.4f dB (classical 0), %.1f s, lr %.2e'
+            % (ep, train_loss, val, ep_s, opt.param_groups[0]['lr']))
         state['history'].append({'epoch': ep, 'train': round(train_loss, 6),
                                  'val': round(val, 6), 'seconds': round(ep_s, 1)})
         if val < state['best']:

@@ -1,7 +1,10 @@
 /* fs_learned_gain, through the enhancer: at share 0 the output is the
    classical tier's bit for bit while the network is judged in shadow; the
    share glides to 1 within FS_LEARNED_GLIDE_MS; a network whose state is
-   broken is not heard, in the same hop; a snapshot brings it back. */
+   broken is not heard, in the same hop; a snapshot brings it back; the
+   network's outputs correct the classical gains (contract version 2):
+   0.5 leaves them, 0 takes every bin to the floor, 1 keeps up to twice
+   as much above the floor, never above unity. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -136,11 +139,78 @@ static void broken_network_is_not_heard_in_the_same_hop(void **state) {
   free(snapshot);
 }
 
+/* What the hooks of the correction test force and see. */
+typedef struct {
+  float output;   /* every network output forced to this */
+  float *gains;   /* the bin gains heard, copied at FS_ENHANCER_HOOK_GAINS */
+  float floor_gain;
+} correction_probe;
+
+static void force_outputs(void *context, fs_enhancer *e, fs_enhancer_hook_point point,
+                          const fs_enhancer_gain_view *view) {
+  correction_probe *p = context;
+  if (point == FS_ENHANCER_HOOK_LEARNED) {
+    for (uint32_t b = view->band_low; b <= view->band_high; ++b) {
+      view->gains[b] = p->output;
+    }
+  } else if (point == FS_ENHANCER_HOOK_GAINS) {
+    memcpy(p->gains, view->gains, fs_enhancer_bins(e) * sizeof(float));
+    p->floor_gain = view->floor_gain;
+  }
+}
+
+static void outputs_correct_the_classical_gains(void **state) {
+  fixture *f = *state;
+  const uint32_t bins = fs_enhancer_bins(f->enhancer);
+  fs_enhancer *classical = fs_enhancer_create(RATE);
+  assert_non_null(classical);
+  correction_probe heard = {.gains = calloc(bins, sizeof(float))};
+  correction_probe reference = {.output = 0.5f, .gains = calloc(bins, sizeof(float))};
+  fs_enhancer_set_hook(classical, force_outputs, &reference);
+  fs_enhancer_set_hook(f->enhancer, force_outputs, &heard);
+  const float outputs[] = {0.5f, 0.0f, 1.0f};
+  const uint32_t hop = f->geometry->hop;
+  for (size_t o = 0; o < sizeof(outputs) / sizeof(outputs[0]); ++o) {
+    heard.output = outputs[o];
+    fs_enhancer_set_learned_share(f->enhancer, 1.0f);
+    fs_enhancer_reset(f->enhancer);
+    fs_enhancer_reset(classical);
+    uint32_t above_floor = 0;
+    for (size_t h = 0; h < f->hops; ++h) {
+      fs_enhancer_process_hop(f->enhancer, f->input + h * hop, f->output + h * hop);
+      fs_enhancer_process_hop(classical, f->input + h * hop, f->output + h * hop);
+      if (h < 10) {
+        continue; /* the share glides in */
+      }
+      const float floor_gain = reference.floor_gain;
+      assert_float_equal(heard.floor_gain, floor_gain, 0.0f);
+      for (uint32_t k = 0; k < bins; ++k) {
+        const float g = reference.gains[k];
+        above_floor += g > floor_gain + 0.01f;
+        if (outputs[o] == 0.5f) {
+          assert_float_equal(heard.gains[k], g, 1e-6f);
+        } else if (outputs[o] == 0.0f) {
+          assert_float_equal(heard.gains[k], floor_gain, 1e-6f);
+        } else {
+          const float expected = fminf(1.0f, floor_gain + 2.0f * (g - floor_gain));
+          assert_float_equal(heard.gains[k], expected, 1e-6f);
+        }
+      }
+    }
+    assert_true(above_floor > 0); /* the classical gains kept speech somewhere */
+  }
+  fs_enhancer_set_hook(f->enhancer, NULL, NULL);
+  fs_enhancer_destroy(classical);
+  free(heard.gains);
+  free(reference.gains);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(share_zero_is_the_classical_tier_and_judged_in_shadow),
       cmocka_unit_test(share_glides_to_one_within_the_glide_time),
       cmocka_unit_test(broken_network_is_not_heard_in_the_same_hop),
+      cmocka_unit_test(outputs_correct_the_classical_gains),
   };
   return cmocka_run_group_tests_name("fs_learned_gain", tests, setup, teardown);
 }

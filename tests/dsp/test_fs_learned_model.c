@@ -30,7 +30,7 @@
 static_assert(FS_LEARNED_MODEL_BANDS == 26u, "26 bands");
 static_assert(FS_LEARNED_MODEL_INPUTS == 4u * FS_LEARNED_MODEL_BANDS + 2u, "4 * 26 + 2 features");
 static_assert(FS_LEARNED_MODEL_HIDDEN == 48u, "48 units per layer");
-static_assert(FS_LEARNED_CONTRACT_VERSION == 1u, "contract version 1");
+static_assert(FS_LEARNED_CONTRACT_VERSION == 2u, "contract version 2");
 
 /* The fixture's hops through a freshly reset model; the largest
    |C - PyTorch| over all of them. */

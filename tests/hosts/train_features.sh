@@ -1,4 +1,4 @@
-# fs-train-features: one record of 106 + 26 + 26 float32 per whole hop,
+# fs-train-features: one record of 106 + 3 * 26 + 2 float32 per whole hop,
 # the hop count on stdout; every refusal is one stderr line and exit
 # status 2, leaving no output behind.
 # usage: train_features.sh TOOL GEN WORKDIR  (TOOL in common.sh's HOST)
@@ -18,8 +18,8 @@ wrote() {
   rm -f "$WORK/out.f32"
   if "$HOST" "$3" "$4" "$WORK/out.f32" >"$WORK/stdout" 2>"$WORK/stderr" &&
      [ "$(cat "$WORK/stdout")" = "$hops" ] &&
-     [ "$(wc -c <"$WORK/out.f32")" -eq $((hops * 158 * 4)) ]; then
-    ok "$1 Hz: $hops hops of 158 floats"
+     [ "$(wc -c <"$WORK/out.f32")" -eq $((hops * 186 * 4)) ]; then
+    ok "$1 Hz: $hops hops of 186 floats"
   else
     not_ok "$1 Hz: expected $hops hops"
     sed 's/^/#   /' "$WORK/stdout" "$WORK/stderr"
