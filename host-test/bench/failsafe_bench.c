@@ -64,7 +64,7 @@
 #define FS_BENCH_DEFAULT_RNNOISE_SCRIPT "rnnoise-wasm.js"
 #endif
 
-#define MAX_SYSTEMS 3
+#define MAX_SYSTEMS 4
 #define MAX_DELAY_SEARCH 4096u
 
 /* Timing like an audio thread: SCHED_FIFO with memory locked, when the
@@ -184,6 +184,9 @@ int main(int argc, char **argv) {
   const bench_system *systems[MAX_SYSTEMS];
   size_t system_count = 0;
   systems[system_count++] = &bench_failsafe;
+  /* The full path with the learned tier heard: what it would cost the day
+     the net hears it by default (README, "The learned tier"). */
+  systems[system_count++] = &bench_failsafe_learned;
 #ifdef FS_BENCH_HAVE_SPEEXDSP
   systems[system_count++] = &bench_speexdsp;
 #endif
