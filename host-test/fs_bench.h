@@ -20,9 +20,4 @@
 int fs_bench_main(int argc, char **argv);
 void fs_bench_usage(FILE *out);
 
-/* The bench's generated material at 48 kHz (malloc'd, `frames` samples):
-   voiced bursts, syllables at 3.1 Hz, for 4 s out of every 6, then 2 s of
-   pause, over pink-ish noise.  NULL when out of memory. */
-float *fs_bench_material(uint32_t frames);
-
 #endif

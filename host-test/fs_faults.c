@@ -1,6 +1,6 @@
 #include "fs_faults.h"
 
-#include "fs_bench.h"
+#include "fs_bench_material.h"
 #include "fs_cause.h"
 #include "fs_controls.h"
 #include "fs_event.h"

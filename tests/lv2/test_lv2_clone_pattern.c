@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include "fs_ports.h"
+#include "test_journal_lines.h"
 
 #define RATE 48000.0
 #define BLOCK 256u
@@ -318,20 +319,6 @@ static int in_child(const char *what, int (*fn)(void *), void *arg) {
 
 /* ---- Journal checks ------------------------------------------------------- */
 
-static uint32_t count_lines(const char *path, const char *needle) {
-  FILE *f = fopen(path, "r");
-  if (!f) {
-    return 0;
-  }
-  char line[16384];
-  uint32_t n = 0;
-  while (fgets(line, sizeof(line), f)) {
-    n += strstr(line, needle) != NULL;
-  }
-  fclose(f);
-  return n;
-}
-
 static void make_dir(char *path, size_t cap, const char *tag) {
   const char *base = getenv("TMPDIR");
   snprintf(path, cap, "%s/fs-clone-%s-XXXXXX", base && *base ? base : "/tmp", tag);
@@ -459,15 +446,15 @@ static void lint_like_run(const char *uri, int set) {
      said at instantiation; never where it said later. */
   char path[1024];
   snprintf(path, sizeof(path), "%s/journal.jsonl", (set & F_MAKE_PATH) ? make_path_dir : env_dir);
-  const uint32_t incidents = count_lines(path, "\"type\":\"incident\"");
-  const uint32_t models = count_lines(path, "\"type\":\"model\"");
+  const uint32_t incidents = test_journal_lines(path, "\"type\":\"incident\"");
+  const uint32_t models = test_journal_lines(path, "\"type\":\"model\"");
   print_message("# %s, features 0x%02x: %u incident lines, %u model lines, dropped %s\n", uri, (unsigned)set,
-                incidents, models, count_lines(path, "\"dropped_events\":0,") == models ? "none" : "SOME");
+                incidents, models, test_journal_lines(path, "\"dropped_events\":0,") == models ? "none" : "SOME");
   assert_true(incidents >= 1);
   /* One from the run's drain, one from cleanup(), which is a child of its
      own: a file kept open since another child's call would lose it. */
   assert_true(models >= 2);
-  assert_int_equal(count_lines(path, "\"dropped_events\":0,"), models);
+  assert_int_equal(test_journal_lines(path, "\"dropped_events\":0,"), models);
   snprintf(path, sizeof(path), "%s/journal.jsonl", other_dir);
   assert_int_equal(access(path, F_OK), -1);
 

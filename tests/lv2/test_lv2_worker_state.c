@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "test_random.h"
+#include "test_journal_lines.h"
 
 #define MONO "urn:failsafe:enhancer"
 #define RATE 48000.0
@@ -249,20 +250,6 @@ static void live_learning_stays_safe_in_every_worker_mode(void **state) {
   }
 }
 
-static uint32_t count_lines(const char *path, const char *needle) {
-  FILE *f = fopen(path, "r");
-  if (!f) {
-    return 0;
-  }
-  char line[16384];
-  uint32_t n = 0;
-  while (fgets(line, sizeof(line), f)) {
-    n += strstr(line, needle) != NULL;
-  }
-  fclose(f);
-  return n;
-}
-
 /* Where store_model() puts a saved model. */
 typedef struct {
   uint8_t *data;
@@ -308,12 +295,12 @@ static void a_host_without_worker_learns_and_journals_by_the_end(void **state) {
   assert_memory_not_equal(model[0], model[1], sizes[0]);
 
   lilv_instance_deactivate(taught.instance);
-  const uint32_t incidents = count_lines(path, "\"type\":\"incident\"");
+  const uint32_t incidents = test_journal_lines(path, "\"type\":\"incident\"");
   assert_true(incidents >= 4);
   lilv_instance_free(taught.instance);
   close_host(&blank);
-  assert_true(count_lines(path, "\"type\":\"model\"") >= 1);
-  assert_int_equal(count_lines(path, "\"dropped_events\":0,"), count_lines(path, "\"type\":\"model\""));
+  assert_true(test_journal_lines(path, "\"type\":\"model\"") >= 1);
+  assert_int_equal(test_journal_lines(path, "\"dropped_events\":0,"), test_journal_lines(path, "\"type\":\"model\""));
 
   if (saved_env) {
     setenv("FAILSAFE_JOURNAL", saved_env, 1);

@@ -19,6 +19,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "fs_bench_material.h"
 #include "fs_cause.h"
 #include "fs_event.h"
 #include "fs_event_ring.h"
@@ -31,28 +32,10 @@
 #define SPEECH_AT 12.6 /* 0.6 s into the third stretch of voice, more than 5 s later */
 #define BACK_MS 250.0
 
-/* failsafe-host's campaign material (host-test/fs_bench.c): voiced bursts,
-   8 harmonics of a gliding 90..150 Hz in syllables at 3.1 Hz, 4 s of
-   every 6 s, over pink-ish noise. */
+/* failsafe-host's campaign material (host-test/fs_bench_material.h). */
 static float *make_material(uint32_t n) {
-  float *x = malloc(n * sizeof(float));
+  float *x = fs_bench_material(n);
   assert_non_null(x);
-  uint32_t seed = 1;
-  float pink = 0.0f;
-  for (uint32_t i = 0; i < n; ++i) {
-    seed = seed * 1664525u + 1013904223u;
-    const float white = (float)(seed >> 8) / 8388608.0f - 1.0f;
-    pink = 0.98f * pink + 0.02f * white * 4.0f;
-    const float t = (float)i / 48000.0f;
-    const float syllable = fmaxf(0.0f, sinf(2.0f * 3.14159265f * 3.1f * t));
-    const float voiced = ((i / 96000) % 3 != 2) ? syllable : 0.0f;
-    const float f0 = 120.0f + 30.0f * sinf(2.0f * 3.14159265f * 0.3f * t);
-    float tone = 0.0f;
-    for (int h = 1; h <= 8; ++h) {
-      tone += sinf(2.0f * 3.14159265f * f0 * (float)h * t) / (float)h;
-    }
-    x[i] = 0.25f * voiced * tone + 0.05f * pink;
-  }
   return x;
 }
 

@@ -33,22 +33,9 @@
 #include "fs_strategy.h"
 #include "fs_worker.h"
 #include "worker_test.h"
+#include "test_journal_lines.h"
 
 #define GUARD_SECONDS 30u /* far beyond any call here; only a wait for ever reaches it */
-
-static uint32_t count_lines(const char *path, const char *needle) {
-  FILE *f = fopen(path, "r");
-  if (!f) {
-    return 0;
-  }
-  char line[16384];
-  uint32_t n = 0;
-  while (fgets(line, sizeof(line), f)) {
-    n += strstr(line, needle) != NULL;
-  }
-  fclose(f);
-  return n;
-}
 
 /* An incident that teaches the learner something: onset and outcome. */
 static void push_incident(fs_event_ring *ring, uint32_t id) {
@@ -142,7 +129,7 @@ static void save_and_restore_never_wait_for_the_journal(void **state) {
 
   char path[PATH_MAX];
   snprintf(path, sizeof(path), "%s/journal.jsonl", g.dir);
-  assert_int_equal(count_lines(path, "\"type\":\"incident\""), 2);
+  assert_int_equal(test_journal_lines(path, "\"type\":\"incident\""), 2);
   fs_worker_destroy(w);
   fs_event_ring_destroy(ring);
   test_remove_tree(g.dir);
@@ -170,7 +157,7 @@ static void environment_is_read_at_creation(void **state) {
 
   char path[PATH_MAX];
   snprintf(path, sizeof(path), "%s/journal.jsonl", then);
-  assert_int_equal(count_lines(path, "\"type\":\"incident\""), 2);
+  assert_int_equal(test_journal_lines(path, "\"type\":\"incident\""), 2);
   snprintf(path, sizeof(path), "%s/journal.jsonl", later);
   assert_int_equal(access(path, F_OK), -1);
   unsetenv("FAILSAFE_JOURNAL");
@@ -204,8 +191,8 @@ static void learn_goes_ahead_of_the_journal(void **state) {
   push_incident(ring, 11);
   fs_strategy_table table;
   assert_true(fs_worker_drain(w, &table)); /* the table learn() built */
-  assert_int_equal(count_lines(path, "\"type\":\"incident\""), 22);
-  assert_int_equal(count_lines(path, "\"type\":\"model\""), 1);
+  assert_int_equal(test_journal_lines(path, "\"type\":\"incident\""), 22);
+  assert_int_equal(test_journal_lines(path, "\"type\":\"model\""), 1);
   /* In the ring's order: the backlog first, then the rest. */
   FILE *f = fopen(path, "r");
   assert_non_null(f);
@@ -263,7 +250,7 @@ static void drops_are_reported(void **state) {
   }
   fs_strategy_table table;
   fs_worker_drain(w, &table);
-  assert_int_equal(count_lines(path, "\"dropped_events\":3,"), 1);
+  assert_int_equal(test_journal_lines(path, "\"dropped_events\":3,"), 1);
   assert_non_null(strstr(logged, "3 incident records lost"));
   fs_worker_stats stats;
   fs_worker_stats_get(w, &stats);
