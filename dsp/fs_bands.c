@@ -100,6 +100,13 @@ bool fs_bands_has_bins(const fs_bands *b, uint32_t band) { return band < FS_BAND
 
 float fs_bands_weight_sum(const fs_bands *b, uint32_t band) { return band < FS_BANDS ? b->weight_sum[band] : 0.0f; }
 
+void fs_bands_bin_weights(const fs_bands *b, uint32_t bin, uint32_t *lower, float *lower_weight,
+                          float *upper_weight) {
+  *lower = b->lower[bin];
+  *lower_weight = b->lower_weight[bin];
+  *upper_weight = b->upper_weight[bin];
+}
+
 /* sum_k w[i][k] * x[k] into FS_BANDS + 1 sums (the last one takes the
    zero weights past the last band).  Band by band over its run of bins,
    so the sums stay in registers: one pass over the bins all the same. */

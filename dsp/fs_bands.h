@@ -43,6 +43,12 @@ bool fs_bands_has_bins(const fs_bands *bands, uint32_t band);
 /* sum_k w[band][k]: the band's width in bins (0 for an empty band). */
 float fs_bands_weight_sum(const fs_bands *bands, uint32_t band);
 
+/* Bin `bin`'s two weights: band *lower gets *lower_weight, band
+   *lower + 1 gets *upper_weight (0 when *lower + 1 is FS_BANDS, past the
+   last band).  Every other band's weight is 0.  bin < fs_bands_bins(). */
+void fs_bands_bin_weights(const fs_bands *bands, uint32_t bin, uint32_t *lower, float *lower_weight,
+                          float *upper_weight);
+
 /* Band energies E[i] = sum_k w[i][k] * power[k]: bins values in,
    FS_BANDS out (0 for an empty band). */
 void fs_bands_energy(const fs_bands *bands, const float *power, float *band_energy);

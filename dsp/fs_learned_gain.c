@@ -150,9 +150,8 @@ void fs_learned_gain_apply(fs_learned_gain *s, const fs_bands *bands, const floa
   fs_bands_spread(bands, s->band_output, s->bin_gain);
   const uint32_t bins = s->bins;
   float *restrict bin_gain = s->bin_gain;
-  const float *restrict classical_gain = gains;
   for (uint32_t k = 0; k < bins; ++k) {
-    const float above = fs_max(classical_gain[k] - floor_gain, 0.0f);
+    const float above = fs_max(gains[k] - floor_gain, 0.0f);
     bin_gain[k] = fs_min(floor_gain + above * FS_LEARNED_CORRECTION_MAX * bin_gain[k], 1.0f);
   }
   float learned = 0.0f, classical = 0.0f;

@@ -146,8 +146,7 @@ int main(int argc, char **argv) {
   }
   fs_enhancer *enhancer = NULL;
   fs_stft *stft = NULL;
-  float *scratch = NULL, *band_weight = NULL;
-  uint32_t *lower = NULL; /* each bin's lower band */
+  float *scratch = NULL;
   hop_capture hop = {0};
   FILE *out = NULL;
   if (status == 0) {
@@ -160,20 +159,11 @@ int main(int argc, char **argv) {
       hop.bins = fs_enhancer_bins(enhancer);
       hop.spectrum = malloc(2u * hop.bins * sizeof(float));
       hop.gains = malloc(hop.bins * sizeof(float));
-      band_weight = malloc((size_t)FS_BANDS * hop.bins * sizeof(float));
-      lower = malloc(hop.bins * sizeof(uint32_t));
     }
-    if (!enhancer || !stft || !scratch || !hop.spectrum || !hop.gains || !band_weight || !lower) {
+    if (!enhancer || !stft || !scratch || !hop.spectrum || !hop.gains) {
       status = fail(1, "out of memory", NULL);
     } else {
       fs_enhancer_set_hook(enhancer, capture, &hop);
-      /* w[i][k]: band i spread to the bins on its own. */
-      float unit[FS_BANDS] = {0};
-      for (uint32_t i = 0; i < FS_BANDS; ++i) {
-        unit[i] = 1.0f;
-        fs_bands_spread(fs_enhancer_bands(enhancer), unit, band_weight + (size_t)i * hop.bins);
-        unit[i] = 0.0f;
-      }
     }
   }
   if (status == 0) {
@@ -186,14 +176,8 @@ int main(int argc, char **argv) {
   if (status == 0) {
     const fs_geometry *g = fs_enhancer_geometry(enhancer);
     const uint32_t bins = hop.bins;
+    const fs_bands *bands = fs_enhancer_bands(enhancer);
     const size_t total = (size_t)clean_info.frames / g->hop;
-    for (uint32_t k = 0; k < bins; ++k) {
-      uint32_t i = 0;
-      while (i + 1 < FS_BANDS && band_weight[(size_t)i * bins + k] == 0.0f) {
-        ++i;
-      }
-      lower[k] = i;
-    }
     for (; hops < total; ++hops) {
       fs_enhancer_process_hop(enhancer, noisy + hops * g->hop, scratch);
       const float *clean_spectrum = fs_stft_analyse(stft, clean + hops * g->hop);
@@ -213,9 +197,10 @@ int main(int argc, char **argv) {
         d0 += dr * dr + di * di;
         s0 += sr * sr + si * si;
         /* A bin has weight in its lower band and the next one only. */
-        const uint32_t i = lower[k];
-        const double w0 = band_weight[(size_t)i * bins + k];
-        const double w1 = i + 1 < FS_BANDS ? band_weight[(size_t)(i + 1) * bins + k] : 0.0;
+        uint32_t i;
+        float lower_weight, upper_weight;
+        fs_bands_bin_weights(bands, k, &i, &lower_weight, &upper_weight);
+        const double w0 = lower_weight, w1 = upper_weight;
         qs[i] += w0 * w0 * e * e * x2;
         ls[i] += w0 * e * xd;
         if (i + 1 < FS_BANDS) {
@@ -248,8 +233,6 @@ int main(int argc, char **argv) {
   free(scratch);
   free(hop.spectrum);
   free(hop.gains);
-  free(band_weight);
-  free(lower);
   free(clean);
   free(noisy);
   return status;

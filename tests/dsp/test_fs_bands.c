@@ -48,7 +48,8 @@ static void weights_of_a_bin_sum_to_one(void **state) {
       assert_float_equal(spread[k], 1.0f, 1e-6f);
     }
     /* ...and spreading one band at a time gives its weights, each in
-       [0, 1], summing over the bands to 1 again. */
+       [0, 1], summing over the bands to 1 again: the weights
+       fs_bands_bin_weights gives. */
     for (uint32_t k = 0; k < bins; ++k) {
       spread[k] = 0.0f;
     }
@@ -59,6 +60,13 @@ static void weights_of_a_bin_sum_to_one(void **state) {
       double width = 0.0;
       for (uint32_t k = 0; k < bins; ++k) {
         assert_true(each[k] >= 0.0f && each[k] <= 1.0f);
+        /* fs_bands_bin_weights names the same weight, and only its two
+           bands have any. */
+        uint32_t lower;
+        float lower_weight, upper_weight;
+        fs_bands_bin_weights(b, k, &lower, &lower_weight, &upper_weight);
+        const float named = band == lower ? lower_weight : band == lower + 1 ? upper_weight : 0.0f;
+        assert_float_equal(each[k], named, 0.0f);
         spread[k] += each[k];
         width += each[k];
       }
