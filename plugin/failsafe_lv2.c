@@ -21,10 +21,8 @@
   Both plugins, mono and stereo, share this file: they differ only in the
   number of audio channels.
 
-  A little over 500 lines since the path without a host worker came in:
-  the state and worker interfaces (save, restore, work, work_response and
-  the spool's drains) are the next part to move out into a unit of their
-  own.
+  The instance struct is in fs_plugin.h; the worker and state interfaces
+  (work, work_response, save, restore) are in fs_plugin_state.c.
 
   Features: none required.  urid:map, options (bufsz:maxBlockLength,
   bufsz:nominalBlockLength), log:log, worker:schedule and state:makePath
@@ -37,13 +35,9 @@
   - FAILSAFE_FREEZE_LEARNING=1: keep the strategy table as loaded, so runs
     are bit-identical whatever the worker does.
 */
-#include "fs_controls.h"
 #include "fs_fpu.h"
-#include "fs_inline_display.h"
-#include "fs_learner.h"
-#include "fs_ports.h"
-#include "fs_supervisor.h"
-#include "fs_worker.h"
+#include "fs_plugin.h"
+#include "fs_plugin_state.h"
 
 #include <lv2/atom/atom.h>
 #include <lv2/buf-size/buf-size.h>
@@ -75,66 +69,6 @@
 
 _Static_assert(FS_PORT_FREEWHEEL + 1 == FS_CONTROL_COUNT && FS_PORT_CONTROL_INPUTS == FS_CONTROL_COUNT,
                "control inputs come first, in fs_control_id order");
-
-/* Messages between run() and the host's worker, told apart by their
-   type field: run() asks for a drain; the worker answers with a new
-   strategy table, or that it drained and has none. */
-typedef enum {
-  FS_MESSAGE_DRAIN = 1,   /* run() -> work(): there are records to drain */
-  FS_MESSAGE_DRAINED = 2, /* work() -> work_response(): done, no new table */
-  FS_MESSAGE_TABLE = 3,   /* work() -> work_response(): a new table */
-} fs_message_type;
-
-typedef struct {
-  uint32_t type; /* fs_message_type */
-} fs_message;
-
-typedef struct {
-  uint32_t type; /* FS_MESSAGE_TABLE */
-  fs_strategy_table table;
-} fs_table_message;
-
-static const fs_message drain_request = {FS_MESSAGE_DRAIN};
-static const fs_message drained = {FS_MESSAGE_DRAINED};
-
-typedef struct {
-  /* Port buffers, as connected by the host (may be NULL until connected). */
-  const float *control_in[FS_CONTROL_COUNT];
-  float *latency;
-  float *tier;
-  float *health;
-  float *incidents;
-  float *cause;
-  float *dsp_load;
-  float *learned; /* after the audio ports: its index depends on the channels */
-  const float *audio_in[FS_MAX_CHANNELS];
-  float *audio_out[FS_MAX_CHANNELS];
-
-  uint32_t channels;
-  uint32_t nominal_block; /* announced by the host, else 0 */
-
-  LV2_URID_Map *map; /* NULL without urid:map */
-  LV2_URID model_key;
-  LV2_URID chunk_type;
-  LV2_Log_Logger logger;
-  LV2_Worker_Schedule *schedule; /* NULL: no host worker, the spool below */
-  const LV2_State_Make_Path *make_path; /* kept for the worker, which asks later */
-  const LV2_State_Free_Path *free_path;
-
-  fs_supervisor *supervisor;
-  fs_worker *worker;
-  /* Without a host worker: run() moves the records here, the non-audio
-     callbacks drain it (run() is the supervisor ring's consumer then). */
-  fs_event_ring *spool;
-
-  /* Audio thread only: a drain is under way; a table from work_response
-     waits for room in the supervisor. */
-  bool drain_pending;
-  bool table_waiting;
-  fs_strategy_table waiting_table;
-
-  fs_inline_display *display; /* NULL unless the host draws inline */
-} fs_plugin;
 
 /* Reads the nominal block length, when the host offers it as an int as
    the spec says: the real-time period the budget applies to.  (The
@@ -203,15 +137,6 @@ static void state_directory(const LV2_State_Make_Path *make_path, const LV2_Stat
 static void journal_directory(void *context, char *dir, size_t cap) {
   fs_plugin *self = context;
   state_directory(self->make_path, self->free_path, dir, cap);
-}
-
-/* Instantiation class (run() is not running): a table to the net now,
-   or, when the last one has not been taken yet, for run() to offer. */
-static void deliver_table(fs_plugin *self, const fs_strategy_table *table) {
-  if (!fs_supervisor_offer_table(self->supervisor, table)) {
-    self->waiting_table = *table;
-    self->table_waiting = true;
-  }
 }
 
 /* Instantiation class.  Without a host worker: a spool as long as a run,
@@ -406,8 +331,9 @@ static void run(LV2_Handle instance, uint32_t n_samples) {
   /* Records waiting: wake the host's worker (never more than one request
      in flight, so a fault storm cannot flood the host's queue). */
   if (self->schedule && !self->drain_pending && fs_event_ring_size(fs_supervisor_events(self->supervisor)) > 0) {
-    self->drain_pending = self->schedule->schedule_work(self->schedule->handle, sizeof(drain_request),
-                                                        &drain_request) == LV2_WORKER_SUCCESS;
+    const fs_message request = {FS_MESSAGE_DRAIN};
+    self->drain_pending =
+        self->schedule->schedule_work(self->schedule->handle, sizeof(request), &request) == LV2_WORKER_SUCCESS;
   }
 
   fs_status status;
@@ -431,7 +357,7 @@ static void deactivate(LV2_Handle instance) {
   fs_plugin *self = instance;
   fs_strategy_table table;
   if (self->spool && fs_worker_drain(self->worker, &table)) {
-    deliver_table(self, &table);
+    fs_plugin_deliver_table(self, &table);
   }
 }
 
@@ -450,103 +376,6 @@ static void cleanup(LV2_Handle instance) {
   free(self);
 }
 
-/* ---- Worker (LV2 worker extension) ------------------------------------ */
-
-/* Worker class: drain the ring; a new table goes back to the audio thread. */
-static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function respond,
-                              LV2_Worker_Respond_Handle handle, uint32_t size, const void *data) {
-  fs_plugin *self = instance;
-  fs_message message;
-  if (size < sizeof(message) || !data) {
-    return LV2_WORKER_ERR_UNKNOWN;
-  }
-  memcpy(&message, data, sizeof(message));
-  if (message.type != FS_MESSAGE_DRAIN) {
-    return LV2_WORKER_ERR_UNKNOWN;
-  }
-  fs_table_message answer = {.type = FS_MESSAGE_TABLE};
-  if (fs_worker_drain(self->worker, &answer.table)) {
-    return respond(handle, sizeof(answer), &answer);
-  }
-  return respond(handle, sizeof(drained), &drained);
-}
-
-/* Audio class: the worker's answer. */
-static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size, const void *body) {
-  fs_plugin *self = instance;
-  self->drain_pending = false;
-  fs_message message;
-  if (size < sizeof(message) || !body) {
-    return LV2_WORKER_SUCCESS;
-  }
-  memcpy(&message, body, sizeof(message));
-  if (message.type == FS_MESSAGE_TABLE && size == sizeof(fs_table_message)) {
-    memcpy(&self->waiting_table, (const uint8_t *)body + offsetof(fs_table_message, table), sizeof(fs_strategy_table));
-    self->table_waiting = !fs_supervisor_offer_table(self->supervisor, &self->waiting_table);
-  }
-  return LV2_WORKER_SUCCESS;
-}
-
-static const LV2_Worker_Interface worker_interface = {work, work_response, NULL};
-
-/* ---- State: the learned model travels with the host's session ---------- */
-
-/* Any non-audio thread, maybe while run() runs.  Never waits for the
-   journal: the model is saved under its own lock. */
-static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store, LV2_State_Handle handle,
-                             uint32_t flags, const LV2_Feature *const *features) {
-  (void)flags;
-  fs_plugin *self = instance;
-  if (!self->map) {
-    return LV2_STATE_ERR_NO_FEATURE;
-  }
-  /* The journal stays where it is.  A makePath offered here points into
-     this save's own state folder, which a host may delete again (Ardour
-     does when the state turns out unchanged), journal and all. */
-  (void)features;
-  if (self->spool) {
-    /* No host worker: what the run taught so far goes into the model now;
-       its records wait in memory for the next drain's journal. */
-    fs_worker_learn(self->worker);
-  }
-  uint8_t blob[FS_LEARNER_BLOB_MAX];
-  const size_t size = fs_worker_save(self->worker, blob, sizeof(blob));
-  if (size == 0) {
-    return LV2_STATE_ERR_UNKNOWN;
-  }
-  return store(handle, self->model_key, blob, size, self->chunk_type, LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE);
-}
-
-/* Instantiation class: never concurrent with run(). */
-static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function retrieve,
-                                LV2_State_Handle handle, uint32_t flags, const LV2_Feature *const *features) {
-  (void)flags;
-  (void)features;
-  fs_plugin *self = instance;
-  if (!self->map) {
-    return LV2_STATE_ERR_NO_FEATURE;
-  }
-  size_t size = 0;
-  uint32_t type = 0, value_flags = 0;
-  const void *blob = retrieve(handle, self->model_key, &size, &type, &value_flags);
-  if (!blob) {
-    return LV2_STATE_SUCCESS; /* saved before there was a model: defaults */
-  }
-  fs_strategy_table table;
-  if (type != self->chunk_type) {
-    lv2_log_warning(&self->logger, "failsafe: saved model has the wrong type; starting from the defaults\n");
-    fs_worker_restore(self->worker, NULL, 0, &table);
-  } else {
-    fs_worker_restore(self->worker, blob, size, &table);
-  }
-  /* Offers otherwise come from the audio thread (work_response) or from
-     deactivate(), neither of which runs during restore(). */
-  deliver_table(self, &table);
-  return LV2_STATE_SUCCESS;
-}
-
-static const LV2_State_Interface state_interface = {save, restore};
-
 /* ---- Inline display (hosts that draw plugins in their mixer strips) ---- */
 
 /* The host's GUI thread. */
@@ -560,10 +389,10 @@ static const fs_inline_display_interface inline_display_interface = {render_inli
 /* Any thread. */
 static const void *extension_data(const char *uri) {
   if (!strcmp(uri, LV2_WORKER__interface)) {
-    return &worker_interface;
+    return &fs_plugin_worker_interface;
   }
   if (!strcmp(uri, LV2_STATE__interface)) {
-    return &state_interface;
+    return &fs_plugin_state_interface;
   }
   if (!strcmp(uri, FS_INLINE_DISPLAY__interface)) {
     return &inline_display_interface;
