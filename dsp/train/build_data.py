@@ -13,8 +13,10 @@ OUT/<split>/manifest.jsonl has one line of metadata per pair.
     /usr/bin/python3 dsp/train/build_data.py --out DIR [--hours 3] [--seed N]
 
 Speech: espeak-ng (many languages and voice variants, speed and pitch
-varied), festival voices (English, Italian, Czech, Finnish) and the
-recorded prompts of two Asterisk sound packages (8 kHz, so band-limited).
+varied), festival voices (English, Italian, Czech, Finnish), the recorded
+prompts of two Asterisk sound packages (8 kHz, so band-limited) and the
+recorded letters and syllables of klettres-data (volunteers in 14
+languages, 44.1 kHz: the only full-band human voices in the recipe).
 Text: sentences drawn from the word lists of Debian's dictionary packages
 (wamerican, wngerman, ...) and from the license texts in
 /usr/share/common-licenses; pseudo-words for Czech and Finnish.
@@ -26,8 +28,8 @@ packages (colobot-common-sounds, extremetuxracer-data); sometimes two
 families at once, sometimes a level step mid-file.
 
 Validation: held-out voices (espeak variants and languages, festival voices,
-the French Asterisk speaker), held-out recorded noise files and its own
-seeds; listed in recipe.json.
+the French Asterisk speaker, three klettres languages), held-out recorded
+noise files and its own seeds; listed in recipe.json.
 
 Never used, because validation corpora are made from them: the festival
 voices festvox-kallpc16k / festvox-kallpc8k, espeak-ng en-us with variant
@@ -55,7 +57,7 @@ import scipy.fft
 import scipy.signal as sps
 import soundfile as sf
 
-SCRIPT_VERSION = 1
+SCRIPT_VERSION = 2
 DEFAULT_SEED = 17011
 SR = 48000
 RECORD_FLOATS = 106 + 3 * 26 + 2  # features, then the error quadratic Q, R, L, D0, S0 (LEARNED.md)
@@ -67,10 +69,11 @@ PACKAGES = [
     'festvox-kdlpc16k', 'festvox-us-slt-hts', 'festvox-italp16k', 'festvox-itapc16k',
     'festvox-czech-dita', 'festvox-czech-machac',
     'festvox-suopuhe-lj', 'festvox-suopuhe-mv',
-    'asterisk-core-sounds-en-wav', 'asterisk-core-sounds-fr-wav',
+    'asterisk-core-sounds-en-wav', 'asterisk-core-sounds-fr-wav', 'klettres-data',
     'wamerican', 'wngerman', 'wfrench', 'wspanish', 'witalian', 'wdutch', 'wswedish',
     'base-files',  # /usr/share/common-licenses
     'colobot-common-sounds', 'extremetuxracer-data',
+    'sox', 'libsox-fmt-base',  # lossy codecs (Vorbis, GSM) for the augmentation
     'python3-numpy', 'python3-scipy', 'python3-soundfile',
 ]
 
@@ -121,6 +124,19 @@ FESTIVAL_VAL = [('pc_diphone', 'it'), ('czech_machac', 'cs'), ('hy_fi_mv_diphone
 ASTERISK_TRAIN = '/usr/share/asterisk/sounds/en_US_f_Allison'
 ASTERISK_VAL = '/usr/share/asterisk/sounds/fr_CA_f_June'
 
+# Recorded voices: klettres-data's letters and syllables, one folder per
+# language (one or two speakers each).  A clip is used when it is not clipped
+# and its speech stands KLETTRES_MIN_SNR_DB over its own background (the
+# clean reference must be clean; a third of the clips are noisy home
+# recordings).  Lithuanian, Ukrainian and Norwegian are never used: the
+# corpus-real speakers recorded those languages for a sister KDE package, and
+# the same volunteers may have recorded these.
+KLETTRES_DIR = '/usr/share/klettres'
+KLETTRES_NEVER = {'lt', 'uk', 'nb', 'nn'}
+KLETTRES_VAL = {'nl', 'he', 'tn'}
+KLETTRES_MIN_SNR_DB = 30.0
+KLETTRES_MIN_CLIPS = 10  # a language with fewer would repeat the same few words
+
 # Recorded noise: the packages' .wav sound effects of at least this length
 # (machines, motors, impacts, slides on snow, ice, leaves...); their music
 # (.ogg) is not used.
@@ -133,9 +149,13 @@ NOISE_FAMILIES = ['colored', 'modulated', 'clicks', 'drone', 'whistle', 'babble'
 NOISE_FAMILY_P = [0.20, 0.13, 0.10, 0.12, 0.07, 0.13, 0.10, 0.15]
 
 # Share of pairs by kind, and speech sources.
-P_CLEAN_ONLY = 0.08
+P_CLEAN_ONLY = 0.12
+# Share of the speech sent through a lossy codec (then the codec's output
+# is the clean reference): recorded voices reach a broadcast chain through
+# phones, VoIP and compressed files.
+P_CODEC = 0.25
 P_NOISE_ONLY = 0.05
-SOURCE_P = {'espeak': 0.6, 'festival': 0.3, 'asterisk': 0.1}
+SOURCE_P = {'espeak': 0.4, 'festival': 0.2, 'asterisk': 0.1, 'klettres': 0.3}
 
 
 # ---------------------------------------------------------------- helpers
@@ -291,7 +311,7 @@ def festival(text, voice, stretch, tmp):
 class Speech:
     """Draws a voice for a split and synthesises utterances with it."""
 
-    def __init__(self, text, split):
+    def __init__(self, text, split, klettres):
         self.text = text
         self.split = split
         val = split == 'val'
@@ -306,6 +326,7 @@ class Speech:
         self.festival_voices = FESTIVAL_VAL if val else FESTIVAL_TRAIN
         adir = ASTERISK_VAL if val else ASTERISK_TRAIN
         self.asterisk_files = sorted(glob.glob(os.path.join(adir, '**', '*.wav'), recursive=True))
+        self.klettres = klettres  # language -> clip paths of this split
 
     def pick_voice(self, rng):
         src = rng.choice(list(SOURCE_P), p=list(SOURCE_P.values()))
@@ -316,6 +337,10 @@ class Speech:
             return {'source': 'festival', 'voice': v, 'lang': lang,
                     'stretch': round(float(rng.uniform(0.85, 1.25)), 3),
                     'resample': round(float(rng.uniform(0.9, 1.1)), 3)}
+        if src == 'klettres':
+            langs = sorted(self.klettres)
+            return {'source': 'klettres', 'voice': langs[rng.integers(len(langs))],
+                    'resample': round(float(rng.uniform(0.92, 1.08)), 3)}
         return {'source': 'asterisk', 'voice': os.path.basename(
             ASTERISK_VAL if self.split == 'val' else ASTERISK_TRAIN)}
 
@@ -339,11 +364,29 @@ class Speech:
             # Pitch and tempo together: play back at another rate.
             fr = Fraction(voice['resample']).limit_denominator(50)
             return sps.resample_poly(x, fr.denominator, fr.numerator).astype(np.float32)
+        if voice['source'] == 'klettres':
+            return self.recorded_words(voice, rng, seconds)
         parts = []
         for _ in range(max(2, int(seconds / 1.2))):
             x, sr = read_mono(self.asterisk_files[rng.integers(len(self.asterisk_files))])
             parts.append(to_48k(x, sr))
             parts.append(np.zeros(int(SR * rng.uniform(0.05, 0.3)), np.float32))
+        return np.concatenate(parts)
+
+    def recorded_words(self, voice, rng, seconds):
+        """Recorded letters and syllables of one language strung together
+        with short pauses (as in a spelling lesson), played back at another
+        rate for pitch and tempo."""
+        clips = self.klettres[voice['voice']]
+        parts, total = [], 0
+        fr = Fraction(voice['resample']).limit_denominator(50)
+        while total < seconds * SR:
+            x, sr = read_mono(clips[rng.integers(len(clips))])
+            x = fade(trim_silence(to_48k(x, sr), -40), 10)
+            x = sps.resample_poly(x, fr.denominator, fr.numerator).astype(np.float32)
+            gap = np.zeros(int(SR * rng.uniform(0.08, 0.35)), np.float32)
+            parts += [x, gap]
+            total += len(x) + len(gap)
         return np.concatenate(parts)
 
     def utterance(self, voice, seconds, rng, tmp):
@@ -428,6 +471,29 @@ def reverb(x, rng, meta):
     h[pre:] += ir
     meta['rt60'] = round(rt60, 2)
     return sps.fftconvolve(x, h)[:len(x)].astype(np.float32)
+
+
+def lossy_codec(x, rng, meta, tmp):
+    """Speech through a lossy codec, as sox encodes it: Vorbis at its lowest
+    qualities (-1..2, about 45..100 kbit/s) at 48, 44.1, 32 or 22.05 kHz,
+    which leaves holes and a ragged top in the spectrum, or GSM 06.10 at
+    8 kHz, a telephone.  Same length and alignment as x."""
+    src = os.path.join(tmp, 'c.wav')
+    sf.write(src, x, SR, subtype='FLOAT')
+    if rng.random() < 0.7:
+        rate = [48000, 44100, 32000, 22050][rng.integers(4)]
+        q = int(rng.integers(-1, 3))
+        dst = os.path.join(tmp, 'c.ogg')
+        cmd = ['sox', '-G', src, '-r', str(rate), '-C', str(q), dst]
+        meta['codec'] = ['vorbis', rate, q]
+    else:
+        dst = os.path.join(tmp, 'c.gsm')
+        cmd = ['sox', '-G', src, '-r', '8000', dst]
+        meta['codec'] = ['gsm', 8000]
+    subprocess.run(cmd, check=True, capture_output=True)
+    y, sr = read_mono(dst)
+    y = to_48k(y, sr)[:len(x)]
+    return np.pad(y, (0, len(x) - len(y))).astype(np.float32)
 
 
 # ------------------------------------------------------------------ noise
@@ -642,6 +708,8 @@ def build_pair(job):
                 meta['lowpass'] = round(fc)
             if rng.random() < 0.6:
                 x = reverb(x, rng, meta)
+            if rng.random() < P_CODEC:
+                x = lossy_codec(x, rng, meta, tmp)
             clean[s0:s0 + len(x)] = x[:n - s0]
             level = float(rng.uniform(-45, -10))
             clean *= db(level) / (active_rms(clean) + 1e-12)
@@ -706,11 +774,40 @@ def build_pair(job):
 _WORKER = {}
 
 
-def worker_init():
+def worker_init(klettres):
     os.environ.setdefault('OMP_NUM_THREADS', '1')
     text = Text()
     _WORKER['text'] = text
-    _WORKER['speech'] = {s: Speech(text, s) for s in ('train', 'val')}
+    _WORKER['speech'] = {s: Speech(text, s, klettres[s]) for s in ('train', 'val')}
+
+
+def clip_snr_db(x, sr):
+    """Speech over background of a recorded clip: mean energy of the 20 ms
+    frames within 30 dB of the loudest, over the 10th percentile frame."""
+    n = int(sr * 0.02)
+    m = len(x) // n
+    if m < 5:
+        return 0.0
+    e = np.mean(x[:m * n].reshape(m, n) ** 2, axis=1) + 1e-20
+    active = np.mean(e[e > e.max() * 1e-3])
+    return float(10 * np.log10(active / np.percentile(e, 10)))
+
+
+def klettres_split():
+    """The usable klettres clips by split: language -> sorted paths."""
+    out = {'train': {}, 'val': {}}
+    for path in package_files('klettres-data', r'\.ogg$'):
+        lang = os.path.relpath(path, KLETTRES_DIR).split(os.sep)[0]
+        if lang in KLETTRES_NEVER:
+            continue
+        x, sr = read_mono(path)
+        if np.max(np.abs(x)) >= 0.99 or clip_snr_db(x, sr) < KLETTRES_MIN_SNR_DB:
+            continue
+        split = 'val' if lang in KLETTRES_VAL else 'train'
+        out[split].setdefault(lang, []).append(path)
+    for split in out:
+        out[split] = {l: c for l, c in out[split].items() if len(c) >= KLETTRES_MIN_CLIPS}
+    return out
 
 
 def noise_file_split():
@@ -762,6 +859,7 @@ def main():
     for s in ('train', 'val'):
         os.makedirs(os.path.join(a.out, s), exist_ok=True)
     noise_train, noise_val = noise_file_split()
+    klettres = klettres_split()
     args = {'seed': a.seed, 'out': a.out, 'features_tool': tool,
             'keep_wav': a.keep_wav or a.no_features}
     jobs = [('train', i, args, noise_train) for i in range(n_train)]
@@ -769,7 +867,7 @@ def main():
 
     t0 = time.time()
     metas = {'train': [], 'val': []}
-    with multiprocessing.Pool(a.workers, initializer=worker_init) as pool:
+    with multiprocessing.Pool(a.workers, initializer=worker_init, initargs=(klettres,)) as pool:
         for k, (split, meta) in enumerate(pool.imap_unordered(build_pair, jobs, chunksize=1)):
             metas[split].append(meta)
             if (k + 1) % 20 == 0 or k + 1 == len(jobs):
@@ -809,6 +907,7 @@ def main():
             'espeak_languages': sorted(ESPEAK_VAL_LANGS),
             'festival_voices': [v for v, _ in FESTIVAL_VAL],
             'asterisk_voice': os.path.basename(ASTERISK_VAL),
+            'klettres_languages': {l: len(c) for l, c in sorted(klettres['val'].items())},
             'recorded_noise_files': [os.path.relpath(f, '/usr/share') for f in noise_val],
             'seeds': 'validation pair i uses the generator seeded with (seed, 1, i); training (seed, 0, i)',
         },
@@ -817,6 +916,11 @@ def main():
             'espeak_variants': [v for v in ESPEAK_VARIANTS if v not in ESPEAK_VAL_VARIANTS],
             'festival_voices': [v for v, _ in FESTIVAL_TRAIN],
             'asterisk_voice': os.path.basename(ASTERISK_TRAIN),
+            'klettres_languages': {l: len(c) for l, c in sorted(klettres['train'].items())},
+            'klettres_rule': 'clips not clipped, speech >= %.0f dB over their background, '
+                             'languages with >= %d such clips; never %s'
+                             % (KLETTRES_MIN_SNR_DB, KLETTRES_MIN_CLIPS,
+                                ' '.join(sorted(KLETTRES_NEVER))),
         },
         'noise_families': dict(zip(NOISE_FAMILIES, NOISE_FAMILY_P)),
         'recorded_noise_train_files': [os.path.relpath(f, '/usr/share') for f in noise_train],

@@ -39,9 +39,9 @@ PACKAGES="gcc meson ninja-build pkg-config lv2-dev libfftw3-dev liblilv-dev libs
  python3 python3-numpy python3-scipy python3-soundfile python3-torch
  espeak-ng festival festvox-kdlpc16k festvox-us-slt-hts festvox-italp16k festvox-itapc16k
  festvox-czech-dita festvox-czech-machac festvox-suopuhe-lj festvox-suopuhe-mv
- asterisk-core-sounds-en-wav asterisk-core-sounds-fr-wav
+ asterisk-core-sounds-en-wav asterisk-core-sounds-fr-wav klettres-data
  wamerican wngerman wfrench wspanish witalian wdutch wswedish
- colobot-common-sounds extremetuxracer-data"
+ colobot-common-sounds extremetuxracer-data sox libsox-fmt-base"
 
 if [ "${SKIP_APT:-0}" != 1 ]; then
     SUDO=
