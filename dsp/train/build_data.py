@@ -191,13 +191,24 @@ def db(x):
     return 10.0 ** (x / 20.0)
 
 
+def frame_energies(x, n):
+    """Mean energy of each whole frame of n samples (a tail shorter than a
+    frame is left out)."""
+    m = len(x) // n
+    return np.mean(x[:m * n].reshape(m, n) ** 2, axis=1)
+
+
+def change_rate(x, rate):
+    """Play x back at `rate` times its speed: pitch and tempo together."""
+    fr = Fraction(rate).limit_denominator(50)
+    return sps.resample_poly(x, fr.denominator, fr.numerator).astype(np.float32)
+
+
 def active_rms(x):
     """RMS over the 20 ms frames within 30 dB of the loudest one."""
-    n = 960
-    m = len(x) // n
-    if m == 0:
+    if len(x) < 960:
         return float(np.sqrt(np.mean(x ** 2) + 1e-20))
-    e = np.mean(x[:m * n].reshape(m, n) ** 2, axis=1)
+    e = frame_energies(x, 960)
     top = e.max()
     if top <= 0:
         return 0.0
@@ -360,10 +371,7 @@ class Speech:
         if voice['source'] == 'festival':
             t = ' '.join(self.text.sentence(rng, voice['lang'], ascii_only=True)
                          for _ in range(sentences))
-            x = festival(t, voice['voice'], voice['stretch'], tmp)
-            # Pitch and tempo together: play back at another rate.
-            fr = Fraction(voice['resample']).limit_denominator(50)
-            return sps.resample_poly(x, fr.denominator, fr.numerator).astype(np.float32)
+            return change_rate(festival(t, voice['voice'], voice['stretch'], tmp), voice['resample'])
         if voice['source'] == 'klettres':
             return self.recorded_words(voice, rng, seconds)
         parts = []
@@ -379,11 +387,9 @@ class Speech:
         rate for pitch and tempo."""
         clips = self.klettres[voice['voice']]
         parts, total = [], 0
-        fr = Fraction(voice['resample']).limit_denominator(50)
         while total < seconds * SR:
             x, sr = read_mono(clips[rng.integers(len(clips))])
-            x = fade(trim_silence(to_48k(x, sr), -40), 10)
-            x = sps.resample_poly(x, fr.denominator, fr.numerator).astype(np.float32)
+            x = change_rate(fade(trim_silence(to_48k(x, sr), -40), 10), voice['resample'])
             gap = np.zeros(int(SR * rng.uniform(0.08, 0.35)), np.float32)
             parts += [x, gap]
             total += len(x) + len(gap)
@@ -785,10 +791,9 @@ def clip_snr_db(x, sr):
     """Speech over background of a recorded clip: mean energy of the 20 ms
     frames within 30 dB of the loudest, over the 10th percentile frame."""
     n = int(sr * 0.02)
-    m = len(x) // n
-    if m < 5:
+    if len(x) < 5 * n:
         return 0.0
-    e = np.mean(x[:m * n].reshape(m, n) ** 2, axis=1) + 1e-20
+    e = frame_energies(x, n) + 1e-20
     active = np.mean(e[e > e.max() * 1e-3])
     return float(10 * np.log10(active / np.percentile(e, 10)))
 
