@@ -483,18 +483,20 @@ def lossy_codec(x, rng, meta, tmp):
     """Speech through a lossy codec, as sox encodes it: Vorbis at its lowest
     qualities (-1..2, about 45..100 kbit/s) at 48, 44.1, 32 or 22.05 kHz,
     which leaves holes and a ragged top in the spectrum, or GSM 06.10 at
-    8 kHz, a telephone.  Same length and alignment as x."""
+    8 kHz, a telephone.  Same length and alignment as x.  sox runs with -R:
+    otherwise it seeds its dither from the clock, and the encoder's choices,
+    so the pair, would change from build to build."""
     src = os.path.join(tmp, 'c.wav')
     sf.write(src, x, SR, subtype='FLOAT')
     if rng.random() < 0.7:
         rate = [48000, 44100, 32000, 22050][rng.integers(4)]
         q = int(rng.integers(-1, 3))
         dst = os.path.join(tmp, 'c.ogg')
-        cmd = ['sox', '-G', src, '-r', str(rate), '-C', str(q), dst]
+        cmd = ['sox', '-R', '-G', src, '-r', str(rate), '-C', str(q), dst]
         meta['codec'] = ['vorbis', rate, q]
     else:
         dst = os.path.join(tmp, 'c.gsm')
-        cmd = ['sox', '-G', src, '-r', '8000', dst]
+        cmd = ['sox', '-R', '-G', src, '-r', '8000', dst]
         meta['codec'] = ['gsm', 8000]
     subprocess.run(cmd, check=True, capture_output=True)
     y, sr = read_mono(dst)
