@@ -325,6 +325,7 @@ class Speech:
     def __init__(self, text, split, klettres):
         self.text = text
         self.split = split
+        self.clip_cache = {}
         val = split == 'val'
         self.espeak_voices = []
         for lang, wl in ESPEAK_LANGS:
@@ -381,6 +382,17 @@ class Speech:
             parts.append(np.zeros(int(SR * rng.uniform(0.05, 0.3)), np.float32))
         return np.concatenate(parts)
 
+    def recorded_clip(self, path):
+        """A recorded clip at 48 kHz, trimmed and faded; decoded once per
+        worker (a few hundred MB at most), since the same clips are drawn
+        again and again."""
+        x = self.clip_cache.get(path)
+        if x is None:
+            x, sr = read_mono(path)
+            x = fade(trim_silence(to_48k(x, sr), -40), 10)
+            self.clip_cache[path] = x
+        return x
+
     def recorded_words(self, voice, rng, seconds):
         """Recorded letters and syllables of one language strung together
         with short pauses (as in a spelling lesson), played back at another
@@ -388,8 +400,8 @@ class Speech:
         clips = self.klettres[voice['voice']]
         parts, total = [], 0
         while total < seconds * SR:
-            x, sr = read_mono(clips[rng.integers(len(clips))])
-            x = change_rate(fade(trim_silence(to_48k(x, sr), -40), 10), voice['resample'])
+            x = change_rate(self.recorded_clip(clips[rng.integers(len(clips))]),
+                            voice['resample'])
             gap = np.zeros(int(SR * rng.uniform(0.08, 0.35)), np.float32)
             parts += [x, gap]
             total += len(x) + len(gap)
@@ -680,7 +692,6 @@ def build_pair(job):
     rng = np.random.default_rng([args['seed'], 0 if split == 'train' else 1, idx])
     outdir = os.path.join(args['out'], split)
     meta = {'index': idx}
-    text = _WORKER['text']
     speech = _WORKER['speech'][split]
     with tempfile.TemporaryDirectory(prefix='fsdata') as tmp:
         dur = float(rng.uniform(6, 10))
@@ -849,6 +860,9 @@ def main():
     ap.add_argument('--no-features', action='store_true',
                     help='write the wavs only (implies --keep-wav)')
     ap.add_argument('--keep-wav', action='store_true')
+    ap.add_argument('--only-split', choices=('train', 'val'),
+                    help='build one split only (the same pairs as in a full build), '
+                         'e.g. the validation wavs for holdout_corpus.py; use its own --out')
     a = ap.parse_args()
 
     repo = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
@@ -871,6 +885,8 @@ def main():
             'keep_wav': a.keep_wav or a.no_features}
     jobs = [('train', i, args, noise_train) for i in range(n_train)]
     jobs += [('val', i, args, noise_val) for i in range(n_val)]
+    if a.only_split:
+        jobs = [j for j in jobs if j[0] == a.only_split]
 
     t0 = time.time()
     metas = {'train': [], 'val': []}
@@ -937,6 +953,8 @@ def main():
         'build_seconds': round(elapsed, 1),
         'workers': a.workers,
     }
+    if a.only_split:
+        recipe['only_split'] = a.only_split
     for bad in FORBIDDEN_PACKAGES:
         assert bad not in recipe['packages']
     with open(os.path.join(a.out, 'recipe.json'), 'w') as f:
