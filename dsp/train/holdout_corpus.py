@@ -26,7 +26,6 @@ voice source, and the worst clean reference's SI-SDR out.  Build the bench
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 
@@ -38,12 +37,12 @@ def make(data, out):
     mixes = [m for m in metas if m['kind'] == 'mix']
     if not mixes:
         sys.exit('%s: no speech-in-noise pairs' % data)
+    src = os.path.abspath(os.path.join(data, 'val'))
     index = {}
     for n, m in enumerate(mixes):
         folder = os.path.join(out, 'g%02d' % (n // GROUP))
         os.makedirs(folder, exist_ok=True)
         k = n % GROUP
-        src = os.path.abspath(os.path.join(data, 'val'))
         clean = os.path.join(src, 'clean_%05d.wav' % m['index'])
         noisy = os.path.join(src, 'noisy_%05d.wav' % m['index'])
         if not (os.path.exists(clean) and os.path.exists(noisy)):
@@ -54,7 +53,7 @@ def make(data, out):
         os.symlink(noisy, os.path.join(folder, name + '.wav'))
         index['%s/%s' % (os.path.basename(folder), name)] = {
             'pair': m['index'], 'noise': m['noise'], 'snr_db': m['snr_db'],
-            'source': m['voice']['source'], 'codec': 'codec' in m}
+            'source': m['voice']['source']}
     with open(os.path.join(out, 'index.json'), 'w') as f:
         json.dump(index, f, indent=1, sort_keys=True)
     print('%d pairs in %d folders under %s' % (len(mixes), (len(mixes) + GROUP - 1) // GROUP, out))
@@ -72,16 +71,11 @@ def score(corpus, bench, lv2, json_out):
     for folder in sorted(d for d in os.listdir(corpus) if d.startswith('g')):
         r = subprocess.run([bench, '--corpus', os.path.join(corpus, folder), '--no-cost',
                             '--json'], env=env, capture_output=True, text=True, check=True)
-        # The bench prints C's nan/inf where a figure is undefined (the
-        # musical-noise index of a file with no noise-only frames).
-        text = re.sub(r'(?<=[:\s])(-?)(nan|inf)\b',
-                      lambda t: t.group(1) + ('NaN' if t.group(2) == 'nan' else 'Infinity'),
-                      r.stdout)
-        for s in json.loads(text)['systems']:
+        for s in json.loads(r.stdout)['systems']:
             for mix, v in s['per_mixture'].items():
                 per.setdefault(s['name'], {})['%s/%s' % (folder, mix)] = v
-            c = s.get('clean_si_sdr_db')
-            if c is not None:
+            c = s['clean_si_sdr_db']
+            if c is not None:  # null: undefined
                 clean[s['name']] = min(clean.get(s['name'], c), c)
     systems = list(per)
     rows = [('mean', lambda s: mean(list(per[s].values()))),
