@@ -15,11 +15,16 @@ folder, so the pairs go 8 to a folder:
         [--bench build/host-test/bench/failsafe-bench] [--lv2 build/lv2] [--json OUT]
 
 `make` links H/val/{clean,noisy}_NNNNN.wav as H/corpus/gNN/clean<k>.wav and
-noisy<k>_<noise families>_<snr>.wav.  `score` runs `failsafe-bench
+noisy<k>_<noise families>_<snr>.wav.  It leaves out a pair whose clean
+speech is (nearly) all over before 1 s, where the bench starts scoring:
+SI-SDR against a silent reference measures nothing (a short telephone
+prompt that starts at once scored -55 dB in and -66 out, the worst file
+of every system by far).  `score` runs `failsafe-bench
 --corpus gNN --no-cost --json` on every folder and prints, for the
 classical and the learned full tier (and speexdsp and the light tier for
-scale), the mean and worst improvement, the mean by noise family and by
-voice source, and the worst clean reference's SI-SDR out.  Build the bench
+scale), the mean and worst improvement, the mean by noise family, voice
+source, SNR and room (dry, or the synthetic reverberation's RT60), and the
+worst clean reference's SI-SDR out.  Build the bench
 (and the plugin, with the weights to score) as a release build.
 """
 
@@ -29,7 +34,26 @@ import os
 import subprocess
 import sys
 
+import numpy as np
+import soundfile as sf
+
 GROUP = 8  # clean references per folder: failsafe-bench's limit
+SCORED_FROM_S = 1.0  # failsafe-bench scores SI-SDR from 1 s into each file
+MIN_SPEECH_S = 0.5  # a pair needs this much speech in the scored span
+ACTIVE_FRAME_S = 0.02
+ACTIVE_BELOW_PEAK_DB = 30.0  # a frame is speech within this of the loudest
+
+
+def scored_speech_seconds(path):
+    """Seconds of 20 ms frames from SCORED_FROM_S on whose clean speech lies
+    within ACTIVE_BELOW_PEAK_DB of the file's loudest frame."""
+    x, sr = sf.read(path, dtype='float32', always_2d=True)
+    x = x[:, 0]
+    n = int(ACTIVE_FRAME_S * sr)
+    frames = x[:len(x) // n * n].reshape(-1, n)
+    level = 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-20)
+    scored = level[int(SCORED_FROM_S / ACTIVE_FRAME_S):]
+    return float(np.sum(scored > level.max() - ACTIVE_BELOW_PEAK_DB)) * ACTIVE_FRAME_S
 
 
 def make(data, out):
@@ -38,25 +62,33 @@ def make(data, out):
     if not mixes:
         sys.exit('%s: no speech-in-noise pairs' % data)
     src = os.path.abspath(os.path.join(data, 'val'))
-    index = {}
-    for n, m in enumerate(mixes):
-        folder = os.path.join(out, 'g%02d' % (n // GROUP))
-        os.makedirs(folder, exist_ok=True)
-        k = n % GROUP
+    scored = []
+    for m in mixes:
         clean = os.path.join(src, 'clean_%05d.wav' % m['index'])
         noisy = os.path.join(src, 'noisy_%05d.wav' % m['index'])
         if not (os.path.exists(clean) and os.path.exists(noisy)):
             sys.exit('%s: no wavs for pair %d (build_data.py --no-features keeps them)'
                      % (data, m['index']))
+        speech = scored_speech_seconds(clean)
+        if speech < MIN_SPEECH_S:
+            print('pair %d left out: %.2f s of speech from %g s on' % (m['index'], speech,
+                                                                        SCORED_FROM_S))
+        else:
+            scored.append((m, clean, noisy))
+    index = {}
+    for n, (m, clean, noisy) in enumerate(scored):
+        folder = os.path.join(out, 'g%02d' % (n // GROUP))
+        os.makedirs(folder, exist_ok=True)
+        k = n % GROUP
         name = 'noisy%d_%s_%d' % (k, '+'.join(m['noise']), round(m['snr_db']))
         os.symlink(clean, os.path.join(folder, 'clean%d.wav' % k))
         os.symlink(noisy, os.path.join(folder, name + '.wav'))
         index['%s/%s' % (os.path.basename(folder), name)] = {
             'pair': m['index'], 'noise': m['noise'], 'snr_db': m['snr_db'],
-            'source': m['voice']['source']}
+            'source': m['voice']['source'], 'rt60': m.get('rt60', 0.0)}
     with open(os.path.join(out, 'index.json'), 'w') as f:
         json.dump(index, f, indent=1, sort_keys=True)
-    print('%d pairs in %d folders under %s' % (len(mixes), (len(mixes) + GROUP - 1) // GROUP, out))
+    print('%d pairs in %d folders under %s' % (len(scored), (len(scored) + GROUP - 1) // GROUP, out))
 
 
 def mean(v):
@@ -86,6 +118,10 @@ def score(corpus, bench, lv2, json_out):
         keys.setdefault('voice ' + info['source'], []).append(mix)
         keys.setdefault('snr %s' % ('< 5' if info['snr_db'] < 5 else '5..10' if info['snr_db'] <= 10
                                     else '> 10'), []).append(mix)
+        if 'rt60' in info:  # 0: dry speech
+            rt60 = info['rt60']
+            keys.setdefault('room %s' % ('dry' if rt60 == 0 else 'RT60 < 0.4 s' if rt60 < 0.4
+                                         else 'RT60 >= 0.4 s'), []).append(mix)
     for key in sorted(keys):
         rows.append(('%s (%d)' % (key, len(keys[key])),
                      lambda s, m=keys[key]: mean([per[s][x] for x in m if x in per[s]])))
