@@ -34,26 +34,23 @@ import os
 import subprocess
 import sys
 
-import numpy as np
-import soundfile as sf
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import build_data  # noqa: E402
 
 GROUP = 8  # clean references per folder: failsafe-bench's limit
 SCORED_FROM_S = 1.0  # failsafe-bench scores SI-SDR from 1 s into each file
 MIN_SPEECH_S = 0.5  # a pair needs this much speech in the scored span
-ACTIVE_FRAME_S = 0.02
-ACTIVE_BELOW_PEAK_DB = 30.0  # a frame is speech within this of the loudest
+FRAME = 960  # 20 ms at build_data.SR, the frames of build_data.active_rms
 
 
 def scored_speech_seconds(path):
-    """Seconds of 20 ms frames from SCORED_FROM_S on whose clean speech lies
-    within ACTIVE_BELOW_PEAK_DB of the file's loudest frame."""
-    x, sr = sf.read(path, dtype='float32', always_2d=True)
-    x = x[:, 0]
-    n = int(ACTIVE_FRAME_S * sr)
-    frames = x[:len(x) // n * n].reshape(-1, n)
-    level = 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-20)
-    scored = level[int(SCORED_FROM_S / ACTIVE_FRAME_S):]
-    return float(np.sum(scored > level.max() - ACTIVE_BELOW_PEAK_DB)) * ACTIVE_FRAME_S
+    """Seconds of speech from SCORED_FROM_S on, by build_data.active_rms's
+    rule: 20 ms frames within 30 dB of the file's loudest one."""
+    x, sr = build_data.read_mono(path)
+    assert sr == build_data.SR, '%s: %d Hz' % (path, sr)
+    e = build_data.frame_energies(x, FRAME)
+    scored = e[int(SCORED_FROM_S * sr) // FRAME:]
+    return float((scored > e.max() * 1e-3).sum()) * FRAME / sr
 
 
 def make(data, out):

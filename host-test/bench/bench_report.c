@@ -44,9 +44,7 @@ void bench_print_by_noise(const char *label, const bench_corpus *c, const double
 }
 
 
-/* JSON has no nan or inf: an undefined figure (the musical-noise index of
-   a corpus with no noise-only frames) is written as null. */
-static void json_number(const char *format, double v) {
+void bench_json_number(const char *format, double v) {
   if (isfinite(v)) {
     printf(format, v);
   } else {
@@ -65,18 +63,18 @@ void bench_report_json(const bench_report *report) {
   printf("{\n  \"corpus\": \"%s\",\n  \"sample_rate\": %.0f,\n  \"reduction_db\": %.1f,\n", corpus->origin, rate,
          reduction_db);
   printf("  \"input_mni\": ");
-  json_number("%.3f", input_mni);
+  bench_json_number("%.3f", input_mni);
   printf(",\n  \"systems\": [\n");
   for (size_t s = 0; s < system_count; ++s) {
     const bench_result *r = &results[s];
     printf("    {\"name\": \"%s\", \"latency\": %u, \"mean_improvement_db\": ", r->system->name, r->latency);
-    json_number("%.3f", r->mean_improvement);
+    bench_json_number("%.3f", r->mean_improvement);
     printf(", \"worst_improvement_db\": ");
-    json_number("%.3f", r->worst_improvement);
+    bench_json_number("%.3f", r->worst_improvement);
     printf(", \"worst_mixture\": \"%s\", \"mni\": ", corpus->mixtures[r->worst_index].name);
-    json_number("%.3f", r->mean_mni);
+    bench_json_number("%.3f", r->mean_mni);
     printf(", \"clean_si_sdr_db\": ");
-    json_number("%.2f", r->worst_clean_si_sdr);
+    bench_json_number("%.2f", r->worst_clean_si_sdr);
     printf(", \"heap_bytes\": %zu", r->heap_bytes);
     if (do_cost) {
       printf(", \"cost\": [");
@@ -89,7 +87,7 @@ void bench_report_json(const bench_report *report) {
     printf(", \"per_mixture\": {");
     for (size_t i = 0; i < corpus->mixture_count; ++i) {
       printf("%s\"%s\": ", i ? ", " : "", corpus->mixtures[i].name);
-      json_number("%.3f", r->improvement[i]);
+      bench_json_number("%.3f", r->improvement[i]);
     }
     printf("}}%s\n", s + 1 < system_count ? "," : "");
   }

@@ -24,6 +24,11 @@ typedef struct bench_report {
 } bench_report;
 
 void bench_report_json(const bench_report *report);
+
+/* A number for the bench's JSON in the given printf format; null when it
+   is not finite, since JSON has no nan or inf (the musical-noise index of
+   a corpus with no noise-only frames is undefined). */
+void bench_json_number(const char *format, double v);
 void bench_report_text(const bench_report *report);
 
 /* The noise type of a mixture name (the part after the first '_', up to

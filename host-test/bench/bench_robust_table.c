@@ -1,5 +1,7 @@
 #include "bench_robust_table.h"
 
+#include "bench_report.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,13 +174,12 @@ void bench_robust_table_print(const bench_robust_table *t) {
   }
 }
 
+/* An infinite time is a recovery that never came. */
 static void json_number(double v) {
-  if (isnan(v)) {
-    printf("null");
-  } else if (isinf(v)) {
+  if (isinf(v)) {
     printf("\"never\"");
   } else {
-    printf("%.3f", v);
+    bench_json_number("%.3f", v);
   }
 }
 
