@@ -23,18 +23,24 @@ static void separate(fs_json *json) {
   json->need_comma[json->depth] = true;
 }
 
-void fs_json_object_begin(fs_json *json) {
+/* Objects and arrays open and close alike: only the bracket differs. */
+static void open_level(fs_json *json, char bracket) {
   separate(json);
-  fputc('{', json->out);
+  fputc(bracket, json->out);
   if (json->depth + 1 < FS_JSON_MAX_DEPTH) json->depth++;
   json->need_comma[json->depth] = false;
 }
 
-void fs_json_object_end(fs_json *json) {
-  fputc('}', json->out);
+static void close_level(fs_json *json, char bracket) {
+  fputc(bracket, json->out);
   if (json->depth > 0) json->depth--;
   if (json->depth == 0) fputc('\n', json->out);
 }
+
+void fs_json_object_begin(fs_json *json) { open_level(json, '{'); }
+void fs_json_object_end(fs_json *json) { close_level(json, '}'); }
+void fs_json_array_begin(fs_json *json) { open_level(json, '['); }
+void fs_json_array_end(fs_json *json) { close_level(json, ']'); }
 
 void fs_json_write_string(FILE *out, const char *text) { fs_json_put_string(out, text ? text : ""); }
 
@@ -68,6 +74,11 @@ void fs_json_double(fs_json *json, double value) {
 void fs_json_uint(fs_json *json, uint64_t value) {
   separate(json);
   fprintf(json->out, "%llu", (unsigned long long)value);
+}
+
+void fs_json_null(fs_json *json) {
+  separate(json);
+  fputs("null", json->out);
 }
 
 void fs_json_bool(fs_json *json, bool value) {

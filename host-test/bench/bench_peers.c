@@ -275,78 +275,101 @@ static void print_text(const table *t) {
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-/* The reasons quote paths and Node's messages: escape what JSON needs. */
-static void print_json_string(const char *text) {
-  putchar('"');
-  for (const char *p = text; *p; ++p) {
-    if (*p == '"' || *p == '\\') {
-      putchar('\\');
-    }
-    putchar((unsigned char)*p >= 0x20 ? *p : ' ');
-  }
-  putchar('"');
-}
-
-static void print_json_column(const table *t, size_t k) {
+/* The reasons quote paths and Node's messages, the corpora are paths:
+   fs_json escapes every string. */
+static void json_column(fs_json *json, const table *t, size_t k) {
   const column *c = &t->columns[k];
   const bench_corpus *corpus = &t->corpus;
-  printf("        {\"name\": \"%s\", \"available\": %s", column_names[k], c->available ? "true" : "false");
+  fs_json_object_begin(json);
+  fs_json_key(json, "name");
+  fs_json_string(json, column_names[k]);
+  fs_json_key(json, "available");
+  fs_json_bool(json, c->available);
   if (!c->available) {
-    printf(", \"why\": ");
-    print_json_string(c->why);
-    printf("}");
+    fs_json_key(json, "why");
+    fs_json_string(json, c->why);
+    fs_json_object_end(json);
     return;
   }
-  printf(", \"latency\": %u, \"mean_improvement_db\": %.3f, \"worst_improvement_db\": %.3f, "
-         "\"worst_mixture\": \"%s\", \"clean_si_sdr_min_db\": %.2f, \"by_noise\": {",
-         c->latency, c->mean, c->worst, corpus->mixtures[c->worst_index].name, c->clean_min);
+  bench_json_scores(json, corpus, c->latency, c->mean, c->worst, c->worst_index);
+  fs_json_key(json, "clean_si_sdr_min_db");
+  fs_json_double(json, c->clean_min);
+  fs_json_key(json, "by_noise");
+  fs_json_object_begin(json);
   for (size_t i = 0; i < t->type_count; ++i) {
-    printf("%s\"%s\": %.3f", i ? ", " : "", t->types[i], type_mean(t, c, t->types[i]));
+    fs_json_key(json, t->types[i]);
+    fs_json_double(json, type_mean(t, c, t->types[i]));
   }
-  printf("}, \"per_mixture\": {");
-  for (size_t i = 0; i < corpus->mixture_count; ++i) {
-    printf("%s\"%s\": %.3f", i ? ", " : "", corpus->mixtures[i].name, c->improvement[i]);
+  fs_json_object_end(json);
+  bench_json_per_mixture(json, corpus, c->improvement);
+  fs_json_object_end(json);
+}
+
+static void json_corpus(fs_json *json, const table *t) {
+  const bench_corpus *corpus = &t->corpus;
+  fs_json_object_begin(json);
+  fs_json_key(json, "corpus");
+  fs_json_string(json, corpus->origin);
+  fs_json_key(json, "mixtures");
+  fs_json_uint(json, corpus->mixture_count);
+  fs_json_key(json, "sample_rate");
+  fs_json_double(json, corpus->sample_rate);
+  fs_json_key(json, "scored_from_s");
+  fs_json_double(json, corpus->speech_start_s);
+  fs_json_key(json, "systems");
+  fs_json_array_begin(json);
+  for (size_t k = 0; k < COLUMNS; ++k) {
+    json_column(json, t, k);
   }
-  printf("}}");
+  fs_json_array_end(json);
+  fs_json_object_end(json);
+}
+
+/* A delay never measured and a cost never timed are null. */
+static void json_rnnoise(fs_json *json, const bench_rnnoise *r, long measured_delay) {
+  fs_json_object_begin(json);
+  fs_json_key(json, "model");
+  fs_json_string(json, r->model);
+  fs_json_key(json, "available");
+  fs_json_bool(json, r->available);
+  if (!r->available) {
+    fs_json_key(json, "why");
+    fs_json_string(json, r->why);
+  }
+  fs_json_key(json, "delay");
+  fs_json_uint(json, r->delay);
+  fs_json_key(json, "measured_delay");
+  if (measured_delay >= 0) {
+    fs_json_uint(json, (uint64_t)measured_delay);
+  } else {
+    fs_json_null(json);
+  }
+  fs_json_key(json, "wasm_ns_per_sample");
+  fs_json_double(json, r->runs ? r->ns_per_sample : NAN);
+  fs_json_object_end(json);
 }
 
 static void print_json(const table *tables, size_t count, const peers_state *state, float reduction_db) {
-  printf("{\n  \"mode\": \"peers\",\n  \"reduction_db\": %.1f,\n  \"corpora\": [\n", reduction_db);
+  fs_json json;
+  fs_json_init(&json, stdout);
+  fs_json_object_begin(&json);
+  fs_json_key(&json, "mode");
+  fs_json_string(&json, "peers");
+  fs_json_key(&json, "reduction_db");
+  fs_json_double(&json, reduction_db);
+  fs_json_key(&json, "corpora");
+  fs_json_array_begin(&json);
   for (size_t n = 0; n < count; ++n) {
-    const bench_corpus *corpus = &tables[n].corpus;
-    printf("    {\"corpus\": \"%s\", \"mixtures\": %zu, \"sample_rate\": %.0f, \"scored_from_s\": %.1f,\n"
-           "      \"systems\": [\n",
-           corpus->origin, corpus->mixture_count, corpus->sample_rate, corpus->speech_start_s);
-    for (size_t k = 0; k < COLUMNS; ++k) {
-      print_json_column(&tables[n], k);
-      printf("%s\n", k + 1 < COLUMNS ? "," : "");
-    }
-    printf("      ]}%s\n", n + 1 < count ? "," : "");
+    json_corpus(&json, &tables[n]);
   }
-  printf("  ],\n  \"rnnoise\": [\n");
+  fs_json_array_end(&json);
+  fs_json_key(&json, "rnnoise");
+  fs_json_array_begin(&json);
   for (size_t m = 0; m < 2; ++m) {
-    const bench_rnnoise *r = &state->rnnoise[m];
-    printf("    {\"model\": \"%s\", \"available\": %s, ", r->model, r->available ? "true" : "false");
-    if (!r->available) {
-      printf("\"why\": ");
-      print_json_string(r->why);
-      printf(", ");
-    }
-    printf("\"delay\": %u, \"measured_delay\": ", r->delay);
-    if (state->measured_delay[m] >= 0) {
-      printf("%ld", state->measured_delay[m]);
-    } else {
-      printf("null");
-    }
-    printf(", \"wasm_ns_per_sample\": ");
-    if (r->runs) {
-      printf("%.1f", r->ns_per_sample);
-    } else {
-      printf("null");
-    }
-    printf("}%s\n", m + 1 < 2 ? "," : "");
+    json_rnnoise(&json, &state->rnnoise[m], state->measured_delay[m]);
   }
-  printf("  ]\n}\n");
+  fs_json_array_end(&json);
+  fs_json_object_end(&json);
 }
 
 /* ---- the mode -------------------------------------------------------------- */

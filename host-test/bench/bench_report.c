@@ -3,7 +3,6 @@
 */
 #include "bench_report.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,55 +42,87 @@ void bench_print_by_noise(const char *label, const bench_corpus *c, const double
   printf("\n");
 }
 
-
-void bench_json_number(const char *format, double v) {
-  if (isfinite(v)) {
-    printf(format, v);
-  } else {
-    printf("null");
+/* The cost per block size: "cost" of a system's object. */
+static void cost_json(fs_json *json, const bench_result *r) {
+  fs_json_key(json, "cost");
+  fs_json_array_begin(json);
+  for (size_t b = 0; b < COST_BLOCKS; ++b) {
+    fs_json_object_begin(json);
+    fs_json_key(json, "block");
+    fs_json_uint(json, cost_blocks[b]);
+    fs_json_key(json, "mean_ns");
+    fs_json_double(json, r->cost_mean[b]);
+    fs_json_key(json, "p99_ns");
+    fs_json_double(json, r->cost_p99[b]);
+    fs_json_key(json, "max_us");
+    fs_json_double(json, r->cost_max_us[b]);
+    fs_json_object_end(json);
   }
+  fs_json_array_end(json);
+}
+
+void bench_json_scores(fs_json *json, const bench_corpus *corpus, uint32_t latency, double mean, double worst,
+                       size_t worst_index) {
+  fs_json_key(json, "latency");
+  fs_json_uint(json, latency);
+  fs_json_key(json, "mean_improvement_db");
+  fs_json_double(json, mean);
+  fs_json_key(json, "worst_improvement_db");
+  fs_json_double(json, worst);
+  fs_json_key(json, "worst_mixture");
+  fs_json_string(json, corpus->mixtures[worst_index].name);
+}
+
+void bench_json_per_mixture(fs_json *json, const bench_corpus *corpus, const double *improvement) {
+  fs_json_key(json, "per_mixture");
+  fs_json_object_begin(json);
+  for (size_t i = 0; i < corpus->mixture_count; ++i) {
+    fs_json_key(json, corpus->mixtures[i].name);
+    fs_json_double(json, improvement[i]);
+  }
+  fs_json_object_end(json);
+}
+
+/* One system's object.  A figure that is undefined (the musical-noise
+   index of a corpus with no noise-only frames) comes out null: fs_json
+   writes non-finite numbers so, since JSON has no nan or inf. */
+static void system_json(fs_json *json, const bench_report *report, const bench_result *r) {
+  fs_json_object_begin(json);
+  fs_json_key(json, "name");
+  fs_json_string(json, r->system->name);
+  bench_json_scores(json, report->corpus, r->latency, r->mean_improvement, r->worst_improvement, r->worst_index);
+  fs_json_key(json, "mni");
+  fs_json_double(json, r->mean_mni);
+  fs_json_key(json, "clean_si_sdr_db");
+  fs_json_double(json, r->worst_clean_si_sdr);
+  fs_json_key(json, "heap_bytes");
+  fs_json_uint(json, r->heap_bytes);
+  if (report->do_cost) {
+    cost_json(json, r);
+  }
+  bench_json_per_mixture(json, report->corpus, r->improvement);
+  fs_json_object_end(json);
 }
 
 void bench_report_json(const bench_report *report) {
-  const bench_corpus *corpus = report->corpus;
-  const double rate = report->rate;
-  const float reduction_db = report->reduction_db;
-  const double input_mni = report->input_mni;
-  const bench_result *results = report->results;
-  const size_t system_count = report->system_count;
-  const int do_cost = report->do_cost;
-  printf("{\n  \"corpus\": \"%s\",\n  \"sample_rate\": %.0f,\n  \"reduction_db\": %.1f,\n", corpus->origin, rate,
-         reduction_db);
-  printf("  \"input_mni\": ");
-  bench_json_number("%.3f", input_mni);
-  printf(",\n  \"systems\": [\n");
-  for (size_t s = 0; s < system_count; ++s) {
-    const bench_result *r = &results[s];
-    printf("    {\"name\": \"%s\", \"latency\": %u, \"mean_improvement_db\": ", r->system->name, r->latency);
-    bench_json_number("%.3f", r->mean_improvement);
-    printf(", \"worst_improvement_db\": ");
-    bench_json_number("%.3f", r->worst_improvement);
-    printf(", \"worst_mixture\": \"%s\", \"mni\": ", corpus->mixtures[r->worst_index].name);
-    bench_json_number("%.3f", r->mean_mni);
-    printf(", \"clean_si_sdr_db\": ");
-    bench_json_number("%.2f", r->worst_clean_si_sdr);
-    printf(", \"heap_bytes\": %zu", r->heap_bytes);
-    if (do_cost) {
-      printf(", \"cost\": [");
-      for (size_t b = 0; b < COST_BLOCKS; ++b) {
-        printf("%s{\"block\": %u, \"mean_ns\": %.2f, \"p99_ns\": %.2f, \"max_us\": %.2f}", b ? ", " : "",
-               cost_blocks[b], r->cost_mean[b], r->cost_p99[b], r->cost_max_us[b]);
-      }
-      printf("]");
-    }
-    printf(", \"per_mixture\": {");
-    for (size_t i = 0; i < corpus->mixture_count; ++i) {
-      printf("%s\"%s\": ", i ? ", " : "", corpus->mixtures[i].name);
-      bench_json_number("%.3f", r->improvement[i]);
-    }
-    printf("}}%s\n", s + 1 < system_count ? "," : "");
+  fs_json json;
+  fs_json_init(&json, stdout);
+  fs_json_object_begin(&json);
+  fs_json_key(&json, "corpus");
+  fs_json_string(&json, report->corpus->origin);
+  fs_json_key(&json, "sample_rate");
+  fs_json_double(&json, report->rate);
+  fs_json_key(&json, "reduction_db");
+  fs_json_double(&json, report->reduction_db);
+  fs_json_key(&json, "input_mni");
+  fs_json_double(&json, report->input_mni);
+  fs_json_key(&json, "systems");
+  fs_json_array_begin(&json);
+  for (size_t s = 0; s < report->system_count; ++s) {
+    system_json(&json, report, &report->results[s]);
   }
-  printf("  ]\n}\n");
+  fs_json_array_end(&json);
+  fs_json_object_end(&json);
 }
 
 void bench_report_text(const bench_report *report) {

@@ -6,8 +6,10 @@
 
 #include "bench_corpus.h"
 #include "bench_scores.h"
+#include "fs_json.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* What the tables are made of.  peer is speexdsp's result, NULL when built
    without it; full is failsafe's. */
@@ -23,12 +25,21 @@ typedef struct bench_report {
   double cost_seconds;
 } bench_report;
 
+/* The tables as one JSON object on stdout, written by fs_json: every
+   string escaped, every undefined figure null. */
 void bench_report_json(const bench_report *report);
 
-/* A number for the bench's JSON in the given printf format; null when it
-   is not finite, since JSON has no nan or inf (the musical-noise index of
-   a corpus with no noise-only frames is undefined). */
-void bench_json_number(const char *format, double v);
+/* The members every --json output gives a system scored on a corpus (the
+   default mode's and --peers'), in this order: "latency",
+   "mean_improvement_db", "worst_improvement_db" and "worst_mixture" (the
+   name of mixture worst_index). */
+void bench_json_scores(fs_json *json, const bench_corpus *corpus, uint32_t latency, double mean, double worst,
+                       size_t worst_index);
+
+/* "per_mixture": the improvement on each mixture of the corpus, dB, by
+   mixture name. */
+void bench_json_per_mixture(fs_json *json, const bench_corpus *corpus, const double *improvement);
+
 void bench_report_text(const bench_report *report);
 
 /* The noise type of a mixture name (the part after the first '_', up to

@@ -221,20 +221,46 @@ static void print_header(const bench_robust_context *c, const bench_robust_optio
          "  5. click energy >= 20 dB down on every clip; clean speech SI-SDR >= 25 dB on every clip\n\n");
 }
 
-static void print_json_header(const bench_robust_context *c, const bench_robust_options *o, double seconds) {
-  printf("{\n  \"mode\": \"robust\",\n");
+static void print_json(const bench_robust_context *c, const bench_robust_options *o, double seconds,
+                       const bench_robust_table *table) {
+  fs_json json;
+  fs_json_init(&json, stdout);
+  fs_json_object_begin(&json);
+  fs_json_key(&json, "mode");
+  fs_json_string(&json, "robust");
   for (size_t i = 0; i < 2; ++i) {
-    const char *dir = i ? o->real_corpus_dir : o->corpus_dir;
-    printf(c->have_corpus[i] ? "  \"%s_corpus\": \"%s\",\n" : "  \"%s_corpus\": null,\n", corpus_names[i], dir);
+    char key[32];
+    snprintf(key, sizeof(key), "%s_corpus", corpus_names[i]);
+    fs_json_key(&json, key);
+    if (c->have_corpus[i]) {
+      fs_json_string(&json, i ? o->real_corpus_dir : o->corpus_dir);
+    } else {
+      fs_json_null(&json);
+    }
   }
-  printf("  \"speech_clips\": %zu,\n  \"sample_rate\": %.0f,\n  \"reduction_db\": %.1f,\n  \"seconds\": %.1f,\n",
-         c->speech_count, c->rate, c->reduction_db, seconds);
-  printf("  \"systems\": [");
+  fs_json_key(&json, "speech_clips");
+  fs_json_uint(&json, c->speech_count);
+  fs_json_key(&json, "sample_rate");
+  fs_json_double(&json, c->rate);
+  fs_json_key(&json, "reduction_db");
+  fs_json_double(&json, c->reduction_db);
+  fs_json_key(&json, "seconds");
+  fs_json_double(&json, seconds);
+  fs_json_key(&json, "systems");
+  fs_json_array_begin(&json);
   for (size_t s = 0; s < c->system_count; ++s) {
-    printf("%s{\"name\": \"%s\", \"latency\": %u, \"latency_measured\": %s}", s ? ", " : "", c->systems[s]->name,
-           c->latency[s], c->latency_measured[s] ? "true" : "false");
+    fs_json_object_begin(&json);
+    fs_json_key(&json, "name");
+    fs_json_string(&json, c->systems[s]->name);
+    fs_json_key(&json, "latency");
+    fs_json_uint(&json, c->latency[s]);
+    fs_json_key(&json, "latency_measured");
+    fs_json_bool(&json, c->latency_measured[s]);
+    fs_json_object_end(&json);
   }
-  printf("],\n");
+  fs_json_array_end(&json);
+  bench_robust_table_json(&json, table);
+  fs_json_object_end(&json);
 }
 
 int bench_robust_main(const bench_robust_options *o) {
@@ -292,9 +318,7 @@ int bench_robust_main(const bench_robust_options *o) {
   clock_gettime(CLOCK_MONOTONIC, &end);
   const double seconds = (double)(end.tv_sec - start.tv_sec) + 1e-9 * (double)(end.tv_nsec - start.tv_nsec);
   if (o->json) {
-    print_json_header(c, o, seconds);
-    bench_robust_table_json(&table);
-    printf("}\n");
+    print_json(c, o, seconds, &table);
   } else {
     print_header(c, o, seconds);
     bench_robust_table_print(&table);

@@ -1,7 +1,5 @@
 #include "bench_robust_table.h"
 
-#include "bench_report.h"
-
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,69 +172,73 @@ void bench_robust_table_print(const bench_robust_table *t) {
   }
 }
 
-/* An infinite time is a recovery that never came. */
-static void json_number(double v) {
+/* An infinite time is a recovery that never came: "never", as the text
+   says, where a number is due.  NAN (no value) is null, as fs_json writes
+   every non-finite number. */
+static void json_value(fs_json *json, double v) {
   if (isinf(v)) {
-    printf("\"never\"");
+    fs_json_string(json, "never");
   } else {
-    bench_json_number("%.3f", v);
+    fs_json_double(json, v);
   }
 }
 
-static void json_string(const char *s) {
-  putchar('"');
-  for (; *s; ++s) {
-    if (*s == '"' || *s == '\\') {
-      putchar('\\');
-    }
-    putchar(*s);
-  }
-  putchar('"');
-}
-
-void bench_robust_table_json(const bench_robust_table *t) {
-  printf("  \"rows\": [\n");
-  int first = 1;
-  for (size_t r = 0; r < t->row_count; ++r) {
-    const bench_robust_row *row = &t->rows[r];
-    if (row->style == BENCH_CELL_HEADING) {
-      continue;
-    }
+static void row_json(fs_json *json, const bench_robust_table *t, const bench_robust_row *row) {
+  fs_json_object_begin(json);
+  fs_json_key(json, "key");
+  fs_json_string(json, row->key);
+  fs_json_key(json, "label");
+  fs_json_string(json, row->label);
+  fs_json_key(json, "target");
+  if (row->target_kind == BENCH_TARGET_NONE) {
+    fs_json_null(json);
+  } else {
     char target[32];
     format_target(row, target, sizeof(target));
-    printf("%s    {\"key\": \"%s\", \"label\": ", first ? "" : ",\n", row->key);
-    json_string(row->label);
-    printf(", \"target\": ");
-    if (row->target_kind == BENCH_TARGET_NONE) {
-      printf("null");
-    } else {
-      json_string(target);
-    }
-    printf(", \"values\": {");
-    for (size_t s = 0; s < t->system_count; ++s) {
-      printf("%s\"%s\": ", s ? ", " : "", t->system_names[s]);
-      if (!row->available) {
-        printf("null");
-        continue;
-      }
-      printf("[");
-      for (int v = 0; v < values_of(row->style); ++v) {
-        printf("%s", v ? ", " : "");
-        json_number(row->value[s][v]);
-      }
-      printf("]");
-    }
-    const int verdict = meets(row, 0);
-    printf("}, \"%s_meets_target\": %s}", t->system_names[0],
-           verdict < 0 ? "null" : verdict ? "true" : "false");
-    first = 0;
+    fs_json_string(json, target);
   }
-  printf("\n  ],\n  \"notes\": [");
+  fs_json_key(json, "values");
+  fs_json_object_begin(json);
+  for (size_t s = 0; s < t->system_count; ++s) {
+    fs_json_key(json, t->system_names[s]);
+    if (!row->available) {
+      fs_json_null(json);
+      continue;
+    }
+    fs_json_array_begin(json);
+    for (int v = 0; v < values_of(row->style); ++v) {
+      json_value(json, row->value[s][v]);
+    }
+    fs_json_array_end(json);
+  }
+  fs_json_object_end(json);
+  char verdict_key[64];
+  snprintf(verdict_key, sizeof(verdict_key), "%s_meets_target", t->system_names[0]);
+  fs_json_key(json, verdict_key);
+  const int verdict = meets(row, 0);
+  if (verdict < 0) {
+    fs_json_null(json);
+  } else {
+    fs_json_bool(json, verdict);
+  }
+  fs_json_object_end(json);
+}
+
+void bench_robust_table_json(fs_json *json, const bench_robust_table *t) {
+  fs_json_key(json, "rows");
+  fs_json_array_begin(json);
+  for (size_t r = 0; r < t->row_count; ++r) {
+    if (t->rows[r].style != BENCH_CELL_HEADING) {
+      row_json(json, t, &t->rows[r]);
+    }
+  }
+  fs_json_array_end(json);
+  fs_json_key(json, "notes");
+  fs_json_array_begin(json);
   for (size_t i = 0; i < t->note_count; ++i) {
-    printf("%s", i ? ", " : "");
-    json_string(t->notes[i]);
+    fs_json_string(json, t->notes[i]);
   }
-  printf("]\n");
+  fs_json_array_end(json);
 }
 
 void bench_robust_table_free(bench_robust_table *t) {

@@ -16,6 +16,8 @@
 #ifndef BENCH_ROBUST_TABLE_H
 #define BENCH_ROBUST_TABLE_H
 
+#include "fs_json.h"
+
 #include <stddef.h>
 
 #define BENCH_ROBUST_MAX_SYSTEMS 3
@@ -72,7 +74,8 @@ bench_robust_row *bench_robust_table_add_for(bench_robust_table *table, const ch
 void bench_robust_table_note(bench_robust_table *table, const char *text);
 
 void bench_robust_table_print(const bench_robust_table *table);
-void bench_robust_table_json(const bench_robust_table *table);
+/* The table as the "rows" and "notes" members of the object `json` is in. */
+void bench_robust_table_json(fs_json *json, const bench_robust_table *table);
 
 void bench_robust_table_free(bench_robust_table *table);
 
