@@ -10,7 +10,7 @@
 #
 # Settings, from the environment:
 #   HOURS    hours of audio, training and validation together   (default 3)
-#   EPOCHS   training epochs                                    (default 29)
+#   EPOCHS   training epochs                                    (default 45)
 #   MINUTES  training time cap in minutes                       (default 120)
 #   SEED     seed of the data and of the training               (default: the scripts')
 #   DATA     data folder                          (default build/train-data)
@@ -20,14 +20,15 @@
 # Each step can be rerun: meson reuses build/, build_data.py rebuilds DATA
 # only when DATA/recipe.json is missing, and train.py continues from
 # RUN/checkpoint.pt (its time budget counts across runs).
-# On 2 cores the defaults take under an hour after the installation on a quiet
-# machine, up to two on a busy one
-# (measurements in dsp/train/README.md).
+# On 2 cores the defaults take about an hour and a half after the
+# installation (data 12 min, training 80 min), more on a busy machine; a
+# machine so busy that training passes MINUTES ends it early, with other
+# weights (measurements in dsp/train/README.md).
 set -eu
 
 cd "$(dirname "$0")/../.."
 HOURS=${HOURS:-3}
-EPOCHS=${EPOCHS:-29}
+EPOCHS=${EPOCHS:-45}
 MINUTES=${MINUTES:-120}
 DATA=${DATA:-build/train-data}
 RUN=${RUN:-build/train-run}

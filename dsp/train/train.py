@@ -205,7 +205,8 @@ def main():
     ap.add_argument('--clip', type=float, default=1.0, help='gradient norm clip (0: off)')
     ap.add_argument('--seed', type=int, default=DEFAULT_SEED)
     ap.add_argument('--checkpoint-minutes', type=float, default=5.0)
-    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--threads', type=int, default=1,
+                    help='PyTorch threads; 1 (default) makes two runs give the same weights bit for bit')
     ap.add_argument('--resume', dest='resume', action='store_true', default=True,
                     help='continue from OUT/checkpoint.pt when it exists (default)')
     ap.add_argument('--no-resume', dest='resume', action='store_false')
