@@ -209,15 +209,20 @@ def change_rate(x, rate):
     return sps.resample_poly(x, fr.denominator, fr.numerator).astype(np.float32)
 
 
+# Active speech: the 20 ms frames within 30 dB of the loudest one.
+ACTIVE_FRAME = SR // 50
+ACTIVE_FLOOR = 1e-3
+
+
 def active_rms(x):
-    """RMS over the 20 ms frames within 30 dB of the loudest one."""
-    if len(x) < 960:
+    """RMS over the active frames (ACTIVE_FRAME, ACTIVE_FLOOR)."""
+    if len(x) < ACTIVE_FRAME:
         return float(np.sqrt(np.mean(x ** 2) + 1e-20))
-    e = frame_energies(x, 960)
+    e = frame_energies(x, ACTIVE_FRAME)
     top = e.max()
     if top <= 0:
         return 0.0
-    return float(np.sqrt(np.mean(e[e > top * 1e-3])))
+    return float(np.sqrt(np.mean(e[e > top * ACTIVE_FLOOR])))
 
 
 def fade(x, ms=10):
@@ -812,7 +817,7 @@ def clip_snr_db(x, sr):
     if len(x) < 5 * n:
         return 0.0
     e = frame_energies(x, n) + 1e-20
-    active = np.mean(e[e > e.max() * 1e-3])
+    active = np.mean(e[e > e.max() * ACTIVE_FLOOR])
     return float(10 * np.log10(active / np.percentile(e, 10)))
 
 

@@ -40,7 +40,6 @@ import build_data  # noqa: E402
 GROUP = 8  # clean references per folder: failsafe-bench's limit
 SCORED_FROM_S = 1.0  # failsafe-bench scores SI-SDR from 1 s into each file
 MIN_SPEECH_S = 0.5  # a pair needs this much speech in the scored span
-FRAME = 960  # 20 ms at build_data.SR, the frames of build_data.active_rms
 
 
 def scored_speech_seconds(path):
@@ -48,9 +47,10 @@ def scored_speech_seconds(path):
     rule: 20 ms frames within 30 dB of the file's loudest one."""
     x, sr = build_data.read_mono(path)
     assert sr == build_data.SR, '%s: %d Hz' % (path, sr)
-    e = build_data.frame_energies(x, FRAME)
-    scored = e[int(SCORED_FROM_S * sr) // FRAME:]
-    return float((scored > e.max() * 1e-3).sum()) * FRAME / sr
+    frame = build_data.ACTIVE_FRAME
+    e = build_data.frame_energies(x, frame)
+    scored = e[int(SCORED_FROM_S * sr) // frame:]
+    return float((scored > e.max() * build_data.ACTIVE_FLOOR).sum()) * frame / sr
 
 
 def make(data, out):
