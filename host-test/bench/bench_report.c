@@ -54,8 +54,12 @@ static void cost_json(fs_json *json, const bench_result *r) {
     fs_json_double(json, r->cost_mean[b]);
     fs_json_key(json, "p99_ns");
     fs_json_double(json, r->cost_p99[b]);
+    fs_json_key(json, "p999_ns");
+    fs_json_double(json, r->cost_p999[b]);
     fs_json_key(json, "max_us");
     fs_json_double(json, r->cost_max_us[b]);
+    fs_json_key(json, "max_cpu_us");
+    fs_json_double(json, r->cost_cpu_max_us[b]);
     fs_json_object_end(json);
   }
   fs_json_array_end(json);
@@ -189,13 +193,16 @@ void bench_report_text(const bench_report *report) {
     printf("\nCost: ns per sample over process calls (best of %d interleaved runs, %.0f s of audio, %s)\n",
            repetitions, cost_seconds,
            realtime ? "SCHED_FIFO, memory locked" : "normal priority: the slowest call includes preemption");
-    printf("%-16s %6s %10s %10s %12s %10s\n", "system", "block", "mean", "p99", "max call us", "max/block");
+    printf("(max: the slowest call in wall time; cpu max: in the thread's CPU time, stalls left out)\n");
+    printf("%-16s %6s %8s %8s %8s %10s %9s %10s %9s\n", "system", "block", "mean", "p99", "p99.9", "max us",
+           "max/block", "cpu max us", "cpu/block");
     for (size_t s = 0; s < system_count; ++s) {
       const bench_result *r = &results[s];
       for (size_t b = 0; b < COST_BLOCKS; ++b) {
         const double block_us = cost_blocks[b] / rate * 1e6;
-        printf("%-16s %6u %10.1f %10.1f %12.1f %9.1f%%\n", r->system->name, cost_blocks[b], r->cost_mean[b],
-               r->cost_p99[b], r->cost_max_us[b], 100.0 * r->cost_max_us[b] / block_us);
+        printf("%-16s %6u %8.1f %8.1f %8.1f %10.1f %8.1f%% %10.1f %8.1f%%\n", r->system->name, cost_blocks[b],
+               r->cost_mean[b], r->cost_p99[b], r->cost_p999[b], r->cost_max_us[b],
+               100.0 * r->cost_max_us[b] / block_us, r->cost_cpu_max_us[b], 100.0 * r->cost_cpu_max_us[b] / block_us);
       }
     }
     if (peer) {

@@ -30,7 +30,12 @@ typedef struct bench_result {
   size_t worst_index;
   double clean_si_sdr[8];
   double worst_clean_si_sdr;
-  double cost_mean[COST_BLOCKS], cost_p99[COST_BLOCKS], cost_max_us[COST_BLOCKS];
+  double cost_mean[COST_BLOCKS], cost_p99[COST_BLOCKS], cost_p999[COST_BLOCKS], cost_max_us[COST_BLOCKS];
+  /* The slowest call in the thread's own CPU time (or its wall time when
+     that is shorter): what the code took, without the time the thread
+     stood preempted or its virtual CPU stalled, which the wall-clock
+     slowest call also counts. */
+  double cost_cpu_max_us[COST_BLOCKS];
   size_t heap_bytes;
 } bench_result;
 
@@ -49,8 +54,8 @@ void bench_find_latency(bench_result *r, const bench_system *system, double rate
    per-mixture arrays set by the caller). */
 void bench_score_quality(bench_result *r, const bench_corpus *c, float reduction_db);
 
-/* Times every process call of repetitions runs; cost_mean and cost_max_us
-   start at INFINITY and keep the best. */
+/* Times every process call of repetitions runs; cost_mean, cost_max_us
+   and cost_cpu_max_us start at INFINITY and keep the best. */
 void bench_measure_cost(bench_result *r, double rate, float reduction_db, const float *signal, size_t n,
                         int repetitions);
 

@@ -12,8 +12,10 @@
   worst mixture, the musical-noise index (see bench_metrics.h), and
   do-no-harm: clean speech in, SI-SDR of the output against it.
   Cost: wall time of every process call at host blocks of 32, 64, 256 and
-  1024 samples, as ns per sample (mean, 99th percentile) and the slowest
-  call against the block's duration.
+  1024 samples, as ns per sample (mean, 99th and 99.9th percentiles) and
+  the slowest call against the block's duration, in wall time and in the
+  thread's own CPU time (which leaves out preemption and, on a virtual
+  machine, the stalls of its virtual CPU).
   Latency in samples and ms, and heap per instance.
   --oracle adds a lab-only limit: the same enhancer with its noise tracker
   replaced by the true noise PSD (the mixture minus the scaled clean
@@ -233,6 +235,7 @@ int main(int argc, char **argv) {
       for (size_t b = 0; b < COST_BLOCKS; ++b) {
         results[s].cost_mean[b] = INFINITY;
         results[s].cost_max_us[b] = INFINITY;
+        results[s].cost_cpu_max_us[b] = INFINITY;
       }
     }
     for (int rep = 0; rep < repetitions; ++rep) {
