@@ -367,10 +367,9 @@ static_assert(FS_TRIM_GLIDE > 0.0f && FS_TRIM_GLIDE <= 1.0f, "trim glide");
    rate (6 kHz at 48 and 96 kHz, 5.5 kHz at 44.1, 4 kHz at 32), where a
    40 ms window is 160..240 samples and the lags 8..96: a direct
    autocorrelation then costs a few thousand multiply-adds per hop at any
-   rate.  Voiced
-   speech keeps its fundamental and second harmonic under the cutoff; a
-   high-pass takes DC and rumble off, which would otherwise correlate at
-   every lag. */
+   rate.  Voiced speech keeps its fundamental and second harmonic under
+   the cutoff; a high-pass takes DC and rumble off, which would otherwise
+   correlate at every lag. */
 #define FS_PERIODICITY_RATE_HZ 4000.0f
 #define FS_PERIODICITY_LOWPASS_HZ 1200.0f
 #define FS_PERIODICITY_HIGHPASS_HZ 40.0f
