@@ -61,6 +61,7 @@ struct fs_enhancer {
   fs_learned_gain *learned;
   bool learned_watched; /* see fs_enhancer_watch_learned */
   bool learned_running; /* the learned stage ran on the last hop */
+  bool learned_held;    /* ...and held its network: a frame of digital silence */
 
   /* For the artifact statistics: last hop's gains and powers. */
   float *previous_gains;
@@ -223,6 +224,8 @@ void fs_enhancer_restore_learned(fs_enhancer *e, const void *src) {
 void fs_enhancer_set_learned_share(fs_enhancer *e, float share) { fs_learned_gain_set_share(e->learned, share); }
 
 void fs_enhancer_watch_learned(fs_enhancer *e, bool watched) { e->learned_watched = watched; }
+
+bool fs_enhancer_learned_held(const fs_enhancer *e) { return e->learned_held; }
 
 const fs_learned_gain_report *fs_enhancer_learned_report(const fs_enhancer *e) { return fs_learned_gain_last(e->learned); }
 
@@ -500,8 +503,18 @@ void fs_enhancer_process_hop(fs_enhancer *e, const float *in, float *out) {
   }
   if (learned) {
     fs_learned_features_compute(e->features, power, noise, fs_gain_unfloored(e->gain), e->conditioned);
-    fs_learned_gain_apply(e->learned, fs_learned_features_bands(e->features),
-                          fs_learned_features_values(e->features), power, floor_gain, gains);
+    /* On a frame of digital silence the network holds (fs_learned_gain_hold):
+       the features still follow, so the first hop after it sees the same
+       history after any length of silence. */
+    e->learned_held = fs_noise_tracker_silent(e->noise);
+    if (e->learned_held) {
+      fs_learned_gain_hold(e->learned);
+    } else {
+      fs_learned_gain_apply(e->learned, fs_learned_features_bands(e->features),
+                            fs_learned_features_values(e->features), power, floor_gain, gains);
+    }
+  } else {
+    e->learned_held = false;
   }
   if (FS_UNLIKELY(e->hook)) {
     const fs_enhancer_gain_view view = {

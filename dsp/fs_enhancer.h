@@ -133,6 +133,12 @@ void fs_enhancer_watch_learned(fs_enhancer *enhancer, bool watched);
    gains, and the share heard. */
 const fs_learned_gain_report *fs_enhancer_learned_report(const fs_enhancer *enhancer);
 
+/* Any thread, between hops.  The learned stage ran on the last hop but
+   held its network there, the frame being digital silence
+   (fs_learned_gain_hold): the training tool leaves such hops out, as the
+   network never sees them. */
+bool fs_enhancer_learned_held(const fs_enhancer *enhancer);
+
 /* Any thread.  Spectrum bins per hop: geometry.analysis / 2 + 1. */
 uint32_t fs_enhancer_bins(const fs_enhancer *enhancer);
 

@@ -170,6 +170,16 @@ void fs_learned_gain_apply(fs_learned_gain *s, const fs_bands *bands, const floa
   }
 }
 
+void fs_learned_gain_hold(fs_learned_gain *s) {
+  s->share += fs_max(fs_min(s->target - s->share, s->glide), -s->glide);
+  s->have_previous = false;
+  fs_learned_gain_report *r = &s->report;
+  r->invalid = 0;
+  r->flicker = 0.0f;
+  r->loss_db = 0.0f;
+  r->share = s->share;
+}
+
 const fs_learned_gain_report *fs_learned_gain_last(const fs_learned_gain *s) { return &s->report; }
 
 size_t fs_learned_gain_state_size(const fs_learned_gain *s) { return fs_learned_model_state_size(s->model); }

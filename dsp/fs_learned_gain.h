@@ -69,6 +69,15 @@ void fs_learned_gain_start(fs_learned_gain *stage);
 void fs_learned_gain_apply(fs_learned_gain *stage, const fs_bands *bands, const float *features,
                            const float *power, float floor_gain, float *gains);
 
+/* One hop of digital silence, instead of apply(): the network neither
+   runs nor changes its state, and the classical gains stand.  Silence
+   says nothing about speech or noise, and its length must not change
+   what follows: a stream that starts after 2048 samples of silence or
+   after 7168 then sounds the same.  The share keeps gliding; the flicker
+   measure starts afresh after it; the report gives that share and no
+   fault. */
+void fs_learned_gain_hold(fs_learned_gain *stage);
+
 const fs_learned_gain_report *fs_learned_gain_last(const fs_learned_gain *stage);
 
 /* The network's state, for the enhancer's snapshots. */

@@ -281,6 +281,10 @@ static void follow_level(fs_noise_tracker *t, const float *power) {
   }
 }
 
+/* A silent frame counts itself into silent_run, which any other frame
+   sets back to 0. */
+bool fs_noise_tracker_silent(const fs_noise_tracker *t) { return t->counters.silent_run > 0; }
+
 void fs_noise_tracker_update(fs_noise_tracker *t, const float *power) {
   tracker_counters *c = &t->counters;
   const float energy = frame_energy(t, power);

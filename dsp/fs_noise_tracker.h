@@ -44,6 +44,10 @@ void fs_noise_tracker_reset(fs_noise_tracker *tracker);
 /* One frame's bin powers in (each >= FS_POWER_FLOOR). */
 void fs_noise_tracker_update(fs_noise_tracker *tracker, const float *power);
 
+/* The last frame was digital silence or near it (under FS_SILENCE_DBFS
+   over the frame): it said nothing of the noise, and was left out. */
+bool fs_noise_tracker_silent(const fs_noise_tracker *tracker);
+
 /* The current noise power estimate per bin (each >= FS_POWER_FLOOR). */
 const float *fs_noise_tracker_psd(const fs_noise_tracker *tracker);
 

@@ -90,7 +90,17 @@ fs_periodicity *fs_periodicity_create(double sample_rate, uint32_t hop) {
     return NULL;
   }
   p->hop = hop;
-  p->decimation = (uint32_t)floor(sample_rate / FS_PERIODICITY_RATE_HZ);
+  /* The largest factor that divides the hop and keeps at least
+     FS_PERIODICITY_RATE_HZ: every hop then keeps the same positions of its
+     samples, so what is kept does not depend on how many hops came before
+     (a stream that starts after 2048 or after 7168 samples of silence
+     gives the same features from its first sound on). */
+  p->decimation = 1;
+  for (uint32_t d = 2; d <= hop; ++d) {
+    if (hop % d == 0 && sample_rate / d >= FS_PERIODICITY_RATE_HZ) {
+      p->decimation = d;
+    }
+  }
   p->decimated_rate = sample_rate / p->decimation;
   p->window = (uint32_t)lround(FS_PERIODICITY_MS / 1000.0 * p->decimated_rate);
   p->shortest = (uint32_t)floor(p->decimated_rate / FS_PITCH_HIGH_HZ);

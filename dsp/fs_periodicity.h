@@ -14,9 +14,11 @@
   FS_PITCH_PEAK_SHARE of the largest, so a voice is not taken an octave
   down.  Silence (under FS_SILENCE_DBFS) gives 0 and 0.
 
-  The input is low-passed and decimated to about FS_PERIODICITY_RATE_HZ
-  first (fs_tuning.h), so the window and lags are the same few hundred
-  samples at every rate and every hop costs the same: one pass of two
+  The input is low-passed and decimated to FS_PERIODICITY_RATE_HZ or a
+  little more (fs_tuning.h: 4 to 6 kHz, by the largest factor that
+  divides the hop, so every hop keeps the same sample positions), so the
+  window and lags are the same few hundred samples at every rate and
+  every hop costs the same: one pass of two
   biquads over the hop, then a direct autocorrelation over the fixed lags.
   Periodicity and pitch are refined between lags by a parabola through
   the peak.

@@ -362,13 +362,14 @@ static_assert(FS_TRIM_GLIDE > 0.0f && FS_TRIM_GLIDE <= 1.0f, "trim glide");
 #define FS_PITCH_REFERENCE_HZ 150.0f           /* pitch feature: log2(f0 / this) */
 #define FS_PITCH_VOICED 0.3f                   /* pitch is 0 at or below this periodicity */
 /* How the periodicity is measured (not part of the contract).  The input
-   is low-passed (4th-order Butterworth) and kept at about
-   FS_PERIODICITY_RATE_HZ, where a 40 ms window is some 160 samples and the
-   lags 8..64: a direct autocorrelation then costs a few thousand
-   multiply-adds per hop at any rate (3 us per hop at 48 kHz).  Voiced
-   speech keeps its fundamental and second harmonic under the cutoff; a
-   high-pass takes DC and rumble off, which would otherwise correlate at
-   every lag. */
+   is low-passed (4th-order Butterworth) and kept at FS_PERIODICITY_RATE_HZ
+   or more: one sample in the largest factor of the hop that keeps that
+   rate (6 kHz at 48 and 96 kHz, 5.5 kHz at 44.1, 4 kHz at 32), where a
+   40 ms window is 160..240 samples and the lags 8..96: a direct
+   autocorrelation then costs a few thousand multiply-adds per hop at any
+   rate.  Voiced speech keeps its fundamental and second harmonic under
+   the cutoff; a high-pass takes DC and rumble off, which would otherwise
+   correlate at every lag. */
 #define FS_PERIODICITY_RATE_HZ 4000.0f
 #define FS_PERIODICITY_LOWPASS_HZ 1200.0f
 #define FS_PERIODICITY_HIGHPASS_HZ 40.0f

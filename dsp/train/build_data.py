@@ -58,8 +58,11 @@ import scipy.signal as sps
 import soundfile as sf
 
 # 1: synthesised speech and noise; 2: recorded voices (klettres), codecs,
-# recorded effects; 3: reverberation on 30 % of the speech instead of 60 %.
-SCRIPT_VERSION = 3
+# recorded effects; 3: reverberation on 30 % of the speech instead of 60 %;
+# 4: no Asterisk prompts that are not speech (tones, silence), and records
+# only for hops the network hears (fs-train-features leaves out digital
+# silence, where the network holds).
+SCRIPT_VERSION = 4
 DEFAULT_SEED = 17011
 SR = 48000
 RECORD_FLOATS = 106 + 3 * 26 + 2  # features, then the error quadratic Q, R, L, D0, S0 (LEARNED.md)
@@ -125,6 +128,9 @@ FESTIVAL_VAL = [('pc_diphone', 'it'), ('czech_machac', 'cs'), ('hy_fi_mv_diphone
 
 ASTERISK_TRAIN = '/usr/share/asterisk/sounds/en_US_f_Allison'
 ASTERISK_VAL = '/usr/share/asterisk/sounds/fr_CA_f_June'
+# Prompts in those folders that are not speech: beeps, two-tone signals,
+# and the silence/ folder's files of nothing.
+ASTERISK_NOT_SPEECH = re.compile(r'(^|/)(beep|beeperr|ascending-2tone|descending-2tone)\.wav$|(^|/)silence/')
 
 # Recorded voices: klettres-data's letters and syllables, one folder per
 # language (one or two speakers each).  A clip is used when it is not clipped
@@ -347,7 +353,8 @@ class Speech:
                     self.espeak_voices.append((lang, wl, var))
         self.festival_voices = FESTIVAL_VAL if val else FESTIVAL_TRAIN
         adir = ASTERISK_VAL if val else ASTERISK_TRAIN
-        self.asterisk_files = sorted(glob.glob(os.path.join(adir, '**', '*.wav'), recursive=True))
+        self.asterisk_files = sorted(f for f in glob.glob(os.path.join(adir, '**', '*.wav'), recursive=True)
+                                     if not ASTERISK_NOT_SPEECH.search(os.path.relpath(f, adir)))
         self.klettres = klettres  # language -> clip paths of this split
 
     def pick_voice(self, rng):

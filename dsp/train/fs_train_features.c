@@ -34,7 +34,9 @@
 
   The gains are the classical ones the gain rule made (before the
   musical-noise protection, where the learned stage sits).  A last partial
-  hop is left out.  Prints the number of hops.  Exit status 2 on bad input
+  hop is left out, and so are the hops of digital silence, where the
+  network holds (fs_learned_gain_hold) and so never learns from.  Prints
+  the number of records.  Exit status 2 on bad input
   or usage, with a one-line message; 1 when the output cannot be written.
 */
 #include "fs_bands.h"
@@ -172,7 +174,7 @@ int main(int argc, char **argv) {
       status = fail(1, "cannot write", out_path);
     }
   }
-  size_t hops = 0;
+  size_t hops = 0, records = 0;
   if (status == 0) {
     const fs_geometry *g = fs_enhancer_geometry(enhancer);
     const uint32_t bins = hop.bins;
@@ -181,6 +183,9 @@ int main(int argc, char **argv) {
     for (; hops < total; ++hops) {
       fs_enhancer_process_hop(enhancer, noisy + hops * g->hop, scratch);
       const float *clean_spectrum = fs_stft_analyse(stft, clean + hops * g->hop);
+      if (fs_enhancer_learned_held(enhancer)) {
+        continue; /* digital silence: the network holds there, and never sees it */
+      }
       float record[RECORD_FLOATS] = {0};
       memcpy(record, fs_enhancer_features(enhancer), FS_LEARNED_FEATURES * sizeof(float));
       float *q = record + FS_LEARNED_FEATURES, *r = q + FS_BANDS, *l = r + FS_BANDS;
@@ -220,13 +225,14 @@ int main(int argc, char **argv) {
         status = fail(1, "cannot write", out_path);
         break;
       }
+      ++records;
     }
     if (fclose(out) != 0 && status == 0) {
       status = fail(1, "cannot write", out_path);
     }
   }
   if (status == 0) {
-    printf("%zu\n", hops);
+    printf("%zu\n", records);
   }
   fs_enhancer_destroy(enhancer);
   fs_stft_destroy(stft);

@@ -21,7 +21,7 @@
 # only when DATA/recipe.json is missing, and train.py continues from
 # RUN/checkpoint.pt (its time budget counts across runs).
 # On 2 cores the defaults take about an hour and a half after the
-# installation (data 12 min, training 80 min), more on a busy machine; a
+# installation (data 5 to 12 min, training 70 to 80 min), more on a busy machine; a
 # machine so busy that training passes MINUTES ends it early, with other
 # weights (measurements in dsp/train/README.md).
 set -eu

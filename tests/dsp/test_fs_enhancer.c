@@ -291,6 +291,51 @@ static void same_input_same_output(void **state) {
   free(b);
 }
 
+/* With the learned gains heard, whole hops of digital silence before a
+   sound change nothing after it: 8 hops of zeros or 28, the same noisy
+   speech then comes out the same, bit for bit (the network holds on
+   silent frames, fs_learned_gain_hold). */
+static void learned_output_ignores_whole_hops_of_silence(void **state) {
+  (void)state;
+  const size_t n = 48000;
+  float *speech = malloc(n * sizeof(float));
+  test_speechlike(speech, n, 48000.0, 140.0);
+  uint32_t seed = 31;
+  for (size_t i = 0; i < n; ++i) {
+    speech[i] += 0.02f * test_gauss(&seed);
+  }
+  float *heard[2];
+  const size_t leads[2] = {8, 28};
+  for (int run = 0; run < 2; ++run) {
+    fs_enhancer *e = fs_enhancer_create(48000.0);
+    assert_non_null(e);
+    fs_enhancer_set_reduction(e, 18.0f);
+    fs_enhancer_set_learned_share(e, 1.0f);
+    const uint32_t hop = fs_enhancer_geometry(e)->hop;
+    float *zeros = calloc(hop, sizeof(float)), *scratch = malloc(hop * sizeof(float));
+    bool held = false;
+    for (size_t h = 0; h < leads[run]; ++h) {
+      fs_enhancer_process_hop(e, zeros, scratch);
+      held = held || fs_enhancer_learned_held(e);
+    }
+    assert_true(held);
+    heard[run] = malloc(n * sizeof(float));
+    for (size_t k = 0; k + hop <= n; k += hop) {
+      fs_enhancer_process_hop(e, speech + k, heard[run] + k);
+    }
+    assert_true(fs_enhancer_learned_report(e)->share == 1.0f);
+    assert_true(fs_enhancer_state_is_finite(e));
+    fs_enhancer_destroy(e);
+    free(zeros);
+    free(scratch);
+  }
+  const uint32_t hop = fs_geometry_for_rate(48000.0).hop;
+  assert_memory_equal(heard[0], heard[1], (n / hop) * hop * sizeof(float));
+  free(heard[0]);
+  free(heard[1]);
+  free(speech);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(impulse_comes_out_exactly_late),
@@ -301,6 +346,7 @@ int main(void) {
       cmocka_unit_test(snapshot_restore_round_trip),
       cmocka_unit_test(clean_speech_is_not_harmed),
       cmocka_unit_test(same_input_same_output),
+      cmocka_unit_test(learned_output_ignores_whole_hops_of_silence),
   };
   return cmocka_run_group_tests_name("fs_enhancer", tests, NULL, NULL);
 }

@@ -187,6 +187,38 @@ static void silence_gives_zero(void **state) {
   fs_periodicity_destroy(p);
 }
 
+/* Whole hops of silence before a sound change nothing: after 1 hop or 7
+   of zeros the same vowel gives the same values, bit for bit, at every
+   rate (the decimation keeps the same positions of every hop). */
+static void whole_hops_of_silence_change_nothing(void **state) {
+  (void)state;
+  const double rates[] = {22050.0, 44100.0, 48000.0, 96000.0, 192000.0};
+  for (int r = 0; r < 5; ++r) {
+    const fs_geometry g = fs_geometry_for_rate(rates[r]);
+    const size_t hops = 40;
+    float *voiced = malloc(hops * g.hop * sizeof(float));
+    float *zeros = calloc(g.hop, sizeof(float));
+    vowel(voiced, hops * g.hop, rates[r], 120.0);
+    fs_periodicity *early = fs_periodicity_create(rates[r], g.hop);
+    fs_periodicity *late = fs_periodicity_create(rates[r], g.hop);
+    fs_periodicity_update(early, zeros);
+    for (int h = 0; h < 7; ++h) {
+      fs_periodicity_update(late, zeros);
+    }
+    for (size_t h = 0; h < hops; ++h) {
+      fs_periodicity_update(early, voiced + h * g.hop);
+      fs_periodicity_update(late, voiced + h * g.hop);
+      assert_true(fs_periodicity_value(early) == fs_periodicity_value(late));
+      assert_true(fs_periodicity_pitch(early) == fs_periodicity_pitch(late));
+    }
+    assert_true(fs_periodicity_value(late) > 0.8f);
+    fs_periodicity_destroy(early);
+    fs_periodicity_destroy(late);
+    free(voiced);
+    free(zeros);
+  }
+}
+
 static void extreme_input_stays_finite(void **state) {
   (void)state;
   const fs_geometry g = fs_geometry_for_rate(48000.0);
@@ -214,7 +246,8 @@ static void extreme_input_stays_finite(void **state) {
   fs_periodicity_destroy(p);
 }
 
-/* The lags cover 62.5..500 Hz at every rate; the window is 40 ms. */
+/* The lags cover 62.5..500 Hz at every rate; the window is 40 ms; the
+   decimation divides the hop. */
 static void lags_scale_with_the_rate(void **state) {
   (void)state;
   const double rates[] = {22050.0, 32000.0, 44100.0, 48000.0, 88200.0, 96000.0, 176400.0, 192000.0};
@@ -223,7 +256,10 @@ static void lags_scale_with_the_rate(void **state) {
     fs_periodicity *p = fs_periodicity_create(rates[r], g.hop);
     assert_non_null(p);
     const double kept = fs_periodicity_decimated_rate(p);
-    assert_true(kept >= FS_PERIODICITY_RATE_HZ && kept < 1.3 * FS_PERIODICITY_RATE_HZ);
+    assert_true(kept >= FS_PERIODICITY_RATE_HZ && kept <= 1.5 * FS_PERIODICITY_RATE_HZ);
+    /* One kept sample in a whole divisor of the hop: every hop keeps the same positions. */
+    const double factor = rates[r] / kept;
+    assert_true(fabs(factor - round(factor)) < 1e-9 && g.hop % (uint32_t)round(factor) == 0);
     assert_true(kept / fs_periodicity_shortest_lag(p) >= FS_PITCH_HIGH_HZ);
     assert_true(kept / fs_periodicity_longest_lag(p) <= FS_PITCH_LOW_HZ);
     fs_periodicity_destroy(p);
@@ -269,6 +305,7 @@ int main(void) {
       cmocka_unit_test(white_noise_is_not_periodic),
       cmocka_unit_test(hum_and_rumble_are_not_voices),
       cmocka_unit_test(silence_gives_zero),
+      cmocka_unit_test(whole_hops_of_silence_change_nothing),
       cmocka_unit_test(extreme_input_stays_finite),
       cmocka_unit_test(lags_scale_with_the_rate),
       cmocka_unit_test(snapshot_replays),

@@ -1,5 +1,5 @@
-# fs-train-features: one record of 106 + 3 * 26 + 2 float32 per whole hop,
-# the hop count on stdout; every refusal is one stderr line and exit
+# fs-train-features: one record of 106 + 3 * 26 + 2 float32 per whole hop
+# but those of digital silence, the record count on stdout; every refusal is one stderr line and exit
 # status 2, leaving no output behind.
 # usage: train_features.sh TOOL GEN WORKDIR  (TOOL in common.sh's HOST)
 . "$(dirname "$0")/common.sh"
@@ -30,6 +30,21 @@ wrote 22050 128 "$WORK/22k-clean.wav" "$WORK/22k-noisy.wav"
 cp "$WORK/out.f32" "$WORK/first.f32"
 wrote 22050 128 "$WORK/22k-clean.wav" "$WORK/22k-noisy.wav"
 check "the same input gives the same records" cmp -s "$WORK/out.f32" "$WORK/first.f32"
+
+# Digital silence is left out: 0.5 s of zeros before 1 s of noise at
+# 48 kHz is 93.75 of the 281 whole hops; the frames that still hold some
+# of the silence count as silent only while it fills them, so between 90
+# and 94 hops go.
+"$GEN" noise "$WORK/lead.wav" --seconds 1.5 --lead 0.5 || exit 1
+rm -f "$WORK/out.f32"
+if "$HOST" "$WORK/lead.wav" "$WORK/lead.wav" "$WORK/out.f32" >"$WORK/stdout" 2>"$WORK/stderr" &&
+   records=$(cat "$WORK/stdout") && [ "$records" -ge 187 ] && [ "$records" -le 191 ] &&
+   [ "$(wc -c <"$WORK/out.f32")" -eq $((records * 186 * 4)) ]; then
+  ok "silence lead: $records of 281 hops, the silent ones left out"
+else
+  not_ok "silence lead: expected 187..191 records of 281 hops"
+  sed 's/^/#   /' "$WORK/stdout" "$WORK/stderr"
+fi
 
 # refused DESCRIPTION ARGS...
 refused() { refused_by fs-train-features "$WORK/out.f32" "$@"; }
