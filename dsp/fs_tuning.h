@@ -396,10 +396,11 @@ static_assert(FS_PITCH_PEAK_SHARE > 0.5f && FS_PITCH_PEAK_SHARE < 1.0f, "peak sh
 /* Learned tier's gain stage (fs_learned_gain.h).  The share of the
    learned gains glides over FS_LEARNED_GLIDE_MS when the safety net moves
    it, in the gain domain, so a switch is a short crossfade.  Its starting
-   share is FS_LEARNED_SHARE_DEFAULT: 0 (classical heard) until a shipped
-   network beats the classical gains (README, "The learned tier"). */
+   share is FS_LEARNED_SHARE_DEFAULT: 1, the learned gains heard while the
+   net trusts them (README, "The learned tier"); 0 would play the
+   classical gains unless the net is told otherwise. */
 #define FS_LEARNED_GLIDE_MS 10.0f
-#define FS_LEARNED_SHARE_DEFAULT 0.0f
+#define FS_LEARNED_SHARE_DEFAULT 1.0f
 #define FS_LEARNED_SPEECH_LOW_HZ 300.0f /* bands whose centre lies here are */
 #define FS_LEARNED_SPEECH_HIGH_HZ 4000.0f /* judged for flicker */
 

@@ -67,8 +67,9 @@
    Allocated only without a host worker. */
 #define FS_SPOOL_RECORDS 16384u
 
-_Static_assert(FS_PORT_FREEWHEEL + 1 == FS_CONTROL_COUNT && FS_PORT_CONTROL_INPUTS == FS_CONTROL_COUNT,
-               "control inputs come first, in fs_control_id order");
+_Static_assert(FS_PORT_FREEWHEEL + 1 == FS_PORT_CONTROL_INPUTS && FS_CONTROL_FREEWHEEL + 1 == FS_PORT_CONTROL_INPUTS &&
+                   FS_CONTROL_LEARNED + 1 == FS_CONTROL_COUNT,
+               "control inputs come first, in fs_control_id order; use_learned is the control appended last");
 
 /* Reads the nominal block length, when the host offers it as an int as
    the spec says: the real-time period the budget applies to.  (The
@@ -243,12 +244,17 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
 /* Audio class: only stores the pointer. */
 static void connect_port(LV2_Handle instance, uint32_t port, void *data) {
   fs_plugin *self = instance;
-  if (port < FS_CONTROL_COUNT) {
+  if (port < FS_PORT_CONTROL_INPUTS) {
     self->control_in[port] = data;
     return;
   }
+  /* Mono: these indices are those a stereo plugin's in_r and out_r have. */
   if (port == fs_port_learned(self->channels)) {
-    self->learned = data; /* mono: the index a stereo plugin's in_r has */
+    self->learned = data;
+    return;
+  }
+  if (port == fs_port_use_learned(self->channels)) {
+    self->control_in[FS_CONTROL_LEARNED] = data;
     return;
   }
   switch ((fs_port_index)port) {

@@ -6,7 +6,9 @@
   index and symbol against the installed Turtle through lilv.
 
   The control inputs come first, in the order of fs_control_id
-  (recovery/net/fs_controls.h).  Header-only; any thread.
+  (recovery/net/fs_controls.h); the ports added later come after the
+  audio ports, so no index a host saved ever moved.  Header-only; any
+  thread.
 */
 #ifndef FS_PORTS_H
 #define FS_PORTS_H
@@ -31,20 +33,28 @@ typedef enum {
   FS_PORT_OUT_0 = 14,
   FS_PORT_IN_1 = 15,
   FS_PORT_OUT_1 = 16,
-  /* Appended after the audio ports, so its index depends on how many: */
-  FS_PORT_LEARNED_MONO = 15,   /* the share of learned gains heard, 0..1 */
+  /* Appended after the audio ports, so their indices depend on how many: */
+  FS_PORT_LEARNED_MONO = 15,   /* out: the share of learned gains heard, 0..1 */
   FS_PORT_LEARNED_STEREO = 17,
+  FS_PORT_USE_LEARNED_MONO = 16, /* in: the learned tier may be heard, 0 or 1 */
+  FS_PORT_USE_LEARNED_STEREO = 18,
 } fs_port_index;
 
-/* Control inputs (ports 0 .. FS_PORT_CONTROL_INPUTS - 1). */
+/* The control inputs in one run from port 0 (ports 0 ..
+   FS_PORT_CONTROL_INPUTS - 1); `use_learned` is the one after them. */
 #define FS_PORT_CONTROL_INPUTS 7u
 /* Ports of the mono and of the stereo plugin. */
-#define FS_PORT_COUNT_MONO 16u
-#define FS_PORT_COUNT_STEREO 18u
+#define FS_PORT_COUNT_MONO 17u
+#define FS_PORT_COUNT_STEREO 19u
 
-/* The `learned` port's index for a plugin of `channels` (1 or 2). */
+/* The `learned` output port's index for a plugin of `channels` (1 or 2). */
 static inline uint32_t fs_port_learned(uint32_t channels) {
   return channels > 1 ? FS_PORT_LEARNED_STEREO : FS_PORT_LEARNED_MONO;
+}
+
+/* The `use_learned` input port's index for a plugin of `channels`. */
+static inline uint32_t fs_port_use_learned(uint32_t channels) {
+  return channels > 1 ? FS_PORT_USE_LEARNED_STEREO : FS_PORT_USE_LEARNED_MONO;
 }
 
 /* The symbol of a control port (index below FS_PORT_IN_0), else NULL. */

@@ -20,7 +20,7 @@
 #define MAX_TYPES 8
 
 enum { COL_FAILSAFE, COL_LEARNED, COL_SPEEXDSP, COL_RNNOISE_02, COL_RNNOISE_01, COL_IRM, COLUMNS };
-static const char *const column_names[COLUMNS] = {"failsafe", "fs learned", "speexdsp", "RNNoise 0.2", "RNNoise 0.1", "IRM"};
+static const char *const column_names[COLUMNS] = {"fs classical", "fs learned", "speexdsp", "RNNoise 0.2", "RNNoise 0.1", "IRM"};
 
 typedef struct {
   int available;
@@ -169,7 +169,7 @@ static void score_table(table *t, peers_state *state, float reduction_db) {
   for (size_t k = 0; k < COLUMNS; ++k) {
     t->columns[k].improvement = calloc(corpus->mixture_count, sizeof(double));
   }
-  fprintf(stderr, "peers: %s: failsafe\n", corpus->origin);
+  fprintf(stderr, "peers: %s: failsafe, classical gains\n", corpus->origin);
   score_system(&t->columns[COL_FAILSAFE], &bench_failsafe, corpus, reduction_db);
   fprintf(stderr, "peers: %s: failsafe, learned gains heard\n", corpus->origin);
   score_system(&t->columns[COL_LEARNED], &bench_failsafe_learned, corpus, reduction_db);

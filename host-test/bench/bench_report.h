@@ -12,7 +12,8 @@
 #include <stdint.h>
 
 /* What the tables are made of.  peer is speexdsp's result, NULL when built
-   without it; full is failsafe's. */
+   without it; full is what the plugin plays by default (the learned
+   gains), classical the full path with the classical gains. */
 typedef struct bench_report {
   const bench_corpus *corpus;
   double rate;
@@ -20,7 +21,7 @@ typedef struct bench_report {
   double input_mni;
   const bench_result *results;
   size_t system_count;
-  const bench_result *full, *peer;
+  const bench_result *full, *classical, *peer;
   int do_cost, repetitions, realtime;
   double cost_seconds;
 } bench_report;

@@ -73,21 +73,27 @@ static uint32_t full_latency(void *instance) {
   return fs_enhancer_geometry(((full_path *)instance)->enhancer)->latency;
 }
 
-const bench_system bench_failsafe = {"failsafe", full_create, full_destroy, full_set_reduction,
-                                     full_process, full_latency};
-
-/* ---- failsafe, full path with the learned gains heard ------------------- */
-
-/* The same path with the learned tier's share at 1, as the net sets it
-   while the learned tier is trusted (fs_learned_gain.h). */
-static void *learned_create(double rate) {
+/* The full path with the learned tier's share set: 0 plays the classical
+   gains (the tier the net falls back to first), 1 the learned ones, as
+   the net sets it while the learned tier is trusted (the default,
+   fs_learned_gain.h). */
+static void *full_create_with_share(double rate, float share) {
   full_path *p = full_create(rate);
   if (p) {
-    fs_enhancer_set_learned_share(p->enhancer, 1.0f);
+    fs_enhancer_set_learned_share(p->enhancer, share);
     fs_enhancer_reset(p->enhancer);
   }
   return p;
 }
+
+static void *classical_create(double rate) { return full_create_with_share(rate, 0.0f); }
+
+const bench_system bench_failsafe = {"failsafe classical", classical_create, full_destroy, full_set_reduction,
+                                     full_process, full_latency};
+
+/* ---- failsafe, full path with the learned gains heard ------------------- */
+
+static void *learned_create(double rate) { return full_create_with_share(rate, 1.0f); }
 
 const bench_system bench_failsafe_learned = {"failsafe learned", learned_create, full_destroy, full_set_reduction,
                                              full_process, full_latency};

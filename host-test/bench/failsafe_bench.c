@@ -197,8 +197,9 @@ int main(int argc, char **argv) {
   const bench_system *systems[MAX_SYSTEMS];
   size_t system_count = 0;
   systems[system_count++] = &bench_failsafe;
-  /* The full path with the learned tier heard: what it would cost the day
-     the net hears it by default (README, "The learned tier"). */
+  /* The full path with the learned tier heard: what the plugin plays by
+     default (README, "The learned tier"); the classical one above is
+     what the net falls back to first. */
   systems[system_count++] = &bench_failsafe_learned;
 #ifdef FS_BENCH_HAVE_SPEEXDSP
   systems[system_count++] = &bench_speexdsp;
@@ -278,6 +279,7 @@ int main(int argc, char **argv) {
       .results = results,
       .system_count = system_count,
       .full = full,
+      .classical = result_of(results, system_count, &bench_failsafe),
       .peer = peer,
       .do_cost = do_cost,
       .repetitions = repetitions,

@@ -14,6 +14,7 @@ static const fs_control_range control_ranges[FS_CONTROL_COUNT] = {
     [FS_CONTROL_BUDGET] = {5.0f, 100.0f, 50.0f},
     [FS_CONTROL_CHAOS] = {0.0f, 9.0f, 0.0f},
     [FS_CONTROL_FREEWHEEL] = {0.0f, 1.0f, 0.0f},
+    [FS_CONTROL_LEARNED] = {0.0f, 1.0f, 1.0f},
 };
 
 /* The chaos modes by name.  The Turtle's scale points are the hosts'
@@ -106,6 +107,7 @@ uint32_t fs_controls_clamp(const float *const raw[FS_CONTROL_COUNT], fs_controls
   out->budget_pct = v[FS_CONTROL_BUDGET];
   out->chaos = (fs_chaos_mode)lrintf(v[FS_CONTROL_CHAOS]);
   out->freewheel = v[FS_CONTROL_FREEWHEEL] >= 0.5f;
+  out->learned = v[FS_CONTROL_LEARNED] >= 0.5f;
   out->out_of_range = out_of_range;
   return violations;
 }

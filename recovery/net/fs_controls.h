@@ -14,7 +14,8 @@
   learner's "review controls" advice can follow.
 
   The order of FS_CONTROL_* is the order of the control input ports
-  (lv2:index 0..6 in ttl/controls.ttl.in).
+  (lv2:index 0..6 in ttl/controls.ttl.in), then `use_learned`, appended
+  after the audio ports (plugin/fs_ports.h) so no earlier index moved.
 
   Threading: clamp and check are audio class; the ranges, defaults and
   chaos names are constant data, any thread.
@@ -35,6 +36,7 @@ typedef enum {
   FS_CONTROL_BUDGET,
   FS_CONTROL_CHAOS,
   FS_CONTROL_FREEWHEEL,
+  FS_CONTROL_LEARNED, /* the `use_learned` port, after the audio ports */
   FS_CONTROL_COUNT
 } fs_control_id;
 
@@ -67,6 +69,7 @@ typedef struct {
   float budget_pct;   /* [5, 100] */
   fs_chaos_mode chaos;
   bool freewheel; /* host renders faster than real time */
+  bool learned;   /* the learned tier may be heard (the net still decides) */
   /* Bit (1u << fs_control_id) for each raw value that was NaN or outside
      its range and was replaced; an unconnected port is not counted. */
   uint32_t out_of_range;

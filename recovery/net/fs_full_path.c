@@ -9,10 +9,21 @@
 #include <math.h>
 #include <string.h>
 
+/* The share of the learned gains the controls allow while the learned
+   breaker is closed: 1 under a learned chaos mode (the fault must be
+   heard), else what the net was told, unless the `use_learned` control
+   says no. */
+static float allowed_share(const fs_supervisor *sup, const fs_controls *controls) {
+  if (fs_fault_is_learned(controls->chaos)) {
+    return 1.0f;
+  }
+  return controls->learned ? sup->learned_allowed : 0.0f;
+}
+
 FS_COLD void fs_full_reset(fs_supervisor *sup) {
   /* The enhancers start at the share they will play, without a glide (a
      reset makes the share jump to its target). */
-  sup->learned_share = fs_fault_is_learned(sup->pending.chaos) ? 1.0f : sup->learned_allowed;
+  sup->learned_share = allowed_share(sup, &sup->pending);
   for (uint32_t c = 0; c < sup->channels; ++c) {
     fs_enhancer_set_learned_share(sup->full[c], sup->learned_share);
     fs_learned_monitor_reset(&sup->learned_monitor[c]);
@@ -66,8 +77,7 @@ FS_COLD void fs_full_repair_learned(fs_supervisor *sup) {
 }
 
 FS_COLD void fs_full_set_learned_share(fs_supervisor *sup) {
-  const float allowed = fs_fault_is_learned(sup->active.chaos) ? 1.0f : sup->learned_allowed;
-  const float share = fs_policy_learned_allowed(&sup->policy) ? allowed : 0.0f;
+  const float share = fs_policy_learned_allowed(&sup->policy) ? allowed_share(sup, &sup->active) : 0.0f;
   if (share != sup->learned_share) {
     sup->learned_share = share;
     for (uint32_t c = 0; c < sup->channels; ++c) {
@@ -253,8 +263,8 @@ bool fs_full_run(fs_supervisor *sup, const float *const *in, float *const *out, 
 }
 
 bool fs_full_learned_watched(const fs_supervisor *sup) {
-  return sup->learned_share > 0.0f || sup->learned_allowed > 0.0f || !fs_breaker_idle(&sup->policy.learned) ||
-         fs_fault_is_learned(sup->active.chaos);
+  return sup->learned_share > 0.0f || allowed_share(sup, &sup->active) > 0.0f ||
+         !fs_breaker_idle(&sup->policy.learned);
 }
 
 FS_COLD void fs_full_check_learned(fs_supervisor *sup, fs_findings *findings) {

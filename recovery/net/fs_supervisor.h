@@ -78,9 +78,10 @@ void fs_supervisor_set_host_period(fs_supervisor *sup, uint32_t nominal_block);
 
 /* Audio.  The share of the learned gains the full tier plays while they
    behave (their breaker closed), 0..1 (clamped; NaN is 0).  Until called:
-   FS_LEARNED_SHARE_DEFAULT.  While a learned chaos mode is on, 1 whatever
-   was set, so the fault is heard and must be absorbed.  Takes effect at
-   the next hop boundary and survives reset. */
+   FS_LEARNED_SHARE_DEFAULT.  The `use_learned` control (fs_controls)
+   off makes it 0.  While a learned chaos mode is on, 1 whatever was set,
+   so the fault is heard and must be absorbed.  Takes effect at the next
+   hop boundary and survives reset. */
 void fs_supervisor_set_learned_allowed(fs_supervisor *sup, float share);
 
 /* Audio.  Any n (0 too); in[c] may equal out[c].  Sets FTZ/DAZ for the

@@ -74,6 +74,9 @@ static void rig_open(rig *r, const char *uri, double rate, float *const *audio_i
   }
   r->controls[fs_port_learned(r->channels)] = -1.0f; /* run() must write it */
   lilv_instance_connect_port(r->instance, fs_port_learned(r->channels), &r->controls[fs_port_learned(r->channels)]);
+  const uint32_t use_learned = fs_port_use_learned(r->channels);
+  r->controls[use_learned] = defaults[use_learned];
+  lilv_instance_connect_port(r->instance, use_learned, &r->controls[use_learned]);
   lilv_instance_activate(r->instance);
 }
 
@@ -98,7 +101,7 @@ static void both_plugins_have_the_public_ports(void **state) {
       lilv_node_free(sym);
       assert_non_null(port);
       assert_int_equal(lilv_port_get_index(p, port), i);
-      if (i < FS_CONTROL_COUNT) {
+      if (i < FS_PORT_CONTROL_INPUTS) {
         /* The Turtle and the clamping code agree on every range. */
         const fs_control_range *range = fs_control_range_of((fs_control_id)i);
         assert_float_equal(mins[i], range->minimum, 0.0f);
@@ -115,6 +118,18 @@ static void both_plugins_have_the_public_ports(void **state) {
     assert_int_equal(lilv_port_get_index(p, learned), k == 0 ? 15u : 17u);
     assert_float_equal(mins[fs_port_learned(k == 0 ? 1u : 2u)], 0.0f, 0.0f);
     assert_float_equal(maxs[fs_port_learned(k == 0 ? 1u : 2u)], 1.0f, 0.0f);
+    /* The use_learned control after it, whose range the clamping code shares. */
+    LilvNode *use_sym = lilv_new_string(world, "use_learned");
+    const LilvPort *use = lilv_plugin_get_port_by_symbol(p, use_sym);
+    lilv_node_free(use_sym);
+    assert_non_null(use);
+    const uint32_t use_index = fs_port_use_learned(k == 0 ? 1u : 2u);
+    assert_int_equal(lilv_port_get_index(p, use), use_index);
+    assert_int_equal(use_index, k == 0 ? 16u : 18u);
+    const fs_control_range *use_range = fs_control_range_of(FS_CONTROL_LEARNED);
+    assert_float_equal(mins[use_index], use_range->minimum, 0.0f);
+    assert_float_equal(maxs[use_index], use_range->maximum, 0.0f);
+    assert_float_equal(defs[use_index], use_range->fallback, 0.0f);
     LilvNode *latency = lilv_new_uri(world, LV2_CORE__latency);
     LilvNode *enabled = lilv_new_uri(world, LV2_CORE__enabled);
     LilvNode *freewheel = lilv_new_uri(world, LV2_CORE__freeWheeling);
@@ -187,7 +202,7 @@ static void latency_is_reported_and_exact(void **state) {
     lilv_instance_run(r.instance, 0);
     const uint32_t latency = (uint32_t)r.controls[7];
     assert_true(latency > 0 && latency <= 512u * (uint32_t)(rates[k] / 44100.0));
-    /* The learned share is shown, 0 by default: the classical gains. */
+    /* The learned share is shown: nothing heard before the first hop. */
     assert_float_equal(r.controls[fs_port_learned(1)], 0.0f, 0.0f);
     memset(x, 0, sizeof(x));
     x[3000] = 0.5f;
@@ -199,6 +214,8 @@ static void latency_is_reported_and_exact(void **state) {
       }
     }
     assert_int_equal(peak, 3000 + latency);
+    /* ...then 1 by default: the learned gains (FS_LEARNED_SHARE_DEFAULT). */
+    assert_float_equal(r.controls[fs_port_learned(1)], 1.0f, 0.0f);
     rig_close(&r);
   }
 }
@@ -259,6 +276,7 @@ static void hostile_controls_and_input_stay_safe(void **state) {
     for (uint32_t i = 0; i < 7; ++i) {
       r.controls[i] = hostile[(test_random(&rng) >> 10) % 6];
     }
+    r.controls[fs_port_use_learned(2)] = hostile[(test_random(&rng) >> 10) % 6];
     for (uint32_t i = 0; i < 4096; ++i) {
       l[i] = ((int32_t)test_random(&rng)) * (200.0f / 2147483648.0f); /* up to +46 dBFS */
       r_[i] = (i % 97 == 0) ? NAN : l[i];

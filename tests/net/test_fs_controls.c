@@ -23,6 +23,7 @@ static void defaults_match_the_turtle(void **state) {
   assert_float_equal(c.budget_pct, 50.0f, 0.0f);
   assert_int_equal(c.chaos, FS_CHAOS_OFF);
   assert_false(c.freewheel);
+  assert_true(c.learned);
 }
 
 static void nan_takes_the_default_and_is_counted(void **state) {
@@ -41,6 +42,8 @@ static void nan_takes_the_default_and_is_counted(void **state) {
   assert_float_equal(c.reduction_db, d.reduction_db, 0.0f);
   assert_float_equal(c.ceiling_db, d.ceiling_db, 0.0f);
   assert_int_equal(c.chaos, d.chaos);
+  assert_int_equal(c.learned, d.learned);
+  assert_true(d.learned); /* the learned tier may be heard unless told not */
 }
 
 static void infinities_and_absurd_values_clamp(void **state) {
@@ -60,6 +63,7 @@ static void infinities_and_absurd_values_clamp(void **state) {
   assert_float_equal(c.budget_pct, 100.0f, 0.0f);
   assert_int_equal(c.chaos, FS_CHAOS_COUNT - 1);
   assert_true(c.freewheel);
+  assert_true(c.learned);
 
   assert_int_equal(fs_controls_clamp(low, &c), FS_CONTROL_COUNT);
   assert_false(c.enabled);
@@ -69,6 +73,7 @@ static void infinities_and_absurd_values_clamp(void **state) {
   assert_float_equal(c.budget_pct, 5.0f, 0.0f);
   assert_int_equal(c.chaos, 0);
   assert_false(c.freewheel);
+  assert_false(c.learned);
 }
 
 static void unconnected_ports_take_defaults_silently(void **state) {
@@ -82,7 +87,7 @@ static void unconnected_ports_take_defaults_silently(void **state) {
 
 static void in_range_values_pass_unchanged(void **state) {
   (void)state;
-  const float values[FS_CONTROL_COUNT] = {0.0f, 12.5f, -3.0f, 25.0f, 80.0f, 3.4f, 1.0f};
+  const float values[FS_CONTROL_COUNT] = {0.0f, 12.5f, -3.0f, 25.0f, 80.0f, 3.4f, 1.0f, 0.0f};
   const float *raw[FS_CONTROL_COUNT];
   for (int i = 0; i < FS_CONTROL_COUNT; ++i) {
     raw[i] = &values[i];
@@ -97,6 +102,7 @@ static void in_range_values_pass_unchanged(void **state) {
   assert_float_equal(c.budget_pct, 80.0f, 0.0f);
   assert_int_equal(c.chaos, 3); /* integer port: nearest value */
   assert_true(c.freewheel);
+  assert_false(c.learned);
 }
 
 static void ranges_are_published(void **state) {

@@ -18,6 +18,7 @@
 #include "fs_geometry.h"
 #include "fs_guard.h"
 #include "fs_supervisor.h"
+#include "fs_tuning.h"
 #include "test_random.h"
 
 #define RATE 48000.0
@@ -728,30 +729,45 @@ static void clean_speech_never_trips_the_learned_tier(void **state) {
   speech_never_trips_the_learned_tier(0.0f);
 }
 
-static void by_default_the_learned_gains_are_not_heard_nor_judged(void **state) {
+/* The learned gains are heard by default (FS_LEARNED_SHARE_DEFAULT), and
+   allowing 1 explicitly is the default bit for bit; allowing 0 plays the
+   classical gains, unjudged, and so do NaN (clamped to 0) and the
+   `use_learned` control off. */
+static void by_default_the_learned_gains_are_heard(void **state) {
   (void)state;
-  static float x[96000], y[96000], y_learned_off[96000];
+  static float x[96000], y[96000], y_other[96000];
   make_signal(x, 96000, 3, 1.0f);
   fs_controls controls = quiet_controls();
   fs_supervisor *sup = make(RATE, 1, &controls);
   run_mono(sup, x, y, 96000, 256, 0);
-  assert_float_equal(status_of(sup).learned, 0.0f, 0.0f);
+  assert_float_equal(status_of(sup).learned, FS_LEARNED_SHARE_DEFAULT, 0.0f);
+  assert_float_equal(status_of(sup).learned, 1.0f, 0.0f);
   assert_int_equal(status_of(sup).incidents, 0);
-  /* Allowing 0 explicitly is the default, bit for bit. */
-  fs_supervisor_set_learned_allowed(sup, 0.0f);
-  fs_supervisor_reset(sup);
-  run_mono(sup, x, y_learned_off, 96000, 256, 0);
-  assert_memory_equal(y, y_learned_off, sizeof(y));
-  /* Forced on, the output changes (the learned gains are heard)... */
+  /* Allowing 1 explicitly is the default, bit for bit. */
   fs_supervisor_set_learned_allowed(sup, 1.0f);
   fs_supervisor_reset(sup);
-  run_mono(sup, x, y_learned_off, 96000, 256, 0);
-  assert_true(memcmp(y, y_learned_off, sizeof(y)) != 0);
-  /* ...and back to 0 it is the default again, from the next reset on. */
+  run_mono(sup, x, y_other, 96000, 256, 0);
+  assert_memory_equal(y, y_other, sizeof(y));
+  /* Allowed 0, the classical gains are heard: the output changes... */
+  fs_supervisor_set_learned_allowed(sup, 0.0f);
+  fs_supervisor_reset(sup);
+  run_mono(sup, x, y_other, 96000, 256, 0);
+  assert_float_equal(status_of(sup).learned, 0.0f, 0.0f);
+  assert_true(memcmp(y, y_other, sizeof(y)) != 0);
+  /* ...and NaN is 0 too, bit for bit. */
+  static float y_nan[96000];
   fs_supervisor_set_learned_allowed(sup, NAN);
   fs_supervisor_reset(sup);
-  run_mono(sup, x, y_learned_off, 96000, 256, 0);
-  assert_memory_equal(y, y_learned_off, sizeof(y));
+  run_mono(sup, x, y_nan, 96000, 256, 0);
+  assert_memory_equal(y_other, y_nan, sizeof(y));
+  fs_supervisor_destroy(sup);
+  /* The `use_learned` control off is the same as allowing 0: the
+     classical gains, bit for bit, and nothing of the learned tier judged. */
+  controls.learned = false;
+  sup = make(RATE, 1, &controls);
+  run_mono(sup, x, y_nan, 96000, 256, 0);
+  assert_float_equal(status_of(sup).learned, 0.0f, 0.0f);
+  assert_memory_equal(y_other, y_nan, sizeof(y));
   fs_supervisor_destroy(sup);
 }
 
@@ -774,7 +790,7 @@ int main(void) {
       cmocka_unit_test(a_broken_network_is_found_in_its_own_hop_and_heard_classical_after),
       cmocka_unit_test(speech_in_noise_never_trips_the_learned_tier),
       cmocka_unit_test(clean_speech_never_trips_the_learned_tier),
-      cmocka_unit_test(by_default_the_learned_gains_are_not_heard_nor_judged),
+      cmocka_unit_test(by_default_the_learned_gains_are_heard),
   };
   return cmocka_run_group_tests_name("fs_supervisor", tests, NULL, NULL);
 }

@@ -46,13 +46,15 @@ void fs_full_rebuild(fs_supervisor *sup);
 void fs_full_repair_learned(fs_supervisor *sup);
 
 /* The share of the learned gains the enhancers should play from the next
-   hop: the allowed one while the learned breaker is closed, else 0. */
+   hop: the allowed one (fs_supervisor_set_learned_allowed, unless the
+   `use_learned` control is off; 1 under a learned chaos mode) while the
+   learned breaker is closed, else 0. */
 void fs_full_set_learned_share(fs_supervisor *sup);
 
 /* True while the learned gains are to be watched: they may be heard, or
    are proving themselves in shadow after a fault, or a learned chaos mode
-   is on.  With none allowed (the default while the shipped network does
-   not beat the classical gains) nobody wants them, and a finding about them would only be
+   is on.  With none allowed (the `use_learned` control off, or the net
+   told 0) nobody wants them, and a finding about them would only be
    noise in the journal. */
 bool fs_full_learned_watched(const fs_supervisor *sup);
 
