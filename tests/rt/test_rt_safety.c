@@ -341,6 +341,8 @@ static void connect_all(fs_run *r, float *const *in, float *const *out) {
     lilv_instance_connect_port(r->instance, FS_PORT_IN_0 + 2 * c + 1, out[c]);
   }
   lilv_instance_connect_port(r->instance, fs_port_learned(r->channels), &r->controls[fs_port_learned(r->channels)]);
+  const uint32_t use_learned = fs_port_use_learned(r->channels);
+  lilv_instance_connect_port(r->instance, use_learned, &r->controls[use_learned]);
   guard_arm(r->guard, 0);
 }
 
@@ -387,6 +389,7 @@ static void run_block(fs_run *r, const fs_scene *scene, uint64_t scene_frame, ui
   for (uint32_t c = 0; c < r->channels; ++c) memcpy(in_copy[c], in[c], n * sizeof(float));
 
   memcpy(r->controls, r->defaults, FS_PORT_CONTROL_INPUTS * sizeof(float));
+  r->controls[fs_port_use_learned(r->channels)] = r->defaults[fs_port_use_learned(r->channels)];
   if (scene->kind == SCENE_CHAOS) {
     /* The fault holds for the scene's first three quarters, then the
      * plugin gets the rest to recover. */
@@ -397,6 +400,8 @@ static void run_block(fs_run *r, const fs_scene *scene, uint64_t scene_frame, ui
     static const float lo[FS_PORT_CONTROL_INPUTS] = {0, 0, -12, 1, 5, 0, 0};
     static const float hi[FS_PORT_CONTROL_INPUTS] = {1, 40, 0, 100, 100, 6, 1};
     for (uint32_t p = 0; p < FS_PORT_CONTROL_INPUTS; ++p) r->controls[p] = random_control(&r->rng, lo[p], hi[p]);
+    /* The learned tier switched on and off at random too (and NaN, +-Inf). */
+    r->controls[fs_port_use_learned(r->channels)] = random_control(&r->rng, 0, 1);
     /* Whole chaos values, so every mode shows up, stalls included. */
     if (isfinite(r->controls[FS_PORT_CHAOS])) r->controls[FS_PORT_CHAOS] = floorf(r->controls[FS_PORT_CHAOS]);
   }
