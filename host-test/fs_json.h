@@ -1,12 +1,10 @@
 /* fs_json: the tools' one JSON writer; strings are escaped by the
  * journal's escaper (fs_json_text).
  *
- * The streaming writer (failsafe-host's summary, failsafe-bench's --json)
- * tracks only whether a comma is due at each nesting level of objects and
- * arrays, writes compact JSON (one line), and writes non-finite numbers as
- * null because JSON has no NaN or infinity.
- * Tools that lay out their JSON by hand (failsafe-rt's summary) still
- * quote their strings with fs_json_write_string. */
+ * The streaming writer (failsafe-host's summary, failsafe-bench's --json,
+ * failsafe-rt's summary) tracks only whether a comma is due at each
+ * nesting level of objects and arrays, writes compact JSON (one line), and
+ * writes non-finite numbers as null because JSON has no NaN or infinity. */
 #ifndef FS_JSON_H
 #define FS_JSON_H
 

@@ -149,88 +149,102 @@ void fs_rt_result_free(fs_rt_result *r) {
   r->windows = NULL;
 }
 
-/* JSON has no NaN: an absent figure is null. */
-static void json_number(FILE *out, double v) {
-  if (isfinite(v)) {
-    fprintf(out, "%.9g", v);
-  } else {
-    fputs("null", out);
-  }
+static void json_count(fs_json *json, const char *key, uint64_t value) {
+  fs_json_key(json, key);
+  fs_json_uint(json, value);
 }
 
-static void json_percentiles(FILE *out, const char *indent, const char *name, const fs_rt_percentiles *p) {
-  fprintf(out, "%s\"%s\": {\"p50\": %llu, \"p99\": %llu, \"max\": %llu},\n", indent, name, (unsigned long long)p->p50,
-          (unsigned long long)p->p99, (unsigned long long)p->max);
+/* JSON has no NaN: fs_json writes an absent (non-finite) figure as null. */
+static void json_number(fs_json *json, const char *key, double value) {
+  fs_json_key(json, key);
+  fs_json_double(json, value);
 }
 
-void fs_rt_result_json(FILE *out, const fs_rt_result *r, const char *indent, int with_plugin_fields) {
-  fprintf(out, "%s\"callbacks\": %llu,\n", indent, (unsigned long long)r->callbacks);
-  fprintf(out, "%s\"segments\": %llu,\n", indent, (unsigned long long)r->segments);
-  fprintf(out, "%s\"xruns\": %llu,\n", indent, (unsigned long long)r->xruns);
-  fprintf(out, "%s\"xruns_after_late\": %llu,\n", indent, (unsigned long long)r->xruns_after_late);
-  fprintf(out, "%s\"xruns_after_late_plugin\": %llu,\n", indent, (unsigned long long)r->xruns_after_late_plugin);
-  if (with_plugin_fields) fprintf(out, "%s\"xruns_in_chaos\": %llu,\n", indent, (unsigned long long)r->xruns_in_chaos);
-  fprintf(out,
-          "%s\"xrun_flags\": {\"input_underflow\": %llu, \"input_overflow\": %llu, \"output_underflow\": %llu, "
-          "\"output_overflow\": %llu},\n",
-          indent, (unsigned long long)r->input_underflow, (unsigned long long)r->input_overflow,
-          (unsigned long long)r->output_underflow, (unsigned long long)r->output_overflow);
+static void json_percentiles(fs_json *json, const char *key, const fs_rt_percentiles *p) {
+  fs_json_key(json, key);
+  fs_json_object_begin(json);
+  json_count(json, "p50", p->p50);
+  json_count(json, "p99", p->p99);
+  json_count(json, "max", p->max);
+  fs_json_object_end(json);
+}
+
+void fs_rt_result_json(fs_json *json, const fs_rt_result *r, int with_plugin_fields) {
+  json_count(json, "callbacks", r->callbacks);
+  json_count(json, "segments", r->segments);
+  json_count(json, "xruns", r->xruns);
+  json_count(json, "xruns_after_late", r->xruns_after_late);
+  json_count(json, "xruns_after_late_plugin", r->xruns_after_late_plugin);
+  if (with_plugin_fields) json_count(json, "xruns_in_chaos", r->xruns_in_chaos);
+  fs_json_key(json, "xrun_flags");
+  fs_json_object_begin(json);
+  json_count(json, "input_underflow", r->input_underflow);
+  json_count(json, "input_overflow", r->input_overflow);
+  json_count(json, "output_underflow", r->output_underflow);
+  json_count(json, "output_overflow", r->output_overflow);
+  fs_json_object_end(json);
+  fs_json_key(json, "server_xruns");
   if (r->server_xruns_known) {
-    fprintf(out,
-            "%s\"server_xruns\": {\"server_late\": %llu, \"client_not_started\": %llu, \"client_running\": %llu, "
-            "\"client_other\": %llu},\n",
-            indent, (unsigned long long)r->server_xruns[FS_RT_XRUN_SERVER_LATE],
-            (unsigned long long)r->server_xruns[FS_RT_XRUN_CLIENT_NOT_STARTED],
-            (unsigned long long)r->server_xruns[FS_RT_XRUN_CLIENT_RUNNING],
-            (unsigned long long)r->server_xruns[FS_RT_XRUN_CLIENT_OTHER]);
+    fs_json_object_begin(json);
+    json_count(json, "server_late", r->server_xruns[FS_RT_XRUN_SERVER_LATE]);
+    json_count(json, "client_not_started", r->server_xruns[FS_RT_XRUN_CLIENT_NOT_STARTED]);
+    json_count(json, "client_running", r->server_xruns[FS_RT_XRUN_CLIENT_RUNNING]);
+    json_count(json, "client_other", r->server_xruns[FS_RT_XRUN_CLIENT_OTHER]);
+    fs_json_object_end(json);
   } else {
-    fprintf(out, "%s\"server_xruns\": null,\n", indent);
+    fs_json_null(json);
   }
-  fprintf(out, "%s\"time_gaps\": %llu,\n", indent, (unsigned long long)r->time_gaps);
-  json_percentiles(out, indent, "callback_ns", &r->callback_ns);
-  if (with_plugin_fields) json_percentiles(out, indent, "run_ns", &r->run_ns);
-  fprintf(out, "%s\"late_blocks\": %llu,\n", indent, (unsigned long long)r->late_blocks);
+  json_count(json, "time_gaps", r->time_gaps);
+  json_percentiles(json, "callback_ns", &r->callback_ns);
+  if (with_plugin_fields) json_percentiles(json, "run_ns", &r->run_ns);
+  json_count(json, "late_blocks", r->late_blocks);
   if (with_plugin_fields) {
-    fprintf(out, "%s\"late_blocks_outside_chaos\": %llu,\n", indent, (unsigned long long)r->late_blocks_outside_chaos);
-    fprintf(out, "%s\"incidents\": ", indent);
-    json_number(out, r->incidents);
-    fprintf(out, ",\n%s\"final_tier\": ", indent);
-    json_number(out, r->final_tier);
-    fprintf(out, ",\n%s\"final_cause\": ", indent);
-    json_number(out, r->final_cause);
-    fprintf(out, ",\n%s\"tier_change_count\": %llu,\n", indent, (unsigned long long)r->tier_change_count);
-    fprintf(out, "%s\"tier_changes\": [", indent);
+    json_count(json, "late_blocks_outside_chaos", r->late_blocks_outside_chaos);
+    json_number(json, "incidents", r->incidents);
+    json_number(json, "final_tier", r->final_tier);
+    json_number(json, "final_cause", r->final_cause);
+    json_count(json, "tier_change_count", r->tier_change_count);
+    fs_json_key(json, "tier_changes");
+    fs_json_array_begin(json);
     const uint64_t shown = r->tier_change_count < FS_RT_MAX_TIER_CHANGES ? r->tier_change_count : FS_RT_MAX_TIER_CHANGES;
     for (uint64_t i = 0; i < shown; ++i) {
-      fprintf(out, "%s{\"time_s\": %.6f, \"from\": %d, \"to\": %d}", i ? ", " : "", r->tier_changes[i].time_s,
-              r->tier_changes[i].from, r->tier_changes[i].to);
+      fs_json_object_begin(json);
+      json_number(json, "time_s", r->tier_changes[i].time_s);
+      json_number(json, "from", r->tier_changes[i].from);
+      json_number(json, "to", r->tier_changes[i].to);
+      fs_json_object_end(json);
     }
-    fprintf(out, "],\n%s\"chaos_windows\": [", indent);
+    fs_json_array_end(json);
+    fs_json_key(json, "chaos_windows");
+    fs_json_array_begin(json);
     for (uint32_t i = 0; i < r->window_count; ++i) {
       const fs_rt_window_result *w = &r->windows[i];
-      fprintf(out,
-              "%s\n%s  {\"mode\": %d, \"start_s\": %.6f, \"end_s\": %.6f, \"blocks\": %llu, \"late_blocks\": %llu, "
-              "\"xruns\": %llu, \"late_before_fallback\": %llu, \"fallback_after_s\": ",
-              i ? "," : "", indent, w->mode, w->start_s, w->end_s, (unsigned long long)w->blocks,
-              (unsigned long long)w->late_blocks, (unsigned long long)w->xruns,
-              (unsigned long long)w->late_before_fallback);
-      json_number(out, w->fallback_after_s >= 0.0 ? w->fallback_after_s : NAN);
-      fputs(", \"incidents_delta\": ", out);
-      json_number(out, w->incidents_delta);
-      fputs("}", out);
+      fs_json_object_begin(json);
+      json_number(json, "mode", w->mode);
+      json_number(json, "start_s", w->start_s);
+      json_number(json, "end_s", w->end_s);
+      json_count(json, "blocks", w->blocks);
+      json_count(json, "late_blocks", w->late_blocks);
+      json_count(json, "xruns", w->xruns);
+      json_count(json, "late_before_fallback", w->late_before_fallback);
+      json_number(json, "fallback_after_s", w->fallback_after_s >= 0.0 ? w->fallback_after_s : NAN);
+      json_number(json, "incidents_delta", w->incidents_delta);
+      fs_json_object_end(json);
     }
-    fprintf(out, "%s%s],\n", r->window_count ? "\n" : "", r->window_count ? indent : "");
+    fs_json_array_end(json);
   }
-  fprintf(out, "%s\"max_abs_output\": %.9g,\n", indent, r->max_abs_output);
-  fprintf(out, "%s\"nonfinite_output\": %llu,\n", indent, (unsigned long long)r->nonfinite_output);
+  json_number(json, "max_abs_output", r->max_abs_output);
+  json_count(json, "nonfinite_output", r->nonfinite_output);
+  fs_json_key(json, "rt_violations");
   if (r->rt_violations >= 0) {
-    fprintf(out, "%s\"rt_violations\": %ld,\n", indent, r->rt_violations);
+    fs_json_uint(json, (uint64_t)r->rt_violations);
   } else {
-    fprintf(out, "%s\"rt_violations\": null,\n", indent);
+    fs_json_null(json);
   }
-  fprintf(out, "%s\"rss_open_kb\": %ld,\n", indent, r->rss_open_kb);
-  fprintf(out, "%s\"rss_start_kb\": %ld,\n", indent, r->rss_start_kb);
-  fprintf(out, "%s\"rss_end_kb\": %ld\n", indent, r->rss_end_kb);
+  /* -1 when unknown, as fs_rt_rss_kb gives it. */
+  json_number(json, "rss_open_kb", (double)r->rss_open_kb);
+  json_number(json, "rss_start_kb", (double)r->rss_start_kb);
+  json_number(json, "rss_end_kb", (double)r->rss_end_kb);
 }
 
 long fs_rt_rss_kb(void) {

@@ -6,6 +6,7 @@
 #ifndef FS_RT_REPORT_H
 #define FS_RT_REPORT_H
 
+#include "fs_json.h"
 #include "fs_rt_chaos.h"
 #include "fs_rt_jacklog.h"
 
@@ -112,9 +113,9 @@ int fs_rt_result_compute(fs_rt_result *r, const fs_rt_block *blocks, uint64_t n,
                          double rate, uint32_t frames);
 void fs_rt_result_free(fs_rt_result *r);
 
-/* Writes r's members as JSON object members (no braces), each line
- * starting with indent. */
-void fs_rt_result_json(FILE *out, const fs_rt_result *r, const char *indent, int with_plugin_fields);
+/* Writes r's members into the JSON object `json` is in (no braces of its
+ * own); the plugin-only ones with with_plugin_fields. */
+void fs_rt_result_json(fs_json *json, const fs_rt_result *r, int with_plugin_fields);
 
 /* VmRSS of this process in kB, -1 when unknown. */
 long fs_rt_rss_kb(void);

@@ -3,6 +3,7 @@
 
 #include "fs_json.h"
 
+#include <math.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,49 +92,79 @@ static const char *policy_name(int policy) {
   }
 }
 
-static void write_run_info(FILE *out, const fs_rt_run_info *info) {
-  fprintf(out, "  \"interrupted\": %s,\n", info->interrupted ? "true" : "false");
-  fprintf(out, "  \"realtime\": %s,\n", info->realtime < 0 ? "null" : info->realtime ? "true" : "false");
-  if (info->sched_known) {
-    fprintf(out, "  \"callback_scheduling\": {\"policy\": \"%s\", \"priority\": %d},\n",
-            policy_name(info->sched_policy), info->sched_priority);
+static void write_run_info(fs_json *json, const fs_rt_run_info *info) {
+  fs_json_key(json, "interrupted");
+  fs_json_bool(json, info->interrupted);
+  fs_json_key(json, "realtime");
+  if (info->realtime < 0) {
+    fs_json_null(json);
   } else {
-    fputs("  \"callback_scheduling\": null,\n", out);
+    fs_json_bool(json, info->realtime != 0);
   }
-  fprintf(out, "  \"cpus_kept_awake\": {\"spinners\": %d, \"cpu_dma_latency_zero\": %s},\n", info->awake_spinners,
-          info->awake_latency_held ? "true" : "false");
-  if (info->segment_s > 0.0) {
-    fprintf(out, "  \"segment_seconds\": %.6g,\n", info->segment_s);
+  fs_json_key(json, "callback_scheduling");
+  if (info->sched_known) {
+    fs_json_object_begin(json);
+    fs_json_key(json, "policy");
+    fs_json_string(json, policy_name(info->sched_policy));
+    fs_json_key(json, "priority");
+    fs_json_double(json, info->sched_priority);
+    fs_json_object_end(json);
   } else {
-    fputs("  \"segment_seconds\": null,\n", out);
+    fs_json_null(json);
+  }
+  fs_json_key(json, "cpus_kept_awake");
+  fs_json_object_begin(json);
+  fs_json_key(json, "spinners");
+  fs_json_double(json, info->awake_spinners);
+  fs_json_key(json, "cpu_dma_latency_zero");
+  fs_json_bool(json, info->awake_latency_held);
+  fs_json_object_end(json);
+  fs_json_key(json, "segment_seconds");
+  if (info->segment_s > 0.0) {
+    fs_json_double(json, info->segment_s);
+  } else {
+    fs_json_null(json);
   }
 }
 
 /* The summary: the plugin's result at the top level, the baseline's in
- * "baseline" (both cover `seconds` of their own). */
+ * "baseline" (both cover `seconds` of their own).  One line of JSON,
+ * through the tools' one writer (fs_json). */
 void fs_rt_write_summary(FILE *out, const fs_rt_options *o, const fs_rt_run_info *info, const fs_rt_result *plugin,
                           const fs_rt_result *baseline) {
-  fputs("{\n  \"plugin\": ", out);
-  fs_json_write_string(out, o->uri);
-  fputs(",\n  \"host_api\": ", out);
-  fs_json_write_string(out, info->api_name);
-  fputs(",\n  \"device\": ", out);
-  fs_json_write_string(out, info->device_name);
-  fputs(",\n  \"input\": ", out);
-  fs_json_write_string(out, o->input_path ? o->input_path : "device");
-  fprintf(out, ",\n  \"rate\": %.0f,\n  \"frames\": %u,\n  \"seconds\": %.3f,\n  \"buffer_ns\": %.0f,\n", o->rate,
-          o->frames, o->seconds, 1e9 * o->frames / o->rate);
-  fputs("  \"chaos\": ", out);
-  fs_json_write_string(out, o->chaos ? o->chaos : "");
-  fprintf(out, ",\n  \"calibrate\": %s,\n", o->calibrate ? "true" : "false");
-  write_run_info(out, info);
+  fs_json json;
+  fs_json_init(&json, out);
+  fs_json_object_begin(&json);
+  fs_json_key(&json, "plugin");
+  fs_json_string(&json, o->uri ? o->uri : "");
+  fs_json_key(&json, "host_api");
+  fs_json_string(&json, info->api_name ? info->api_name : "");
+  fs_json_key(&json, "device");
+  fs_json_string(&json, info->device_name ? info->device_name : "");
+  fs_json_key(&json, "input");
+  fs_json_string(&json, o->input_path ? o->input_path : "device");
+  fs_json_key(&json, "rate");
+  fs_json_double(&json, o->rate);
+  fs_json_key(&json, "frames");
+  fs_json_uint(&json, o->frames);
+  fs_json_key(&json, "seconds");
+  fs_json_double(&json, o->seconds);
+  fs_json_key(&json, "buffer_ns");
+  fs_json_double(&json, round(1e9 * o->frames / o->rate));
+  fs_json_key(&json, "chaos");
+  fs_json_string(&json, o->chaos ? o->chaos : "");
+  fs_json_key(&json, "calibrate");
+  fs_json_bool(&json, o->calibrate);
+  write_run_info(&json, info);
   if (baseline) {
-    fputs("  \"baseline\": {\n", out);
-    fs_rt_result_json(out, baseline, "    ", 0);
-    fputs("  },\n", out);
+    fs_json_key(&json, "baseline");
+    fs_json_object_begin(&json);
+    fs_rt_result_json(&json, baseline, 0);
+    fs_json_object_end(&json);
   }
-  fs_rt_result_json(out, plugin, "  ", 1);
-  fputs("}\n", out);
+  fs_rt_result_json(&json, plugin, 1);
+  fs_json_object_end(&json);
+  fputc('\n', out);
 }
 
 int fs_rt_write_summary_file(const char *path, const fs_rt_options *o, const fs_rt_run_info *info,
