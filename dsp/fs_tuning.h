@@ -397,10 +397,14 @@ static_assert(FS_PITCH_PEAK_SHARE > 0.5f && FS_PITCH_PEAK_SHARE < 1.0f, "peak sh
    learned gains glides over FS_LEARNED_GLIDE_MS when the safety net moves
    it, in the gain domain, so a switch is a short crossfade.  Its starting
    share is FS_LEARNED_SHARE_DEFAULT: 1, the learned gains heard while the
-   net trusts them (README, "The learned tier"); 0 would play the
-   classical gains unless the net is told otherwise. */
+   net trusts them and the user wants them.  Whether the user wants them
+   unless told otherwise is FS_LEARNED_ON_BY_DEFAULT, the default of the
+   plugin's `use_learned` control (the Turtle says the same; a test checks
+   it): 0, the classical gains, while the shipped network still cuts the
+   highs of some clean voices (README, "The learned tier"). */
 #define FS_LEARNED_GLIDE_MS 10.0f
 #define FS_LEARNED_SHARE_DEFAULT 1.0f
+#define FS_LEARNED_ON_BY_DEFAULT 0
 #define FS_LEARNED_SPEECH_LOW_HZ 300.0f /* bands whose centre lies here are */
 #define FS_LEARNED_SPEECH_HIGH_HZ 4000.0f /* judged for flicker */
 

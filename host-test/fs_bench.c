@@ -5,6 +5,7 @@
 #include "fs_fpu.h"
 #include "fs_hopper.h"
 #include "fs_supervisor.h"
+#include "fs_tuning.h"
 
 #include <math.h>
 #include <sndfile.h>
@@ -19,7 +20,7 @@
 
 void fs_bench_usage(FILE *out) {
   fputs("usage: failsafe-host bench [--input FILE] [--seconds S] [--block N] [--rounds R]\n"
-        "                           [--only full|net] [--json]\n"
+        "                           [--only full|net] [--learned] [--json]\n"
         "\n"
         "Measures what the safety net costs: the full path alone (hop framer and\n"
         "enhancer) against the whole supervisor around the same enhancer, on the\n"
@@ -35,6 +36,8 @@ void fs_bench_usage(FILE *out) {
         "  --block N     host block length (default 256)\n"
         "  --rounds R    interleaved rounds, the median is reported (default 61)\n"
         "  --only WHICH  run only `full` or `net` (for instruction counts)\n"
+        "  --learned     both sides with the learned gains heard (the plugin's\n"
+        "                use_learned control on); without it, the plugin's default\n"
         "  --json        one JSON object instead of text\n"
         "  --help        this text\n",
         out);
@@ -104,7 +107,7 @@ int fs_bench_main(int argc, char **argv) {
      paired rounds shrugs off more of them. */
   double seconds = 5.0;
   long block = 256, rounds = 61;
-  bool json = false;
+  bool json = false, learned = FS_LEARNED_ON_BY_DEFAULT;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     const bool has_value = i + 1 < argc;
@@ -113,6 +116,8 @@ int fs_bench_main(int argc, char **argv) {
       return 0;
     } else if (!strcmp(a, "--json")) {
       json = true;
+    } else if (!strcmp(a, "--learned")) {
+      learned = true;
     } else if (!strcmp(a, "--input") && has_value) {
       input = argv[++i];
     } else if (!strcmp(a, "--only") && has_value) {
@@ -180,6 +185,7 @@ int fs_bench_main(int argc, char **argv) {
      whole period as budget so a busy machine does not trip it mid-run. */
   fs_controls controls = fs_controls_default();
   controls.budget_pct = 100.0f;
+  controls.learned = learned;
   fs_supervisor_set_controls(sup, &controls);
   if (only) {
     /* --only is for instruction counts under valgrind, some 50 times
@@ -189,6 +195,10 @@ int fs_bench_main(int argc, char **argv) {
     fs_supervisor_set_host_period(sup, (uint32_t)rate);
   }
   fs_supervisor_reset(sup);
+  /* The full path alone plays the gains the net plays: the learned ones
+     at the share it allows, or the classical ones. */
+  fs_enhancer_set_learned_share(enhancer, learned ? FS_LEARNED_SHARE_DEFAULT : 0.0f);
+  fs_enhancer_reset(enhancer);
   fs_enhancer_set_reduction(enhancer, controls.reduction_db);
   full_only full = {enhancer};
 

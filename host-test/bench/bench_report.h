@@ -12,8 +12,9 @@
 #include <stdint.h>
 
 /* What the tables are made of.  peer is speexdsp's result, NULL when built
-   without it; full is what the plugin plays by default (the learned
-   gains), classical the full path with the classical gains. */
+   without it; full is what the plugin plays by default
+   (FS_LEARNED_ON_BY_DEFAULT), classical and learned the full path with
+   the classical and with the learned gains. */
 typedef struct bench_report {
   const bench_corpus *corpus;
   double rate;
@@ -21,7 +22,7 @@ typedef struct bench_report {
   double input_mni;
   const bench_result *results;
   size_t system_count;
-  const bench_result *full, *classical, *peer;
+  const bench_result *full, *classical, *learned, *peer;
   int do_cost, repetitions, realtime;
   double cost_seconds;
 } bench_report;

@@ -74,9 +74,9 @@ static uint32_t full_latency(void *instance) {
 }
 
 /* The full path with the learned tier's share set: 0 plays the classical
-   gains (the tier the net falls back to first), 1 the learned ones, as
-   the net sets it while the learned tier is trusted (the default,
-   fs_learned_gain.h). */
+   gains (the plugin's default, and what the net falls back to first), 1
+   the learned ones, as the net sets it while the user's use_learned
+   control is on and the learned tier is trusted (fs_learned_gain.h). */
 static void *full_create_with_share(double rate, float share) {
   full_path *p = full_create(rate);
   if (p) {

@@ -32,8 +32,8 @@ typedef struct {
 float *bench_system_run(const bench_system *system, double sample_rate, float reduction_db, const float *in,
                         size_t n, uint32_t block);
 
-extern const bench_system bench_failsafe;         /* the classical gains (learned share 0) */
-extern const bench_system bench_failsafe_learned; /* the learned gains heard: the default */
+extern const bench_system bench_failsafe;         /* the classical gains: the default */
+extern const bench_system bench_failsafe_learned; /* the learned gains heard (use_learned on) */
 extern const bench_system bench_failsafe_light;
 #ifdef FS_BENCH_HAVE_SPEEXDSP
 extern const bench_system bench_speexdsp;

@@ -197,9 +197,9 @@ int main(int argc, char **argv) {
   const bench_system *systems[MAX_SYSTEMS];
   size_t system_count = 0;
   systems[system_count++] = &bench_failsafe;
-  /* The full path with the learned tier heard: what the plugin plays by
-     default (README, "The learned tier"); the classical one above is
-     what the net falls back to first. */
+  /* The full path with the learned tier heard, as the plugin plays it
+     with use_learned on (README, "The learned tier"); the classical one
+     above is the default, and what the net falls back to first. */
   systems[system_count++] = &bench_failsafe_learned;
 #ifdef FS_BENCH_HAVE_SPEEXDSP
   systems[system_count++] = &bench_speexdsp;
@@ -263,7 +263,7 @@ int main(int argc, char **argv) {
 
   /* The targets are judged on what the plugin plays by default, against
      speexdsp. */
-  const bench_system *shipped = FS_LEARNED_SHARE_DEFAULT > 0.0f ? &bench_failsafe_learned : &bench_failsafe;
+  const bench_system *shipped = FS_LEARNED_ON_BY_DEFAULT ? &bench_failsafe_learned : &bench_failsafe;
   const bench_result *full = result_of(results, system_count, shipped);
 #ifdef FS_BENCH_HAVE_SPEEXDSP
   const bench_result *peer = result_of(results, system_count, &bench_speexdsp);
@@ -280,6 +280,7 @@ int main(int argc, char **argv) {
       .system_count = system_count,
       .full = full,
       .classical = result_of(results, system_count, &bench_failsafe),
+      .learned = result_of(results, system_count, &bench_failsafe_learned),
       .peer = peer,
       .do_cost = do_cost,
       .repetitions = repetitions,

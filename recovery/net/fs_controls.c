@@ -1,5 +1,7 @@
 #include "fs_controls.h"
 
+#include "fs_tuning.h"
+
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
@@ -14,7 +16,7 @@ static const fs_control_range control_ranges[FS_CONTROL_COUNT] = {
     [FS_CONTROL_BUDGET] = {5.0f, 100.0f, 50.0f},
     [FS_CONTROL_CHAOS] = {0.0f, 9.0f, 0.0f},
     [FS_CONTROL_FREEWHEEL] = {0.0f, 1.0f, 0.0f},
-    [FS_CONTROL_LEARNED] = {0.0f, 1.0f, 1.0f},
+    [FS_CONTROL_LEARNED] = {0.0f, 1.0f, FS_LEARNED_ON_BY_DEFAULT ? 1.0f : 0.0f},
 };
 
 /* The chaos modes by name.  The Turtle's scale points are the hosts'

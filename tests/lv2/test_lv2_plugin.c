@@ -214,7 +214,11 @@ static void latency_is_reported_and_exact(void **state) {
       }
     }
     assert_int_equal(peak, 3000 + latency);
-    /* ...then 1 by default: the learned gains (FS_LEARNED_SHARE_DEFAULT). */
+    /* ...then 0 by default: the classical gains (use_learned off)... */
+    assert_float_equal(r.controls[fs_port_learned(1)], 0.0f, 0.0f);
+    /* ...and 1 with use_learned on, from the next hop. */
+    r.controls[fs_port_use_learned(1)] = 1.0f;
+    lilv_instance_run(r.instance, 4096);
     assert_float_equal(r.controls[fs_port_learned(1)], 1.0f, 0.0f);
     rig_close(&r);
   }

@@ -602,6 +602,7 @@ static learned_result run_learned_chaos(fs_chaos_mode mode, uint32_t fault_ms, u
     make_speech(x[c], total, 9 + c, 0.03f);
   }
   fs_controls controls = quiet_controls();
+  controls.learned = true; /* the use_learned control on */
   fs_supervisor *sup = fs_supervisor_create(RATE, channels);
   assert_non_null(sup);
   fs_supervisor_set_controls(sup, &controls);
@@ -700,6 +701,7 @@ static void speech_never_trips_the_learned_tier(float noise_level) {
   float *x = malloc(total * sizeof(float)), *y = malloc(total * sizeof(float));
   make_speech(x, total, 21, noise_level);
   fs_controls controls = quiet_controls();
+  controls.learned = true; /* the use_learned control on */
   fs_supervisor *sup = make(RATE, 1, &controls);
   fs_supervisor_set_learned_allowed(sup, 1.0f);
   for (uint32_t done = 0; done < total; done += HOP) {
@@ -729,45 +731,47 @@ static void clean_speech_never_trips_the_learned_tier(void **state) {
   speech_never_trips_the_learned_tier(0.0f);
 }
 
-/* The learned gains are heard by default (FS_LEARNED_SHARE_DEFAULT), and
-   allowing 1 explicitly is the default bit for bit; allowing 0 plays the
-   classical gains, unjudged, and so do NaN (clamped to 0) and the
-   `use_learned` control off. */
-static void by_default_the_learned_gains_are_heard(void **state) {
+/* By default the classical gains are heard and the learned ones neither
+   heard nor judged (FS_LEARNED_ON_BY_DEFAULT: the use_learned control
+   off).  With the control on, the net plays the share it is allowed
+   (FS_LEARNED_SHARE_DEFAULT: 1; allowing 1 explicitly is the same, bit for
+   bit); allowing 0, or NaN (clamped to 0), is the classical gains again,
+   bit for bit. */
+static void use_learned_switches_the_learned_gains(void **state) {
   (void)state;
-  static float x[96000], y[96000], y_other[96000];
+  static float x[96000], y_classical[96000], y_learned[96000], y_other[96000];
   make_signal(x, 96000, 3, 1.0f);
   fs_controls controls = quiet_controls();
+  assert_int_equal(controls.learned, FS_LEARNED_ON_BY_DEFAULT);
+  controls.learned = false;
   fs_supervisor *sup = make(RATE, 1, &controls);
-  run_mono(sup, x, y, 96000, 256, 0);
+  run_mono(sup, x, y_classical, 96000, 256, 0);
+  assert_float_equal(status_of(sup).learned, 0.0f, 0.0f);
+  assert_int_equal(status_of(sup).incidents, 0);
+  fs_supervisor_destroy(sup);
+  /* The control on: the learned gains are heard, and the output changes. */
+  controls.learned = true;
+  sup = make(RATE, 1, &controls);
+  run_mono(sup, x, y_learned, 96000, 256, 0);
   assert_float_equal(status_of(sup).learned, FS_LEARNED_SHARE_DEFAULT, 0.0f);
   assert_float_equal(status_of(sup).learned, 1.0f, 0.0f);
   assert_int_equal(status_of(sup).incidents, 0);
-  /* Allowing 1 explicitly is the default, bit for bit. */
+  assert_true(memcmp(y_classical, y_learned, sizeof(y_learned)) != 0);
+  /* Allowing 1 explicitly is the same, bit for bit. */
   fs_supervisor_set_learned_allowed(sup, 1.0f);
   fs_supervisor_reset(sup);
   run_mono(sup, x, y_other, 96000, 256, 0);
-  assert_memory_equal(y, y_other, sizeof(y));
-  /* Allowed 0, the classical gains are heard: the output changes... */
+  assert_memory_equal(y_learned, y_other, sizeof(y_other));
+  /* Allowed 0, or NaN, the classical gains again, bit for bit. */
   fs_supervisor_set_learned_allowed(sup, 0.0f);
   fs_supervisor_reset(sup);
   run_mono(sup, x, y_other, 96000, 256, 0);
   assert_float_equal(status_of(sup).learned, 0.0f, 0.0f);
-  assert_true(memcmp(y, y_other, sizeof(y)) != 0);
-  /* ...and NaN is 0 too, bit for bit. */
-  static float y_nan[96000];
+  assert_memory_equal(y_classical, y_other, sizeof(y_other));
   fs_supervisor_set_learned_allowed(sup, NAN);
   fs_supervisor_reset(sup);
-  run_mono(sup, x, y_nan, 96000, 256, 0);
-  assert_memory_equal(y_other, y_nan, sizeof(y));
-  fs_supervisor_destroy(sup);
-  /* The `use_learned` control off is the same as allowing 0: the
-     classical gains, bit for bit, and nothing of the learned tier judged. */
-  controls.learned = false;
-  sup = make(RATE, 1, &controls);
-  run_mono(sup, x, y_nan, 96000, 256, 0);
-  assert_float_equal(status_of(sup).learned, 0.0f, 0.0f);
-  assert_memory_equal(y_other, y_nan, sizeof(y));
+  run_mono(sup, x, y_other, 96000, 256, 0);
+  assert_memory_equal(y_classical, y_other, sizeof(y_other));
   fs_supervisor_destroy(sup);
 }
 
@@ -790,7 +794,7 @@ int main(void) {
       cmocka_unit_test(a_broken_network_is_found_in_its_own_hop_and_heard_classical_after),
       cmocka_unit_test(speech_in_noise_never_trips_the_learned_tier),
       cmocka_unit_test(clean_speech_never_trips_the_learned_tier),
-      cmocka_unit_test(by_default_the_learned_gains_are_heard),
+      cmocka_unit_test(use_learned_switches_the_learned_gains),
   };
   return cmocka_run_group_tests_name("fs_supervisor", tests, NULL, NULL);
 }
