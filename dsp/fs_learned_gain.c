@@ -89,6 +89,11 @@ void fs_learned_gain_start(fs_learned_gain *s) {
   s->have_previous = false;
 }
 
+/* One hop's step of the share towards its target, at most `glide`. */
+static void glide_share(fs_learned_gain *s) {
+  s->share += fs_max(fs_min(s->target - s->share, s->glide), -s->glide);
+}
+
 /* Network outputs the hop may use: every one finite and within [0, 1]. */
 static uint32_t count_invalid(const float *band_output) {
   uint32_t invalid = 0;
@@ -126,7 +131,7 @@ void fs_learned_gain_apply(fs_learned_gain *s, const fs_bands *bands, const floa
      state can still give gains that look valid: its state is checked too
      (96 floats). */
   r->invalid = fs_learned_model_state_is_finite(s->model) ? count_invalid(s->band_output) : FS_BANDS;
-  s->share += fs_max(fs_min(s->target - s->share, s->glide), -s->glide);
+  glide_share(s);
   r->share = s->share;
   if (FS_UNLIKELY(r->invalid > 0)) {
     /* Nothing of this hop's network output is heard, nor judged further:
@@ -171,7 +176,7 @@ void fs_learned_gain_apply(fs_learned_gain *s, const fs_bands *bands, const floa
 }
 
 void fs_learned_gain_hold(fs_learned_gain *s) {
-  s->share += fs_max(fs_min(s->target - s->share, s->glide), -s->glide);
+  glide_share(s);
   s->have_previous = false;
   fs_learned_gain_report *r = &s->report;
   r->invalid = 0;

@@ -18,8 +18,8 @@
   little more (fs_tuning.h: 4 to 6 kHz, by the largest factor that
   divides the hop, so every hop keeps the same sample positions), so the
   window and lags are the same few hundred samples at every rate and
-  every hop costs the same: one pass of two
-  biquads over the hop, then a direct autocorrelation over the fixed lags.
+  every hop costs the same: one pass of two biquads over the hop, then a
+  direct autocorrelation over the fixed lags.
   Periodicity and pitch are refined between lags by a parabola through
   the peak.
 

@@ -76,6 +76,16 @@ void fs_json_uint(fs_json *json, uint64_t value) {
   fprintf(json->out, "%llu", (unsigned long long)value);
 }
 
+void fs_json_member_double(fs_json *json, const char *key, double value) {
+  fs_json_key(json, key);
+  fs_json_double(json, value);
+}
+
+void fs_json_member_uint(fs_json *json, const char *key, uint64_t value) {
+  fs_json_key(json, key);
+  fs_json_uint(json, value);
+}
+
 void fs_json_null(fs_json *json) {
   separate(json);
   fputs("null", json->out);

@@ -30,6 +30,9 @@ void fs_json_key(fs_json *json, const char *key);
 void fs_json_string(fs_json *json, const char *value);
 void fs_json_double(fs_json *json, double value);
 void fs_json_uint(fs_json *json, uint64_t value);
+/* A key and its number in one call, for objects that are mostly figures. */
+void fs_json_member_double(fs_json *json, const char *key, double value);
+void fs_json_member_uint(fs_json *json, const char *key, uint64_t value);
 /* null for "no such figure" where it is not a non-finite number (the
    bench's target of a row without one, a delay never measured). */
 void fs_json_null(fs_json *json);

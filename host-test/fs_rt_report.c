@@ -149,69 +149,59 @@ void fs_rt_result_free(fs_rt_result *r) {
   r->windows = NULL;
 }
 
-static void json_count(fs_json *json, const char *key, uint64_t value) {
-  fs_json_key(json, key);
-  fs_json_uint(json, value);
-}
-
 /* JSON has no NaN: fs_json writes an absent (non-finite) figure as null. */
-static void json_number(fs_json *json, const char *key, double value) {
-  fs_json_key(json, key);
-  fs_json_double(json, value);
-}
-
 static void json_percentiles(fs_json *json, const char *key, const fs_rt_percentiles *p) {
   fs_json_key(json, key);
   fs_json_object_begin(json);
-  json_count(json, "p50", p->p50);
-  json_count(json, "p99", p->p99);
-  json_count(json, "max", p->max);
+  fs_json_member_uint(json, "p50", p->p50);
+  fs_json_member_uint(json, "p99", p->p99);
+  fs_json_member_uint(json, "max", p->max);
   fs_json_object_end(json);
 }
 
 void fs_rt_result_json(fs_json *json, const fs_rt_result *r, int with_plugin_fields) {
-  json_count(json, "callbacks", r->callbacks);
-  json_count(json, "segments", r->segments);
-  json_count(json, "xruns", r->xruns);
-  json_count(json, "xruns_after_late", r->xruns_after_late);
-  json_count(json, "xruns_after_late_plugin", r->xruns_after_late_plugin);
-  if (with_plugin_fields) json_count(json, "xruns_in_chaos", r->xruns_in_chaos);
+  fs_json_member_uint(json, "callbacks", r->callbacks);
+  fs_json_member_uint(json, "segments", r->segments);
+  fs_json_member_uint(json, "xruns", r->xruns);
+  fs_json_member_uint(json, "xruns_after_late", r->xruns_after_late);
+  fs_json_member_uint(json, "xruns_after_late_plugin", r->xruns_after_late_plugin);
+  if (with_plugin_fields) fs_json_member_uint(json, "xruns_in_chaos", r->xruns_in_chaos);
   fs_json_key(json, "xrun_flags");
   fs_json_object_begin(json);
-  json_count(json, "input_underflow", r->input_underflow);
-  json_count(json, "input_overflow", r->input_overflow);
-  json_count(json, "output_underflow", r->output_underflow);
-  json_count(json, "output_overflow", r->output_overflow);
+  fs_json_member_uint(json, "input_underflow", r->input_underflow);
+  fs_json_member_uint(json, "input_overflow", r->input_overflow);
+  fs_json_member_uint(json, "output_underflow", r->output_underflow);
+  fs_json_member_uint(json, "output_overflow", r->output_overflow);
   fs_json_object_end(json);
   fs_json_key(json, "server_xruns");
   if (r->server_xruns_known) {
     fs_json_object_begin(json);
-    json_count(json, "server_late", r->server_xruns[FS_RT_XRUN_SERVER_LATE]);
-    json_count(json, "client_not_started", r->server_xruns[FS_RT_XRUN_CLIENT_NOT_STARTED]);
-    json_count(json, "client_running", r->server_xruns[FS_RT_XRUN_CLIENT_RUNNING]);
-    json_count(json, "client_other", r->server_xruns[FS_RT_XRUN_CLIENT_OTHER]);
+    fs_json_member_uint(json, "server_late", r->server_xruns[FS_RT_XRUN_SERVER_LATE]);
+    fs_json_member_uint(json, "client_not_started", r->server_xruns[FS_RT_XRUN_CLIENT_NOT_STARTED]);
+    fs_json_member_uint(json, "client_running", r->server_xruns[FS_RT_XRUN_CLIENT_RUNNING]);
+    fs_json_member_uint(json, "client_other", r->server_xruns[FS_RT_XRUN_CLIENT_OTHER]);
     fs_json_object_end(json);
   } else {
     fs_json_null(json);
   }
-  json_count(json, "time_gaps", r->time_gaps);
+  fs_json_member_uint(json, "time_gaps", r->time_gaps);
   json_percentiles(json, "callback_ns", &r->callback_ns);
   if (with_plugin_fields) json_percentiles(json, "run_ns", &r->run_ns);
-  json_count(json, "late_blocks", r->late_blocks);
+  fs_json_member_uint(json, "late_blocks", r->late_blocks);
   if (with_plugin_fields) {
-    json_count(json, "late_blocks_outside_chaos", r->late_blocks_outside_chaos);
-    json_number(json, "incidents", r->incidents);
-    json_number(json, "final_tier", r->final_tier);
-    json_number(json, "final_cause", r->final_cause);
-    json_count(json, "tier_change_count", r->tier_change_count);
+    fs_json_member_uint(json, "late_blocks_outside_chaos", r->late_blocks_outside_chaos);
+    fs_json_member_double(json, "incidents", r->incidents);
+    fs_json_member_double(json, "final_tier", r->final_tier);
+    fs_json_member_double(json, "final_cause", r->final_cause);
+    fs_json_member_uint(json, "tier_change_count", r->tier_change_count);
     fs_json_key(json, "tier_changes");
     fs_json_array_begin(json);
     const uint64_t shown = r->tier_change_count < FS_RT_MAX_TIER_CHANGES ? r->tier_change_count : FS_RT_MAX_TIER_CHANGES;
     for (uint64_t i = 0; i < shown; ++i) {
       fs_json_object_begin(json);
-      json_number(json, "time_s", r->tier_changes[i].time_s);
-      json_number(json, "from", r->tier_changes[i].from);
-      json_number(json, "to", r->tier_changes[i].to);
+      fs_json_member_double(json, "time_s", r->tier_changes[i].time_s);
+      fs_json_member_double(json, "from", r->tier_changes[i].from);
+      fs_json_member_double(json, "to", r->tier_changes[i].to);
       fs_json_object_end(json);
     }
     fs_json_array_end(json);
@@ -220,21 +210,21 @@ void fs_rt_result_json(fs_json *json, const fs_rt_result *r, int with_plugin_fie
     for (uint32_t i = 0; i < r->window_count; ++i) {
       const fs_rt_window_result *w = &r->windows[i];
       fs_json_object_begin(json);
-      json_number(json, "mode", w->mode);
-      json_number(json, "start_s", w->start_s);
-      json_number(json, "end_s", w->end_s);
-      json_count(json, "blocks", w->blocks);
-      json_count(json, "late_blocks", w->late_blocks);
-      json_count(json, "xruns", w->xruns);
-      json_count(json, "late_before_fallback", w->late_before_fallback);
-      json_number(json, "fallback_after_s", w->fallback_after_s >= 0.0 ? w->fallback_after_s : NAN);
-      json_number(json, "incidents_delta", w->incidents_delta);
+      fs_json_member_double(json, "mode", w->mode);
+      fs_json_member_double(json, "start_s", w->start_s);
+      fs_json_member_double(json, "end_s", w->end_s);
+      fs_json_member_uint(json, "blocks", w->blocks);
+      fs_json_member_uint(json, "late_blocks", w->late_blocks);
+      fs_json_member_uint(json, "xruns", w->xruns);
+      fs_json_member_uint(json, "late_before_fallback", w->late_before_fallback);
+      fs_json_member_double(json, "fallback_after_s", w->fallback_after_s >= 0.0 ? w->fallback_after_s : NAN);
+      fs_json_member_double(json, "incidents_delta", w->incidents_delta);
       fs_json_object_end(json);
     }
     fs_json_array_end(json);
   }
-  json_number(json, "max_abs_output", r->max_abs_output);
-  json_count(json, "nonfinite_output", r->nonfinite_output);
+  fs_json_member_double(json, "max_abs_output", r->max_abs_output);
+  fs_json_member_uint(json, "nonfinite_output", r->nonfinite_output);
   fs_json_key(json, "rt_violations");
   if (r->rt_violations >= 0) {
     fs_json_uint(json, (uint64_t)r->rt_violations);
@@ -242,9 +232,9 @@ void fs_rt_result_json(fs_json *json, const fs_rt_result *r, int with_plugin_fie
     fs_json_null(json);
   }
   /* -1 when unknown, as fs_rt_rss_kb gives it. */
-  json_number(json, "rss_open_kb", (double)r->rss_open_kb);
-  json_number(json, "rss_start_kb", (double)r->rss_start_kb);
-  json_number(json, "rss_end_kb", (double)r->rss_end_kb);
+  fs_json_member_double(json, "rss_open_kb", (double)r->rss_open_kb);
+  fs_json_member_double(json, "rss_start_kb", (double)r->rss_start_kb);
+  fs_json_member_double(json, "rss_end_kb", (double)r->rss_end_kb);
 }
 
 long fs_rt_rss_kb(void) {

@@ -106,16 +106,14 @@ static void write_run_info(fs_json *json, const fs_rt_run_info *info) {
     fs_json_object_begin(json);
     fs_json_key(json, "policy");
     fs_json_string(json, policy_name(info->sched_policy));
-    fs_json_key(json, "priority");
-    fs_json_double(json, info->sched_priority);
+    fs_json_member_double(json, "priority", info->sched_priority);
     fs_json_object_end(json);
   } else {
     fs_json_null(json);
   }
   fs_json_key(json, "cpus_kept_awake");
   fs_json_object_begin(json);
-  fs_json_key(json, "spinners");
-  fs_json_double(json, info->awake_spinners);
+  fs_json_member_double(json, "spinners", info->awake_spinners);
   fs_json_key(json, "cpu_dma_latency_zero");
   fs_json_bool(json, info->awake_latency_held);
   fs_json_object_end(json);
@@ -143,14 +141,10 @@ void fs_rt_write_summary(FILE *out, const fs_rt_options *o, const fs_rt_run_info
   fs_json_string(&json, info->device_name ? info->device_name : "");
   fs_json_key(&json, "input");
   fs_json_string(&json, o->input_path ? o->input_path : "device");
-  fs_json_key(&json, "rate");
-  fs_json_double(&json, o->rate);
-  fs_json_key(&json, "frames");
-  fs_json_uint(&json, o->frames);
-  fs_json_key(&json, "seconds");
-  fs_json_double(&json, o->seconds);
-  fs_json_key(&json, "buffer_ns");
-  fs_json_double(&json, round(1e9 * o->frames / o->rate));
+  fs_json_member_double(&json, "rate", o->rate);
+  fs_json_member_uint(&json, "frames", o->frames);
+  fs_json_member_double(&json, "seconds", o->seconds);
+  fs_json_member_double(&json, "buffer_ns", round(1e9 * o->frames / o->rate));
   fs_json_key(&json, "chaos");
   fs_json_string(&json, o->chaos ? o->chaos : "");
   fs_json_key(&json, "calibrate");
@@ -163,8 +157,7 @@ void fs_rt_write_summary(FILE *out, const fs_rt_options *o, const fs_rt_run_info
     fs_json_object_end(&json);
   }
   fs_rt_result_json(&json, plugin, 1);
-  fs_json_object_end(&json);
-  fputc('\n', out);
+  fs_json_object_end(&json); /* the outermost close ends the line */
 }
 
 int fs_rt_write_summary_file(const char *path, const fs_rt_options *o, const fs_rt_run_info *info,

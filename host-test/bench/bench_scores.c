@@ -13,18 +13,13 @@
 
 const uint32_t cost_blocks[COST_BLOCKS] = {32, 64, 256, 1024};
 
-static double now_ns(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec * 1e9 + t.tv_nsec;
-}
-
-/* The calling thread's CPU time: it stands still while the thread is
-   preempted, and (with the kernel's steal-time accounting, as on KVM)
+/* A clock in ns: CLOCK_MONOTONIC for wall time, CLOCK_THREAD_CPUTIME_ID
+   for the calling thread's CPU time, which stands still while the thread
+   is preempted and (with the kernel's steal-time accounting, as on KVM)
    while its virtual CPU is stalled. */
-static double cpu_ns(void) {
+static double clock_ns(clockid_t clock) {
   struct timespec t;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  clock_gettime(clock, &t);
   return t.tv_sec * 1e9 + t.tv_nsec;
 }
 
@@ -116,14 +111,14 @@ void bench_measure_cost(bench_result *r, double rate, float reduction_db, const 
       }
       double total = 0.0, slowest = 0.0, slowest_cpu = 0.0;
       for (size_t call = 0; call < calls; ++call) {
-        const double c0 = cpu_ns();
-        const double t0 = now_ns();
+        const double c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+        const double t0 = clock_ns(CLOCK_MONOTONIC);
         r->system->process(instance, signal + call * block, out, block);
-        const double t = now_ns() - t0;
+        const double t = clock_ns(CLOCK_MONOTONIC) - t0;
         /* The CPU-time span holds the wall-clock one and the clock reads
            around it; an interrupt there is charged to the thread too.
            Whichever is shorter bounds what the call itself took. */
-        const double c = fmin(cpu_ns() - c0, t);
+        const double c = fmin(clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0, t);
         per_call[call] = t;
         total += t;
         slowest = t > slowest ? t : slowest;

@@ -265,6 +265,7 @@ int main(int argc, char **argv) {
      speexdsp. */
   const bench_system *shipped = FS_LEARNED_ON_BY_DEFAULT ? &bench_failsafe_learned : &bench_failsafe;
   const bench_result *full = result_of(results, system_count, shipped);
+  const bench_result *classical = result_of(results, system_count, &bench_failsafe);
 #ifdef FS_BENCH_HAVE_SPEEXDSP
   const bench_result *peer = result_of(results, system_count, &bench_speexdsp);
 #else
@@ -279,7 +280,7 @@ int main(int argc, char **argv) {
       .results = results,
       .system_count = system_count,
       .full = full,
-      .classical = result_of(results, system_count, &bench_failsafe),
+      .classical = classical,
       .learned = result_of(results, system_count, &bench_failsafe_learned),
       .peer = peer,
       .do_cost = do_cost,
@@ -314,8 +315,7 @@ int main(int argc, char **argv) {
   if (oracle) {
     /* The oracle is the classical path with the true noise: against the
        classical path, the gap is what noise tracking costs. */
-    bench_oracle_report(&corpus, rate, reduction_db,
-                        result_of(results, system_count, &bench_failsafe)->mean_improvement);
+    bench_oracle_report(&corpus, rate, reduction_db, classical->mean_improvement);
   }
 
   for (size_t s = 0; s < system_count; ++s) {

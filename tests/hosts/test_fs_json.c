@@ -103,11 +103,28 @@ static void missing_figures_and_odd_strings_stay_json(void **state) {
   free(text);
 }
 
+/* A member in one call is its key and its value, non-finite as null. */
+static void members_are_a_key_and_a_value(void **state) {
+  (void)state;
+  capture c;
+  capture_begin(&c);
+  fs_json *json = &c.json;
+  fs_json_object_begin(json);
+  fs_json_member_uint(json, "calls", 3750);
+  fs_json_member_double(json, "peak", 0.5);
+  fs_json_member_double(json, "after_s", NAN);
+  fs_json_object_end(json);
+  char *text = capture_end(&c);
+  assert_string_equal(text, "{\"calls\":3750,\"peak\":0.5,\"after_s\":null}\n");
+  free(text);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(arrays_nest_with_their_own_commas),
       cmocka_unit_test(a_top_level_array_ends_the_line),
       cmocka_unit_test(missing_figures_and_odd_strings_stay_json),
+      cmocka_unit_test(members_are_a_key_and_a_value),
   };
   return cmocka_run_group_tests_name("fs_json", tests, NULL, NULL);
 }
